@@ -1,0 +1,45 @@
+"""The types every verifier shares: what goes in, what comes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+EVIDENCE_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # the teacher model's raw response
+    seed: dict  # the seed payload the prompt came from
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    score: float  # 0..1
+    reason: str  # one short sentence: why it passed or failed
+    evidence: str  # short excerpt backing the reason, at most EVIDENCE_MAX_CHARS
+    duration_s: float
+
+
+class Verifier(Protocol):
+    name: str
+    version: str
+
+    def verify(self, candidate: Candidate) -> Verdict: ...
+
+
+def clip_evidence(text: str) -> str:
+    """Keep the end of long evidence: tracebacks and answers end with the useful part."""
+    if len(text) <= EVIDENCE_MAX_CHARS:
+        return text
+    return "..." + text[-(EVIDENCE_MAX_CHARS - 3) :]
+
+
+def seed_field(seed: dict, key: str, verifier: str) -> str:
+    """Read a required string field of a seed, failing loudly when it is missing."""
+    value = seed.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{verifier} verifier needs a string seed[{key!r}], got {value!r}")
+    return value

@@ -1,0 +1,142 @@
+"""Check a code response by running the seed's tests against it in the sandbox."""
+
+from __future__ import annotations
+
+import ast
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
+from synth_assets.verify.sandbox import SandboxResult, run_python
+
+_PYTHON_FENCE_LANGUAGES = ("", "python", "python3", "py")
+
+
+def extract_code(text: str, entry_point: str) -> str:
+    """The code in a response: the last fenced Python block defining `entry_point`, else the
+    first fenced Python block, else the whole text. An unclosed fence (a response cut off at
+    the token limit) counts as a block."""
+    blocks = [
+        code for language, code in _fenced_blocks(text) if language in _PYTHON_FENCE_LANGUAGES
+    ]
+    if not blocks:
+        return text
+    defining = [code for code in blocks if _defines_function(code, entry_point)]
+    return defining[-1] if defining else blocks[0]
+
+
+@dataclass(frozen=True)
+class PythonTestsVerifier:
+    timeout_s: float = 10
+    memory_mb: int = 512
+
+    name = "python_tests"
+    version = "1"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
+            raise ValueError(f"python_tests timeout_s must be a number > 0, got {self.timeout_s!r}")
+        if not isinstance(self.memory_mb, int) or self.memory_mb <= 0:
+            raise ValueError(f"python_tests memory_mb must be an int > 0, got {self.memory_mb!r}")
+
+    def verify(self, candidate: Candidate) -> Verdict:
+        start = time.perf_counter()
+        entry_point = seed_field(candidate.seed, "entry_point", self.name)
+        code = extract_code(candidate.text, entry_point)
+        # Printed after check() returns, so a program that exits early with status 0
+        # (sys.exit(0) in the solution) does not pass.
+        sentinel = f"synth-assets-tests-passed-{secrets.token_hex(8)}"
+        program = _build_program(code, candidate.seed, sentinel)
+        result = run_python(program, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
+        passed = (
+            result.exit_code == 0
+            and not result.timed_out
+            and result.stdout.rstrip("\n").endswith(sentinel)
+        )
+        return Verdict(
+            passed=passed,
+            score=1.0 if passed else 0.0,
+            reason=self._reason(result, passed),
+            evidence="all tests passed" if passed else clip_evidence(_failure_evidence(result)),
+            duration_s=time.perf_counter() - start,
+        )
+
+    def _reason(self, result: SandboxResult, passed: bool) -> str:
+        if passed:
+            return "all tests passed"
+        if result.timed_out:
+            return f"timed out after {self.timeout_s:g}s"
+        if result.killed_reason:
+            return f"killed by {result.killed_reason}"
+        if result.exit_code == 0:
+            return "program exited before the tests finished"
+        last_line = _last_line(result.stderr)
+        return f"tests failed: {last_line[:160]}" if last_line else "tests failed"
+
+
+def _defines_function(code: str, name: str) -> bool:
+    """Whether `code` defines a top-level function called `name`."""
+    pattern = rf"^(?:async\s+)?def\s+{re.escape(name)}\s*\("
+    return re.search(pattern, code, re.MULTILINE) is not None
+
+
+def _build_program(code: str, seed: dict, sentinel: str) -> str:
+    """Solution, then the seed's tests, then the check call, then `sentinel` printed last."""
+    prompt = seed_field(seed, "prompt", "python_tests")
+    entry_point = seed_field(seed, "entry_point", "python_tests")
+    tests = seed_field(seed, "tests", "python_tests")
+    if _defines_function(code, entry_point):
+        # A full solution still needs what the prompt defines (imports, and helpers such as
+        # HumanEval/38's encode_cyclic); the prompt's own stub is then redefined by the code.
+        solution = _prompt_preamble(prompt) + "\n" + code
+    else:
+        solution = prompt + code
+    return (
+        # As in the reference harness, which exec()s the program, an
+        # `if __name__ == "__main__":` demo block in the response must not run.
+        '__name__ = "solution"\n'
+        f"{solution}\n\n{tests}\n\ncheck({entry_point})\nprint({sentinel!r})\n"
+    )
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, code) for each ``` fenced block, in order."""
+    blocks: list[tuple[str, str]] = []
+    language: str | None = None
+    lines: list[str] = []
+    for line in text.splitlines():
+        fence = line.strip().startswith("```")
+        if language is None and fence:
+            language, lines = line.strip()[3:].strip().lower(), []
+        elif language is not None and fence:
+            blocks.append((language, "\n".join(lines)))
+            language = None
+        elif language is not None:
+            lines.append(line)
+    if language is not None:
+        blocks.append((language, "\n".join(lines)))
+    return blocks
+
+
+def _prompt_preamble(prompt: str) -> str:
+    """The prompt, when it is valid Python on its own; otherwise just its import lines."""
+    try:
+        ast.parse(prompt)
+    except SyntaxError:
+        return "\n".join(
+            line for line in prompt.splitlines() if line.startswith(("import ", "from "))
+        )
+    return prompt
+
+
+def _failure_evidence(result: SandboxResult) -> str:
+    if result.stderr.strip():
+        return "\n".join(result.stderr.strip().splitlines()[-8:])
+    return f"exit_code={result.exit_code} killed_reason={result.killed_reason} (no stderr)"
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1].strip() if lines else ""

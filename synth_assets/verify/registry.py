@@ -1,0 +1,35 @@
+"""Build a verifier from its kind and options, as declared in the pipeline spec."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from synth_assets.verify.base import Verifier
+from synth_assets.verify.length import LengthVerifier
+from synth_assets.verify.math_answer import MathAnswerVerifier
+from synth_assets.verify.python_tests import PythonTestsVerifier
+
+VERIFIER_KINDS: dict[str, type] = {
+    "math_answer": MathAnswerVerifier,
+    "python_tests": PythonTestsVerifier,
+    "length": LengthVerifier,
+}
+
+
+def build_verifier(kind: str, options: Mapping[str, Any]) -> Verifier:
+    """The verifier of that kind; ValueError naming an unknown kind, option or bad value."""
+    if kind not in VERIFIER_KINDS:
+        raise ValueError(
+            f"unknown verifier kind {kind!r}; known kinds: {', '.join(sorted(VERIFIER_KINDS))}"
+        )
+    verifier_class = VERIFIER_KINDS[kind]
+    known = sorted(field.name for field in dataclasses.fields(verifier_class))
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown option(s) {', '.join(map(repr, unknown))} for verifier {kind!r}; "
+            f"known options: {', '.join(known)}"
+        )
+    return verifier_class(**options)

@@ -1,0 +1,135 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from synth_assets.verify import Candidate, build_verifier
+from synth_assets.verify.math_answer import answers_match, extract_final_answer
+
+GSM8K_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k"
+
+# (response text, extracted final answer)
+EXTRACTION_CASES = [
+    # \boxed, including nested braces, the last box winning, and \fbox
+    ("So the total is \\boxed{18}.", "18"),
+    ("$\\boxed{\\frac{3}{4}}$", "\\frac{3}{4}"),
+    ("First \\boxed{2}, no wait: \\boxed{\\dfrac{1}{\\sqrt{4}}}", "\\dfrac{1}{\\sqrt{4}}"),
+    ("\\fbox{7}", "7"),
+    ("The final answer is $\\boxed{1{,}200}$. I hope it is correct.", "1,200"),
+    ("Unclosed \\boxed{12 and the answer is 5", "5"),
+    # GSM8K-style "####"
+    ("She makes 9 * 2 = $18 every day.\n#### 18", "18"),
+    ("#### 1,200 apples", "1,200"),
+    # "The answer is" / "Answer:" phrasings, last one wins
+    ("The answer is 42.", "42"),
+    ("The answer is 5. Wait, recheck: the answer is 7.", "7"),
+    ("The final answer is -3.5", "-3.5"),
+    ("Answer: $1,200", "$1,200"),
+    ("**Answer:** 18 apples", "18"),
+    ("**Answer**: 7", "7"),
+    ("Final Answer:\n12", "12"),
+    ("The answer is: B.", "B"),
+    ("The answer is $\\frac{-3}{4}$.", "$\\frac{-3}{4}"),
+    # last number in the text as the fallback
+    ("She pays $12 in total.", "$12"),
+    ("So 25% of them are red.", "25%"),
+    ("That leaves 12 apples.", "12"),
+    ("Half of it: 3/4 of a cup", "3/4"),
+    ("which is \\frac{3}{4}", "\\frac{3}{4}"),
+    ("a loss of -7 dollars", "-7"),
+    ("x = \u22127", "-7"),  # unicode minus
+    ("about 0.25 of the total", "0.25"),
+    ("it costs .5 dollars", ".5"),
+    ("We get 1,234,567.89 in total", "1,234,567.89"),
+    ("children aged 3-5", "5"),
+    ("no numbers here", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXTRACTION_CASES)
+def test_extract_final_answer(text: str, expected: str | None) -> None:
+    assert extract_final_answer(text) == expected
+
+
+# (predicted, gold, tolerance, match?)
+MATCH_CASES = [
+    ("18", "18", 1e-6, True),
+    ("18.0", "18", 1e-6, True),
+    ("$1,200", "1200", 1e-6, True),
+    ("1,200", "1,200", 1e-6, True),
+    ("\\frac{3}{4}", "3/4", 1e-6, True),
+    ("0.75", "3/4", 0.0, True),  # exact rational, no tolerance needed
+    ("$\\frac{-3}{4}", "-0.75", 0.0, True),
+    ("-\\$12", "-12", 1e-6, True),
+    ("25%", "25", 1e-6, True),
+    ("25\\%", "0.25", 1e-6, True),
+    ("12 \\text{ apples}", "12", 1e-6, True),
+    ("0.3333333", "1/3", 1e-6, True),
+    ("0.333", "1/3", 1e-6, False),
+    ("0.333", "1/3", 1e-3, True),
+    ("1000000.5", "1000000", 1e-6, False),  # tolerance is absolute
+    ("17", "18", 1e-6, False),
+    ("-18", "18", 1e-6, False),
+    ("1/0", "0", 1e-6, False),
+    ("B", "b", 1e-6, True),  # non-numeric: normalized text
+    ("x + 1", "x+1", 1e-6, True),
+    ("twelve", "12", 1e-6, False),
+]
+
+
+@pytest.mark.parametrize(("predicted", "gold", "tolerance", "expected"), MATCH_CASES)
+def test_answers_match(predicted: str, gold: str, tolerance: float, expected: bool) -> None:
+    assert answers_match(predicted, gold, tolerance) is expected
+
+
+def test_verifier_passes_a_correct_answer_and_shows_evidence() -> None:
+    verifier = build_verifier("math_answer", {})
+    verdict = verifier.verify(
+        Candidate(text="3 * 6 = 18, so the answer is 18.", seed={"question": "q", "answer": "18"})
+    )
+    assert verdict.passed and verdict.score == 1.0
+    assert verdict.evidence == "extracted=18 gold=18"
+    assert verdict.duration_s >= 0
+
+
+def test_verifier_fails_a_wrong_answer() -> None:
+    verdict = build_verifier("math_answer", {}).verify(
+        Candidate(text="\\boxed{17}", seed={"question": "q", "answer": "18"})
+    )
+    assert not verdict.passed and verdict.score == 0.0
+    assert verdict.reason == "final answer differs from the gold answer"
+    assert verdict.evidence == "extracted=17 gold=18"
+
+
+def test_verifier_reports_a_missing_answer() -> None:
+    verdict = build_verifier("math_answer", {}).verify(
+        Candidate(text="I am not sure how to solve this.", seed={"question": "q", "answer": "3"})
+    )
+    assert not verdict.passed
+    assert verdict.reason == "no final answer found"
+
+
+def test_verifier_uses_its_tolerance() -> None:
+    candidate = Candidate(text="The answer is 0.3333", seed={"question": "q", "answer": "1/3"})
+    assert not build_verifier("math_answer", {}).verify(candidate).passed
+    assert build_verifier("math_answer", {"tolerance": 1e-3}).verify(candidate).passed
+
+
+def test_verifier_rejects_a_seed_without_gold_answer() -> None:
+    with pytest.raises(ValueError, match="answer"):
+        build_verifier("math_answer", {}).verify(Candidate(text="18", seed={"question": "q"}))
+
+
+def test_every_gsm8k_reference_solution_yields_its_gold_answer() -> None:
+    path = GSM8K_DIR / "test.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    wrong = []
+    for row in rows:
+        gold = row["answer"].split("####")[-1].strip()
+        extracted = extract_final_answer(row["answer"])
+        if extracted is None or not answers_match(extracted, gold):
+            wrong.append((gold, extracted))
+    assert wrong == []
