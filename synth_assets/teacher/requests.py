@@ -1,0 +1,38 @@
+"""A teacher request and its cache key: a hash of everything that changes the answer."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from synth_assets.lineage.ids import content_id
+from synth_assets.spec.model import TeacherSpec
+
+
+@dataclass(frozen=True)
+class TeacherRequest:
+    call_id: str
+    model: str
+    api_base: str | None
+    messages: list[dict[str, str]]
+    params: dict[str, Any]
+    sample_index: int
+
+
+def build_request(
+    teacher: TeacherSpec, messages: list[dict[str, str]], sample_index: int
+) -> TeacherRequest:
+    # The per-sample seed makes n samples of one prompt differ yet stay reproducible.
+    params = {
+        "temperature": teacher.temperature,
+        "top_p": teacher.top_p,
+        "max_tokens": teacher.max_tokens,
+        "seed": sample_index,
+    }
+    call_id = content_id("call", teacher.model, teacher.api_base, messages, params, sample_index)
+    return TeacherRequest(
+        call_id=call_id,
+        model=teacher.model,
+        api_base=teacher.api_base,
+        messages=messages,
+        params=params,
+        sample_index=sample_index,
+    )
