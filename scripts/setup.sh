@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Creates .venv and installs synth-assets with its test tools. llama-cpp-python has no wheel
+# for this platform and builds from source (about 5 minutes on 2 cores, cached by pip after).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+echo "setup: .venv ready ($(.venv/bin/python --version))"

@@ -1,0 +1,144 @@
+"""The five stages as Dagster assets. Each one reads its spec, calls the stage in
+synth_assets.stages and reports what happened; the value passed downstream is the id of the
+snapshot the stage stored in the lineage store."""
+
+import dagster as dg
+import pandas as pd
+
+from synth_assets.assets.metadata import clip, markdown_table
+from synth_assets.resources import DUCKDB_POOL, SynthStore
+from synth_assets.stages.contamination_stage import run_contamination_stage
+from synth_assets.stages.mixture_stage import run_mixture_stage
+from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
+from synth_assets.stages.teacher_stage import run_teacher_stage
+from synth_assets.stages.verify_stage import run_verify_stage
+
+GROUP = "synthetic_data"
+
+
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
+    """Seed records read from the spec's seed files, validated, stored with content ids."""
+    result = run_seed_stage(synth.store(), synth.load_spec())
+    preview = pd.DataFrame(
+        [{"seed_id": s.seed_id, "seed_set": s.seed_set, "task": s.task} for s in result.seeds]
+    )
+    return dg.Output(result.snapshot_id, metadata={
+        "snapshot_id": result.snapshot_id,
+        "seeds": len(result.seeds),
+        "new_rows": result.new_rows,
+        "seeds_per_set": dg.MetadataValue.json(result.counts_by_set()),
+        "preview": markdown_table(preview.groupby("seed_set").head(2)),
+    })
+
+
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+def teacher_generations(
+    context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
+) -> dg.Output[str]:
+    """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
+    store = synth.store()
+    result = run_teacher_stage(
+        store, synth.load_spec(), seeds_of_snapshot(store, seed_sets), log=context.log.info
+    )
+    generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
+    per_recipe = (
+        generations.groupby("recipe")
+        .agg(generations=("generation_id", "size"), completion_tokens=("completion_tokens", "sum"),
+             cost_usd=("cost_usd", "sum"), mean_latency_s=("latency_s", "mean"))
+        .reset_index()
+    )
+    return dg.Output(result.snapshot_id, metadata={
+        "snapshot_id": result.snapshot_id,
+        "generations": len(generations),
+        "planned": result.planned,
+        "teacher_calls_made": result.called,
+        "teacher_calls_cached": result.cached,
+        "failed_calls": len(result.failures),
+        "new_generations": result.new_generations,
+        "prompt_tokens": int(generations["prompt_tokens"].sum()),
+        "completion_tokens": int(generations["completion_tokens"].sum()),
+        "cost_usd": float(generations["cost_usd"].sum()),
+        "mean_latency_s": float(generations["latency_s"].mean()) if len(generations) else 0.0,
+        "per_recipe": markdown_table(per_recipe),
+        "failures": markdown_table(pd.DataFrame(
+            [{"call_id": f.request.call_id, "error": f.error} for f in result.failures],
+            columns=["call_id", "error"])),
+        "preview": markdown_table(generations.assign(text=generations["text"].map(clip)),
+                                  ["generation_id", "recipe", "text"], limit=6),
+    })
+
+
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+def verified_subsets(
+    context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
+) -> dg.Output[str]:
+    """Generations that pass every verifier of their recipe (verdicts stored per record)."""
+    result = run_verify_stage(
+        synth.store(), synth.load_spec(), teacher_generations, log=context.log.info
+    )
+    return dg.Output(result.snapshot_id, metadata={
+        "snapshot_id": result.snapshot_id,
+        "judged": result.judged,
+        "passed": result.passed,
+        "pass_rate": result.passed / result.judged if result.judged else 0.0,
+        "verdicts_made_now": dg.MetadataValue.json(result.newly_run),
+        "per_recipe": markdown_table(result.per_recipe),
+        "per_verifier": markdown_table(result.per_verifier),
+    })
+
+
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+def contamination_reports(
+    context: dg.AssetExecutionContext, synth: SynthStore, verified_subsets: str
+) -> dg.Output[str]:
+    """Verified records scanned for benchmark overlap; contaminated ones are held back."""
+    result = run_contamination_stage(
+        synth.store(), synth.load_spec(), verified_subsets, log=context.log.info
+    )
+    worst = result.worst_hits
+    side_by_side = markdown_table(
+        worst.assign(record=worst["text"].map(clip),
+                     benchmark_item=worst["item_excerpt"].map(clip)),
+        ["benchmark", "item_id", "score", "record", "benchmark_item", "evidence"],
+    ) if not worst.empty else dg.MetadataValue.md("_no hits_")
+    return dg.Output(result.snapshot_id, metadata={
+        "snapshot_id": result.snapshot_id,
+        "records_scanned": result.scanned,
+        "records_contaminated": result.contaminated,
+        "records_clean": result.scanned - result.contaminated,
+        "contaminated_rate": result.contaminated / result.scanned if result.scanned else 0.0,
+        "newly_scanned": result.newly_scanned,
+        "index_fingerprint": result.index_fingerprint,
+        "per_benchmark": markdown_table(result.per_benchmark),
+        "worst_hits": side_by_side,
+    })
+
+
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"})
+def final_mixtures(
+    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str
+) -> dg.Output[dict[str, str]]:
+    """Clean synthetic records mixed with real data at the spec's ratio, exported with a
+    manifest."""
+    results = run_mixture_stage(
+        synth.store(), synth.load_spec(), contamination_reports, synth.export_root(),
+        run_id=context.run.run_id, log=context.log.info,
+    )
+    metadata: dict[str, object] = {"mixtures": len(results)}
+    for result in results:
+        counts = result.manifest["counts"]
+        records = result.records
+        metadata[f"{result.mixture}/records"] = counts["total"]
+        metadata[f"{result.mixture}/synthetic"] = counts["synthetic"]
+        metadata[f"{result.mixture}/real"] = counts["real"]
+        metadata[f"{result.mixture}/export_dir"] = dg.MetadataValue.path(str(result.export_dir))
+        metadata[f"{result.mixture}/preview"] = markdown_table(
+            records, ["mixture_record_id", "source_kind", "domain", "instruction", "response"],
+            limit=6,
+        ) if not records.empty else dg.MetadataValue.md("_empty_")
+    return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata=metadata)
+
+
+PIPELINE_ASSETS = [seed_sets, teacher_generations, verified_subsets, contamination_reports,
+                   final_mixtures]

@@ -1,0 +1,79 @@
+"""Each stage's Great Expectations suite as a blocking Dagster asset check: a failure stops
+every downstream stage of the same run."""
+
+import dagster as dg
+
+from synth_assets.checks.ge_adapter import validate_frame
+from synth_assets.checks.suites import (
+    contamination_reports_suite,
+    final_mixtures_suite,
+    seed_sets_suite,
+    teacher_generations_suite,
+    verified_subsets_suite,
+)
+from synth_assets.resources import SynthStore
+
+
+@dg.asset_check(asset="seed_sets", blocking=True,
+                description="GE suite: seeds have unique ids, known sets and kinds, and every "
+                            "set has its minimum size.")
+def seed_sets_expectations(synth: SynthStore, seed_sets: str) -> dg.AssetCheckResult:
+    frame, expectations = seed_sets_suite(synth.store(), synth.load_spec(), seed_sets)
+    return validate_frame(frame, expectations, "seed_sets")
+
+
+@dg.asset_check(asset="teacher_generations", blocking=True,
+                description="GE suite: generations have unique ids, known recipes, no empty text, "
+                            "non-negative tokens, cost and latency, and a minimum count.")
+def teacher_generations_expectations(
+    synth: SynthStore, teacher_generations: str
+) -> dg.AssetCheckResult:
+    frame, expectations = teacher_generations_suite(
+        synth.store(), synth.load_spec(), teacher_generations
+    )
+    return validate_frame(frame, expectations, "teacher_generations")
+
+
+@dg.asset_check(asset="verified_subsets", blocking=True,
+                additional_ins={"teacher_generations": dg.AssetIn("teacher_generations")},
+                description="GE suite: the overall verifier pass rate is at least the spec's "
+                            "quality.min_pass_rate.")
+def verified_subsets_expectations(
+    synth: SynthStore, verified_subsets: str, teacher_generations: str
+) -> dg.AssetCheckResult:
+    frame, expectations = verified_subsets_suite(
+        synth.store(), synth.load_spec(), verified_subsets, teacher_generations
+    )
+    return validate_frame(frame, expectations, "verified_subsets")
+
+
+@dg.asset_check(asset="contamination_reports", blocking=True,
+                additional_ins={"verified_subsets": dg.AssetIn("verified_subsets")},
+                description="GE suite: the share of verified records overlapping a benchmark is "
+                            "below the spec's contamination.max_contaminated_rate.")
+def contamination_reports_expectations(
+    synth: SynthStore, contamination_reports: str, verified_subsets: str
+) -> dg.AssetCheckResult:
+    frame, expectations = contamination_reports_suite(
+        synth.store(), synth.load_spec(), contamination_reports, verified_subsets
+    )
+    return validate_frame(frame, expectations, "contamination_reports")
+
+
+@dg.asset_check(asset="final_mixtures", blocking=True,
+                description="GE suite: mixture records have unique ids, no empty text, a known "
+                            "source kind, a minimum count and at least the real-data floor.")
+def final_mixtures_expectations(
+    synth: SynthStore, final_mixtures: dict[str, str]
+) -> dg.AssetCheckResult:
+    frame, expectations = final_mixtures_suite(synth.store(), synth.load_spec(), final_mixtures)
+    return validate_frame(frame, expectations, "final_mixtures")
+
+
+PIPELINE_CHECKS = [
+    seed_sets_expectations,
+    teacher_generations_expectations,
+    verified_subsets_expectations,
+    contamination_reports_expectations,
+    final_mixtures_expectations,
+]

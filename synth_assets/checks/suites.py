@@ -1,0 +1,141 @@
+"""The Great Expectations suite of each stage: which frame it validates and what it expects.
+Thresholds come from the spec's `quality`, `contamination` and `mixtures` sections."""
+
+import pandas as pd
+
+from synth_assets.checks.ge_adapter import Expectation
+from synth_assets.lineage.store import LineageStore
+from synth_assets.spec import LoadedSpec
+
+
+def _unique_ids(column: str) -> list[Expectation]:
+    return [
+        Expectation("ExpectColumnValuesToNotBeNull", {"column": column},
+                    f"every record has a {column}"),
+        Expectation("ExpectColumnValuesToBeUnique", {"column": column},
+                    f"no {column} appears twice"),
+    ]
+
+
+def seed_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str
+                    ) -> tuple[pd.DataFrame, list[Expectation]]:
+    seeds = store.query_frame("seeds_in_snapshot", snapshot_id=snapshot_id)
+    counts = seeds.groupby("seed_set").size()
+    frame = seeds[["seed_id", "seed_set", "kind"]].assign(
+        seeds_in_set=seeds["seed_set"].map(counts).fillna(0).astype(int)
+    )
+    minimum = loaded.spec.quality.min_seeds_per_set
+    return frame, [
+        Expectation("ExpectTableRowCountToBeBetween", {"min_value": max(minimum, 1)},
+                    "the seed sets are not empty"),
+        *_unique_ids("seed_id"),
+        Expectation("ExpectColumnValuesToBeInSet",
+                    {"column": "seed_set", "value_set": sorted(loaded.spec.seed_sets)},
+                    "every seed belongs to a seed set of the spec"),
+        Expectation("ExpectColumnValuesToBeInSet",
+                    {"column": "kind", "value_set": ["math", "code", "instruction"]},
+                    "every seed has a known kind"),
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "seeds_in_set", "min_value": minimum},
+                    f"every seed set has at least {minimum} seeds (quality.min_seeds_per_set)"),
+    ]
+
+
+def teacher_generations_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str
+                              ) -> tuple[pd.DataFrame, list[Expectation]]:
+    generations = store.query_frame("generations_in_snapshot", snapshot_id=snapshot_id)
+    frame = generations[["generation_id", "recipe", "prompt_tokens", "completion_tokens",
+                         "cost_usd", "latency_s"]].assign(
+        text_chars=generations["text"].str.strip().str.len()
+    )
+    return frame, [
+        Expectation("ExpectTableRowCountToBeBetween",
+                    {"min_value": loaded.spec.quality.min_generations},
+                    f"at least {loaded.spec.quality.min_generations} generations "
+                    "(quality.min_generations)"),
+        *_unique_ids("generation_id"),
+        Expectation("ExpectColumnValuesToBeInSet",
+                    {"column": "recipe", "value_set": sorted(loaded.spec.recipes)},
+                    "every generation comes from a recipe of the spec"),
+        Expectation("ExpectColumnValuesToBeBetween", {"column": "text_chars", "min_value": 1},
+                    "no generation is empty"),
+        Expectation("ExpectColumnValuesToBeBetween", {"column": "cost_usd", "min_value": 0},
+                    "costs are not negative"),
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "completion_tokens", "min_value": 0},
+                    "token counts are not negative"),
+        Expectation("ExpectColumnValuesToBeBetween", {"column": "latency_s", "min_value": 0},
+                    "latencies are not negative"),
+    ]
+
+
+def verified_subsets_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str,
+                           generations_snapshot_id: str) -> tuple[pd.DataFrame, list[Expectation]]:
+    judged = store.query_frame("snapshot_generation_counts", snapshot_id=generations_snapshot_id)
+    passed = store.query_frame("snapshot_generation_counts", snapshot_id=snapshot_id)
+    frame = judged.merge(passed, on="recipe", how="left", suffixes=("_judged", "_passed"))
+    frame = frame.fillna({"generations_passed": 0})
+    total_judged = frame["generations_judged"].sum()
+    overall = frame["generations_passed"].sum() / total_judged if total_judged else 0.0
+    frame = frame.assign(overall_pass_rate=overall)
+    floor = loaded.spec.quality.min_pass_rate
+    return frame, [
+        Expectation("ExpectTableRowCountToBeBetween", {"min_value": 1},
+                    "some generations were judged"),
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "overall_pass_rate", "min_value": floor, "max_value": 1.0},
+                    f"the pass rate over all recipes is at least {floor} (quality.min_pass_rate)"),
+    ]
+
+
+def contamination_reports_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str,
+                                verified_snapshot_id: str
+                                ) -> tuple[pd.DataFrame, list[Expectation]]:
+    scanned = int(store.query("snapshot_size", snapshot_id=verified_snapshot_id)[0]["members"])
+    clean = int(store.query("snapshot_size", snapshot_id=snapshot_id)[0]["members"])
+    rate = (scanned - clean) / scanned if scanned else 0.0
+    frame = pd.DataFrame([{"records_scanned": scanned, "records_clean": clean,
+                           "contaminated_rate": rate}])
+    ceiling = loaded.spec.contamination.max_contaminated_rate
+    return frame, [
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "contaminated_rate", "min_value": 0.0, "max_value": ceiling},
+                    f"at most {ceiling:.0%} of verified records overlap a benchmark "
+                    "(contamination.max_contaminated_rate)"),
+    ]
+
+
+def final_mixtures_suite(store: LineageStore, loaded: LoadedSpec, snapshots: dict[str, str]
+                         ) -> tuple[pd.DataFrame, list[Expectation]]:
+    frames = []
+    for mixture, snapshot_id in snapshots.items():
+        records = store.query_frame("mixture_records_in_snapshot", snapshot_id=snapshot_id)
+        real_share = (records["source_kind"] == "real").mean() if len(records) else 0.0
+        spec = loaded.spec.mixtures[mixture]
+        frames.append(pd.DataFrame({
+            "mixture_record_id": records["mixture_record_id"],
+            "mixture": mixture,
+            "source_kind": records["source_kind"],
+            "instruction_chars": records["instruction"].str.strip().str.len(),
+            "response_chars": records["response"].str.strip().str.len(),
+            "real_share_above_floor": real_share >= spec.min_real_fraction - 1e-9,
+        }))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["mixture_record_id", "mixture", "source_kind", "instruction_chars",
+                 "response_chars", "real_share_above_floor"])
+    minimum = loaded.spec.quality.min_mixture_records
+    return frame, [
+        Expectation("ExpectTableRowCountToBeBetween", {"min_value": minimum},
+                    f"the mixtures hold at least {minimum} records (quality.min_mixture_records)"),
+        *_unique_ids("mixture_record_id"),
+        Expectation("ExpectColumnValuesToBeInSet",
+                    {"column": "source_kind", "value_set": ["synthetic", "real"]},
+                    "every record is synthetic or real"),
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "instruction_chars", "min_value": 1}, "no empty instruction"),
+        Expectation("ExpectColumnValuesToBeBetween",
+                    {"column": "response_chars", "min_value": 1}, "no empty response"),
+        Expectation("ExpectColumnValuesToBeInSet",
+                    {"column": "real_share_above_floor", "value_set": [True]},
+                    "every mixture's real-data share is at least its min_real_fraction"),
+    ]

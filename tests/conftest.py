@@ -1,0 +1,31 @@
+"""Shared fixtures: a temporary Dagster home, lineage store and spec for each test."""
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+GSM8K_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gsm8k"
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary DAGSTER_HOME with the repo's dagster.yaml, plus SYNTH_DB and exports in it."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    repo_yaml = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
+    (home / "dagster.yaml").write_text(repo_yaml.read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("SYNTH_DB", str(home / "synth.duckdb"))
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(home / "exports"))
+    yield home
