@@ -23,7 +23,7 @@ def format_chain(rows: list[dict[str, Any]], full: bool = False) -> str:
     lines = []
     for row in rows:
         lines.append(f"{row['kind']}  {row['record_id']}  ({row['created_at']:%Y-%m-%d %H:%M:%S})")
-        if row["reached_by"]:
+        if isinstance(row["reached_by"], str):
             lines.append(f"  linked as: {row['reached_by']}")
         for key, value in json.loads(row["details"]).items():
             lines.append(f"  {key}: {_show(value, full)}")

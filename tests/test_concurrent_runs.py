@@ -1,0 +1,45 @@
+"""Two runs of the whole pipeline launched at the same time, each in its own process writing to
+the same DuckDB file, both succeed and store each record once."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from synth_assets.lineage.store import LineageStore
+from tests.openai_stub import OpenAIStub
+from tests.pipeline_fixture import EXPECTED, stub_answer, write_pipeline_spec
+
+DAGSTER = str(Path(sys.executable).parent / "dagster")
+
+
+def test_two_simultaneous_runs_both_succeed(
+    dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with OpenAIStub(stub_answer) as stub:
+        monkeypatch.setenv("SYNTH_SPEC", str(write_pipeline_spec(tmp_path / "spec", stub.base_url)))
+        monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
+        command = [DAGSTER, "job", "execute", "-m", "synth_assets.definitions",
+                   "-j", "full_pipeline"]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=600)[0] for run in runs]
+    # The writing steps share one pool slot, so the second run's teacher step starts after
+    # the first one's and finds every answer cached.
+    assert len(stub.requests) == EXPECTED["generations"]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+        assert "RUN_SUCCESS" in output
+    counts = {row["table_name"]: row["row_count"]
+              for row in LineageStore(dagster_home / "synth.duckdb").query("table_row_counts")}
+    assert counts["generations"] == EXPECTED["generations"]
+    assert counts["teacher_calls"] == EXPECTED["generations"]
+    assert counts["mixture_records"] == EXPECTED["mixture_synthetic"] + EXPECTED["mixture_real"]
+
+
+def test_dagster_definitions_validate() -> None:
+    result = subprocess.run([DAGSTER, "definitions", "validate", "-m", "synth_assets.definitions"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Validation successful" in result.stdout + result.stderr
