@@ -5,6 +5,7 @@ snapshot the stage stored in the lineage store."""
 import dagster as dg
 import pandas as pd
 
+from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.metadata import clip, markdown_table
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
@@ -38,6 +39,7 @@ def teacher_generations(
 ) -> dg.Output[str]:
     """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
     store = synth.store()
+    refuse_over_budget(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets))
     result = run_teacher_stage(
         store, synth.load_spec(), seeds_of_snapshot(store, seed_sets), log=context.log.info
     )

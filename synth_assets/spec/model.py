@@ -98,6 +98,17 @@ class QualitySpec(StrictModel):
     min_mixture_records: int = Field(default=1, ge=0)
 
 
+class BudgetSpec(StrictModel):
+    """Limits checked against an estimate before any teacher call of a run (unset: no limit)."""
+
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0, description="prompt + completion tokens")
+    expected_completion_tokens: int | None = Field(
+        default=None, gt=0,
+        description="tokens per answer in the estimate; default: the teacher's max_tokens",
+    )
+
+
 class PipelineSpec(StrictModel):
     version: Literal[1] = 1
     seed_sets: dict[str, SeedSetSpec] = Field(min_length=1)
@@ -109,3 +120,4 @@ class PipelineSpec(StrictModel):
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()
+    budget: BudgetSpec = BudgetSpec()
