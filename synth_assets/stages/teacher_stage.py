@@ -42,7 +42,7 @@ class PlannedGeneration:
 @dataclass
 class GenerationPlan:
     generations: list[PlannedGeneration]
-    derived_seeds: list[DerivedSeed]
+    derived_seeds: dict[str, list[DerivedSeed]]     # recipe with seeds_from -> its seeds
 
 
 @dataclass
@@ -60,7 +60,7 @@ def plan_generations(
 ) -> GenerationPlan:
     """Every recipe's prompts and samples, round by round (see stages.rounds)."""
     spec = loaded.spec
-    plan = GenerationPlan(generations=[], derived_seeds=[])
+    plan = GenerationPlan(generations=[], derived_seeds={})
     for recipe_name, round_number in recipe_rounds(spec).items():
         recipe = spec.recipes[recipe_name]
         if recipe.seeds_from is None:
@@ -68,9 +68,8 @@ def plan_generations(
         else:
             parents = [(p.generation_id, p.seed) for p in plan.generations
                        if p.recipe == recipe.seeds_from.recipe]
-            derived = derived_seeds(store, loaded, recipe_name, parents)
-            plan.derived_seeds += derived
-            recipe_seeds = [d.seed for d in derived]
+            plan.derived_seeds[recipe_name] = derived_seeds(store, loaded, recipe_name, parents)
+            recipe_seeds = [d.seed for d in plan.derived_seeds[recipe_name]]
         teacher, reader = spec.teachers[recipe.teacher], reader_fingerprint(recipe)
         for prompt in plan_prompts(loaded, recipe_name, recipe_seeds):
             for sample_index in range(recipe.samples_per_seed):
@@ -114,6 +113,10 @@ def run_teacher_stage(
 ) -> TeacherStageResult:
     plan = plan_generations(store, loaded, seeds)
     planned = plan.generations
+    for name, derived in plan.derived_seeds.items():
+        log(f"recipe {name}: {len(derived)} seeds from verified records of "
+            f"{loaded.spec.recipes[name].seeds_from.recipe} (records verified in this run become "
+            "seeds in the next materialization)")
     unique_requests = {p.request.call_id: (p.teacher, p.request) for p in planned}
     cached_ids = set(
         store.query_with_ids("stored_call_ids", list(unique_requests))["call_id"].tolist()
@@ -138,7 +141,8 @@ def run_teacher_stage(
 
     failed_ids = {f.request.call_id for f in failures}
     answered = [p for p in planned if p.request.call_id not in failed_ids]
-    new_generations = _store_generations(store, loaded, answered, plan.derived_seeds)
+    derived = [seed for seeds in plan.derived_seeds.values() for seed in seeds]
+    new_generations = _store_generations(store, loaded, answered, derived)
     with store.writer() as writer:
         snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
     return TeacherStageResult(
