@@ -112,3 +112,10 @@ GROUP BY generations.recipe ORDER BY generations.recipe;
 
 -- name: snapshot_size
 SELECT count(*) AS members FROM snapshot_members WHERE snapshot_id = $snapshot_id;
+
+-- name: teacher_failures_of_run
+-- The teacher calls of one run that ended without a usable answer.
+SELECT failure_id, call_id, model, sample_index, error_kind, error, attempts, last_answer,
+       finish_reason, prompt_tokens, completion_tokens, cost_usd
+FROM teacher_failures WHERE run_id = $run_id
+ORDER BY error_kind, call_id;

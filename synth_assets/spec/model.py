@@ -30,6 +30,19 @@ class TeacherSpec(StrictModel):
     timeout_s: float = Field(default=120.0, gt=0)
     input_cost_per_token: float | None = Field(default=None, ge=0)
     output_cost_per_token: float | None = Field(default=None, ge=0)
+    requests_per_minute: int | None = Field(default=None, gt=0)
+    tokens_per_minute: int | None = Field(
+        default=None, gt=0, description="prompt + completion tokens; a call reserves max_tokens"
+    )
+    max_retries: int = Field(
+        default=5, ge=0, description="retries of one call on 429, 5xx, timeouts, lost connections"
+    )
+    max_invalid_retries: int = Field(
+        default=2, ge=0,
+        description="retries of an unusable answer (empty, cut by max_tokens, invalid JSON)",
+    )
+    retry_base_delay_s: float = Field(default=1.0, gt=0)
+    retry_max_delay_s: float = Field(default=60.0, gt=0)
 
 
 class RecipeSpec(StrictModel):
@@ -40,6 +53,9 @@ class RecipeSpec(StrictModel):
     samples_per_seed: int = Field(default=1, gt=0)
     verifiers: list[str] = Field(default_factory=list)
     domain: Literal["math", "code", "general"]
+    response_format: Literal["text", "json"] = Field(
+        default="text", description="json: ask for a JSON object and reject answers that are not"
+    )
 
 
 class VerifierSpec(StrictModel):
@@ -98,6 +114,13 @@ class QualitySpec(StrictModel):
     min_mixture_records: int = Field(default=1, ge=0)
 
 
+class BudgetSpec(StrictModel):
+    """Spend allowed to one materialization of teacher_generations (new calls only)."""
+
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0, description="prompt + completion tokens")
+
+
 class PipelineSpec(StrictModel):
     version: Literal[1] = 1
     seed_sets: dict[str, SeedSetSpec] = Field(min_length=1)
@@ -109,3 +132,4 @@ class PipelineSpec(StrictModel):
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()
+    budget: BudgetSpec = BudgetSpec()

@@ -1,8 +1,8 @@
 """teacher_generations: render every recipe's prompts, answer them through the teacher (cached
 in DuckDB), and record one generation per prompt and sample."""
 
-import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,10 +11,17 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.render import render_messages
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
-from synth_assets.teacher.client import TeacherFailure, TeacherResponse, run_requests
+from synth_assets.teacher.cached import (
+    DEFAULT_PROGRESS_INTERVAL_S,
+    CachedRunResult,
+    TeacherJob,
+    run_through_cache,
+)
+from synth_assets.teacher.client import TeacherFailure
 from synth_assets.teacher.requests import TeacherRequest, build_request
 
 STAGE = "teacher_generations"
+FAILURES_LOGGED = 10
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,9 @@ class PlannedGeneration:
 class TeacherStageResult:
     snapshot_id: str
     planned: int
-    cached: int
-    called: int
-    failures: list[TeacherFailure] = field(default_factory=list)
+    calls: CachedRunResult
     new_generations: int = 0
+    failed_by_recipe: dict[str, int] = field(default_factory=dict)
 
 
 def plan_generations(loaded: LoadedSpec, seeds: list[SeedRecord]) -> list[PlannedGeneration]:
@@ -55,27 +61,11 @@ def plan_generations(loaded: LoadedSpec, seeds: list[SeedRecord]) -> list[Planne
                     seed=seed,
                     prompt_id=prompt_id,
                     messages=messages,
-                    request=build_request(teacher, messages, sample_index),
+                    request=build_request(teacher, messages, sample_index,
+                                          recipe.response_format),
                     teacher=recipe.teacher,
                 ))
     return planned
-
-
-def _call_row(response: TeacherResponse) -> dict:
-    request = response.request
-    return {
-        "call_id": request.call_id,
-        "model": request.model,
-        "params": json.dumps(request.params, sort_keys=True),
-        "messages": json.dumps(request.messages, ensure_ascii=False),
-        "sample_index": request.sample_index,
-        "response_text": response.text,
-        "finish_reason": response.finish_reason,
-        "prompt_tokens": response.prompt_tokens,
-        "completion_tokens": response.completion_tokens,
-        "cost_usd": response.cost_usd,
-        "latency_s": response.latency_s,
-    }
 
 
 def run_teacher_stage(
@@ -83,49 +73,46 @@ def run_teacher_stage(
     loaded: LoadedSpec,
     seeds: list[SeedRecord],
     log: Callable[[str], None] = print,
+    run_id: str | None = None,
+    progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
 ) -> TeacherStageResult:
     planned = plan_generations(loaded, seeds)
-    unique_requests = {p.request.call_id: (p.teacher, p.request) for p in planned}
-    cached_ids = set(
-        store.query_with_ids("stored_call_ids", list(unique_requests))["call_id"].tolist()
-    )
-    to_call = {cid: pair for cid, pair in unique_requests.items() if cid not in cached_ids}
-    log(f"{len(planned)} generations planned: {len(cached_ids)} teacher calls cached, "
-        f"{len(to_call)} to make")
-
-    def save(batch: list[TeacherResponse]) -> None:
-        with store.writer() as writer:
-            writer.insert_new("teacher_calls", [_call_row(r) for r in batch])
-
-    failures: list[TeacherFailure] = []
-    for teacher_name in sorted({teacher for teacher, _ in to_call.values()}):
-        requests = [req for teacher, req in to_call.values() if teacher == teacher_name]
-        _, teacher_failures = asyncio.run(
-            run_requests(loaded.spec.teachers[teacher_name], requests, on_batch=save)
-        )
-        for failure in teacher_failures:
-            log(f"teacher call {failure.request.call_id} failed: {failure.error}")
-        failures.extend(teacher_failures)
-
-    failed_ids = {f.request.call_id for f in failures}
-    answered = [p for p in planned if p.request.call_id not in failed_ids]
-    new_generations = _store_generations(store, answered)
+    jobs = [
+        TeacherJob(name, loaded.spec.teachers[name],
+                   [p.request for p in planned if p.teacher == name])
+        for name in sorted({p.teacher for p in planned})
+    ]
+    log(f"{len(planned)} generations planned")
+    calls = run_through_cache(store, jobs, budget=loaded.spec.budget, run_id=run_id, log=log,
+                              progress_interval_s=progress_interval_s)
+    _log_failures(calls.failures, log)
+    answered = [p for p in planned if p.request.call_id in calls.texts]
+    new_generations = _store_generations(store, answered, calls.texts)
     with store.writer() as writer:
         snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+    failed_ids = {f.request.call_id for f in calls.failures}
     return TeacherStageResult(
         snapshot_id=snapshot_id,
         planned=len(planned),
-        cached=len(cached_ids),
-        called=len(to_call),
-        failures=failures,
+        calls=calls,
         new_generations=new_generations,
+        failed_by_recipe=dict(Counter(p.recipe for p in planned
+                                      if p.request.call_id in failed_ids)),
     )
 
 
-def _store_generations(store: LineageStore, answered: list[PlannedGeneration]) -> int:
-    call_ids = sorted({p.request.call_id for p in answered})
-    frame = store.query_with_ids("call_responses", call_ids)
-    texts = dict(zip(frame["call_id"], frame["response_text"], strict=True))
+def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) -> None:
+    for failure in failures[:FAILURES_LOGGED]:
+        log(f"teacher call {failure.request.call_id} failed after {failure.attempts} attempts "
+            f"({failure.kind}): {failure.error}")
+    if len(failures) > FAILURES_LOGGED:
+        log(f"... and {len(failures) - FAILURES_LOGGED} more failed calls: see the "
+            "teacher_failures table")
+
+
+def _store_generations(
+    store: LineageStore, answered: list[PlannedGeneration], texts: dict[str, str]
+) -> int:
     prompts = {
         p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "seed_id": p.seed.seed_id,
                       "messages": json.dumps(p.messages, ensure_ascii=False)}
