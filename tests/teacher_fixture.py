@@ -54,7 +54,8 @@ def seeded(store: LineageStore, spec_path: Path) -> tuple[LoadedSpec, list[SeedR
 
 class ScriptedTeacher:
     """Stub `respond`: `script(prompt, attempt)` gives the reply to the attempt-th request
-    (1-based) for that prompt. Counts requests and the 200 answers it completed per prompt."""
+    (1-based) for that prompt. Counts requests, and answers completed (a 200 with a chat
+    completion, sent at once) per prompt."""
 
     def __init__(self, script: Any) -> None:
         self.script = script
@@ -64,13 +65,12 @@ class ScriptedTeacher:
 
     def __call__(self, request: dict) -> StubReply:
         prompt = request["messages"][-1]["content"]
+        # One lock around script and counts: a script may decide from the counts so far.
         with self._lock:
             self.attempts[prompt] += 1
-            attempt = self.attempts[prompt]
-        reply = self.script(prompt, attempt)
-        if isinstance(reply, str):
-            reply = StubReply(content=reply)
-        if reply.status == 200 and reply.body is None and reply.delay_s == 0:
-            with self._lock:
+            reply = self.script(prompt, self.attempts[prompt])
+            if isinstance(reply, str):
+                reply = StubReply(content=reply)
+            if reply.status == 200 and reply.body is None and reply.delay_s == 0:
                 self.completed[prompt] += 1
         return reply

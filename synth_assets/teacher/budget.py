@@ -23,16 +23,15 @@ class Spend:
 
 @dataclass(frozen=True)
 class Estimate:
+    """Expected spend of one call."""
+
     cost_usd: float
     tokens: float
 
-    def __mul__(self, calls: float) -> "Estimate":
-        return Estimate(self.cost_usd * calls, self.tokens * calls)
-
 
 class BudgetGuard:
-    """Holds the run's spend (every answer that came back, usable or not) and says whether
-    the next batch still fits. Once it has said no, it keeps saying no: the run stops."""
+    """Holds the run's spend (every answer that came back, usable or not) and says how many of
+    the next calls still fit. Once it has said none, it keeps saying so: the run stops."""
 
     def __init__(self, budget: BudgetSpec) -> None:
         self.budget = budget
@@ -42,23 +41,28 @@ class BudgetGuard:
     def record(self, cost_usd: float, prompt_tokens: int, completion_tokens: int) -> None:
         self.spent.add(cost_usd, prompt_tokens, completion_tokens)
 
-    def admits(self, pending: Estimate) -> bool:
-        """True when the spend so far plus `pending` (the calls in flight and the next batch,
-        estimated) stays within the budget."""
+    def calls_that_fit(self, per_call: Estimate, in_flight: int, wanted: int) -> int:
+        """How many of `wanted` further calls fit, when each call (those `in_flight` too) is
+        expected to spend `per_call`. Zero stops the run and sets `stop_reason`."""
         if self.stop_reason is not None:
-            return False
-        limit = self.budget.max_cost_usd
-        if limit is not None and self.spent.cost_usd + pending.cost_usd > limit:
-            self.stop_reason = (
-                f"budget: ${self.spent.cost_usd:.4f} spent, the next batch would bring it to "
-                f"about ${self.spent.cost_usd + pending.cost_usd:.4f}, over "
-                f"budget.max_cost_usd ${limit:.4f}"
-            )
-        limit_tokens = self.budget.max_tokens
-        if limit_tokens is not None and self.spent.tokens + pending.tokens > limit_tokens:
-            self.stop_reason = (
-                f"budget: {self.spent.tokens} tokens spent, the next batch would bring it to "
-                f"about {self.spent.tokens + pending.tokens:.0f}, over budget.max_tokens "
-                f"{limit_tokens}"
-            )
-        return self.stop_reason is None
+            return 0
+        fit = wanted
+        for limit, spent, each, unit in (
+            (self.budget.max_cost_usd, self.spent.cost_usd, per_call.cost_usd, "max_cost_usd"),
+            (self.budget.max_tokens, self.spent.tokens, per_call.tokens, "max_tokens"),
+        ):
+            if limit is None or each <= 0:
+                continue
+            room = int((limit - spent - in_flight * each) // each)
+            if room <= 0:
+                self.stop_reason = (
+                    f"budget: {_amount(unit, spent)} spent and about "
+                    f"{_amount(unit, in_flight * each)} in flight; one more call (about "
+                    f"{_amount(unit, each)}) would cross budget.{unit} {_amount(unit, limit)}")
+                return 0
+            fit = min(fit, room)
+        return fit
+
+
+def _amount(unit: str, value: float) -> str:
+    return f"${value:.4f}" if unit == "max_cost_usd" else f"{value:.0f} tokens"

@@ -104,19 +104,22 @@ class TeacherRunner:
         """Make every call unless the budget stops the run first; returns the requests not
         attempted. Batches are released as slots free up, so the teacher is never idle."""
         tasks = []
-        for start in range(0, len(requests), self.batch_size):
-            batch = requests[start:start + self.batch_size]
+        index = 0
+        while index < len(requests):
             await self._wait_for_room()
-            if not self.guard.admits(self._estimate(batch)):
-                await asyncio.gather(*tasks)
-                return list(requests[start:])
-            for request in batch:
+            batch = requests[index:index + self.batch_size]
+            admitted = self.guard.calls_that_fit(self._per_call_estimate(batch),
+                                                 self._unfinished, len(batch))
+            if not admitted:
+                break
+            for request in batch[:admitted]:
                 self._unfinished += 1
                 task = asyncio.create_task(self._complete(request))
                 task.add_done_callback(self._one_finished)
                 tasks.append(task)
+            index += admitted
         await asyncio.gather(*tasks)
-        return []
+        return list(requests[index:])
 
     async def _wait_for_room(self) -> None:
         while self._unfinished >= self.concurrency.limit:
@@ -128,18 +131,16 @@ class TeacherRunner:
         self.finished += 1
         self._room.set()
 
-    def _estimate(self, batch: Sequence[TeacherRequest]) -> Estimate:
-        """Expected spend of the calls in flight plus `batch`: this run's mean per finished
-        call, or before any has finished the worst case (whole prompt + max_tokens)."""
-        pending = self._unfinished + len(batch)
+    def _per_call_estimate(self, batch: Sequence[TeacherRequest]) -> Estimate:
+        """This run's mean spend per finished call; before any has finished, the batch's mean
+        worst case (whole prompt + max_tokens)."""
         if self.finished:
-            mean = Estimate(self.spend.cost_usd / self.finished, self.spend.tokens / self.finished)
-            return mean * pending
+            return Estimate(self.spend.cost_usd / self.finished,
+                            self.spend.tokens / self.finished)
         input_price, output_price = token_prices(self.teacher) or (0.0, 0.0)
         worst = [(worst_case_tokens(r), int(r.params["max_tokens"])) for r in batch]
         cost = sum((total - out) * input_price + out * output_price for total, out in worst)
-        tokens = sum(total for total, _ in worst)
-        return Estimate(cost / len(batch), tokens / len(batch)) * pending
+        return Estimate(cost / len(batch), sum(total for total, _ in worst) / len(batch))
 
     async def _complete(self, request: TeacherRequest) -> None:
         """One request to its end: a usable answer, or a failure after the allowed retries."""
