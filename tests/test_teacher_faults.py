@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from synth_assets.assets.teacher_metadata import teacher_generations_metadata
 from synth_assets.lineage.store import LineageStore
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from tests.openai_stub import OpenAIStub, StubReply
@@ -150,3 +151,20 @@ def test_rerun_retries_only_the_failed_calls(faulty_run, tmp_path: Path) -> None
         runs = db.execute("SELECT run_id, count(*) FROM teacher_failures GROUP BY run_id "
                           "ORDER BY run_id").fetchall()
     assert runs == [("run-1", len(failed)), ("run-2", len(failed))]
+
+
+def test_failures_show_in_the_asset_metadata(faulty_run) -> None:
+    _, _, store, result, _ = faulty_run
+    generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
+    metadata = teacher_generations_metadata(result, generations)
+    assert metadata["failed_calls"] == 5
+    assert metadata["failed_by_kind"].data == {"invalid_answer": 3, "rejected": 1,
+                                               "server_error": 1}
+    assert metadata["generations"] == metadata["teacher_calls_made"] == 9
+    assert metadata["retries"] == result.calls.retries
+    failures_table = metadata["failures"].value
+    assert "answer cut off by max_tokens" in failures_table
+    header, _, chat, json_chat = metadata["per_recipe"].value.splitlines()
+    assert header.startswith("| recipe | generations |") and header.endswith("| failed |")
+    assert chat.startswith("| chat | 7 |") and chat.endswith("| 4 |")
+    assert json_chat.startswith("| json_chat | 2 |") and json_chat.endswith("| 1 |")

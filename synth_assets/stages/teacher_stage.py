@@ -5,6 +5,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
@@ -33,7 +34,7 @@ class PlannedGeneration:
     request: TeacherRequest
     teacher: str
 
-    @property
+    @cached_property
     def generation_id(self) -> str:
         return content_id("gen", self.recipe, self.prompt_id, self.request.call_id)
 
@@ -87,9 +88,7 @@ def run_teacher_stage(
                               progress_interval_s=progress_interval_s)
     _log_failures(calls.failures, log)
     answered = [p for p in planned if p.request.call_id in calls.texts]
-    new_generations = _store_generations(store, answered, calls.texts)
-    with store.writer() as writer:
-        snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+    new_generations, snapshot_id = _store_generations(store, answered, calls.texts)
     failed_ids = {f.request.call_id for f in calls.failures}
     return TeacherStageResult(
         snapshot_id=snapshot_id,
@@ -112,7 +111,9 @@ def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) ->
 
 def _store_generations(
     store: LineageStore, answered: list[PlannedGeneration], texts: dict[str, str]
-) -> int:
+) -> tuple[int, str]:
+    """Store prompts, generations, their edges and the snapshot in one transaction; returns
+    (new generations, snapshot id)."""
     prompts = {
         p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "seed_id": p.seed.seed_id,
                       "messages": json.dumps(p.messages, ensure_ascii=False)}
@@ -131,4 +132,5 @@ def _store_generations(
         writer.insert_new("prompts", list(prompts.values()))
         new_generations = writer.insert_new("generations", generations)
         writer.link(edges)
-    return new_generations
+        snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+    return new_generations, snapshot_id

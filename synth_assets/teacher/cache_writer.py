@@ -65,7 +65,6 @@ class CacheWriter:
     def __init__(self, store: LineageStore, run_id: str) -> None:
         self.store = store
         self.run_id = run_id
-        self.committed_answers = 0
         self.error: BaseException | None = None
         self._queue: queue.SimpleQueue[tuple[str, dict] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_loop, name="teacher-cache-writer",
@@ -123,4 +122,3 @@ class CacheWriter:
         with self.store.writer() as writer:
             for table, rows in tables.items():
                 writer.insert_new(table, rows)
-        self.committed_answers += len(tables.get("teacher_calls", []))

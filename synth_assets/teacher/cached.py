@@ -20,7 +20,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.spec.model import BudgetSpec, TeacherSpec
 from synth_assets.teacher.budget import BudgetGuard, Spend
 from synth_assets.teacher.cache_writer import CacheWriter
-from synth_assets.teacher.client import TeacherFailure, TeacherRunner
+from synth_assets.teacher.client import TeacherFailure, TeacherResponse, TeacherRunner
 from synth_assets.teacher.cost import token_prices
 from synth_assets.teacher.progress import Progress
 from synth_assets.teacher.requests import TeacherRequest
@@ -69,14 +69,20 @@ def run_through_cache(
     budget = budget or BudgetSpec()
     _check_prices(jobs, budget)
     distinct = {r.call_id: (job, r) for job in jobs for r in job.requests}
-    cached = set(store.query_with_ids("stored_call_ids", list(distinct))["call_id"])
-    to_call = [(job, r) for job, r in distinct.values() if r.call_id not in cached]
-    log(f"{len(distinct)} distinct teacher requests: {len(cached)} cached, "
+    frame = store.query_with_ids("call_responses", list(distinct))
+    texts = dict(zip(frame["call_id"], frame["response_text"], strict=True))
+    cached = len(texts)
+    to_call = [(job, r) for job, r in distinct.values() if r.call_id not in texts]
+    log(f"{len(distinct)} distinct teacher requests: {cached} cached, "
         f"{len(to_call)} to call")
     guard = BudgetGuard(budget)
     progress = Progress(len(to_call), guard.spent, log)
     failures: list[TeacherFailure] = []
     not_attempted: list[TeacherRequest] = []
+
+    def on_answer(response: TeacherResponse) -> None:
+        texts[response.request.call_id] = response.text
+        writer.add_answer(response)
 
     def on_failure(failure: TeacherFailure) -> None:
         failures.append(failure)
@@ -90,7 +96,7 @@ def run_through_cache(
                 if not requests:
                     continue
                 runner = TeacherRunner(job.name, job.teacher, guard, progress,
-                                       on_answer=writer.add_answer, on_failure=on_failure,
+                                       on_answer=on_answer, on_failure=on_failure,
                                        log=log)
                 not_attempted.extend(await runner.run(requests))
         finally:
@@ -103,12 +109,9 @@ def run_through_cache(
         progress.log()
     if guard.stop_reason:
         log(f"stopped before {len(not_attempted)} calls: {guard.stop_reason}")
-    answered = sorted(distinct.keys() - {f.request.call_id for f in failures}
-                      - {r.call_id for r in not_attempted})
-    frame = store.query_with_ids("call_responses", answered)
     return CachedRunResult(
-        texts=dict(zip(frame["call_id"], frame["response_text"], strict=True)),
-        cached=len(cached),
+        texts=texts,
+        cached=cached,
         answered=progress.answered,
         failures=failures,
         not_attempted=not_attempted,

@@ -5,7 +5,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import litellm
 
@@ -52,17 +52,6 @@ class TeacherFailure:
     last_text: str | None = None
     finish_reason: str | None = None
     spend: Spend = field(default_factory=Spend)
-
-
-@dataclass(frozen=True)
-class _Answer:
-    text: str
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    latency_s: float
-    problem: str | None  # why the answer is unusable, None when it is fine
 
 
 @dataclass(frozen=True)
@@ -150,22 +139,20 @@ class TeacherRunner:
         while True:
             attempt += 1
             outcome = await self._attempt(request)
-            if isinstance(outcome, _Answer) and outcome.problem is None:
-                self.progress.answered += 1
-                self.on_answer(TeacherResponse(
-                    request=request, text=outcome.text, finish_reason=outcome.finish_reason,
-                    prompt_tokens=outcome.prompt_tokens,
-                    completion_tokens=outcome.completion_tokens, cost_usd=outcome.cost_usd,
-                    latency_s=outcome.latency_s, attempts=attempt))
-                return
-            if isinstance(outcome, _Answer):
+            if isinstance(outcome, TeacherResponse):
+                problem = answer_problem(outcome.text, outcome.finish_reason,
+                                         request.wants_json)
+                if problem is None:
+                    self.progress.answered += 1
+                    self.on_answer(replace(outcome, attempts=attempt))
+                    return
                 wasted.add(outcome.cost_usd, outcome.prompt_tokens, outcome.completion_tokens)
                 if invalid_retries < self.teacher.max_invalid_retries:
                     invalid_retries += 1
                     self.progress.retries += 1
                     continue
-                failure = TeacherFailure(request, FaultKind.INVALID_ANSWER, outcome.problem,
-                                         attempt, outcome.text, outcome.finish_reason, wasted)
+                failure = TeacherFailure(request, FaultKind.INVALID_ANSWER, problem, attempt,
+                                         outcome.text, outcome.finish_reason, wasted)
             else:
                 if outcome.kind.transient and transient_retries < self.teacher.max_retries:
                     transient_retries += 1
@@ -184,7 +171,8 @@ class TeacherRunner:
         return backoff_delay_s(retry, self.teacher.retry_base_delay_s,
                                self.teacher.retry_max_delay_s)
 
-    async def _attempt(self, request: TeacherRequest) -> _Answer | _Fault:
+    async def _attempt(self, request: TeacherRequest) -> TeacherResponse | _Fault:
+        """One request to the server: the answer as it came back (usable or not), or a fault."""
         started_at = await self.concurrency.acquire()
         try:
             if self.requests_per_minute:
@@ -219,9 +207,8 @@ class TeacherRunner:
         cost = call_cost(self.teacher, response, prompt_tokens, completion_tokens)
         self.spend.add(cost, prompt_tokens, completion_tokens)
         self.guard.record(cost, prompt_tokens, completion_tokens)
-        text = choice.message.content or ""
-        return _Answer(text, choice.finish_reason, prompt_tokens, completion_tokens, cost, latency,
-                       answer_problem(text, choice.finish_reason, request.wants_json))
+        return TeacherResponse(request, choice.message.content or "", choice.finish_reason,
+                               prompt_tokens, completion_tokens, cost, latency)
 
     def _fault(self, error: Exception, started_at: float) -> _Fault:
         kind = classify(error)
