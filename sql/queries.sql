@@ -127,3 +127,10 @@ FROM generations
 LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
 ORDER BY generations.generation_id;
+
+-- name: teacher_failures_of_run
+-- The teacher calls of one run that ended without a usable answer.
+SELECT failure_id, call_id, model, sample_index, error_kind, error, attempts, last_answer,
+       finish_reason, prompt_tokens, completion_tokens, cost_usd
+FROM teacher_failures WHERE run_id = $run_id
+ORDER BY error_kind, call_id;
