@@ -44,7 +44,7 @@ ORDER BY generations.recipe, generations.generation_id;
 -- name: verdicts_for_generations
 -- Stored verdicts of the wanted generations, any verifier and version.
 SELECT verdict_id, generation_id, verifier, verifier_version, passed, score, reason, evidence,
-       duration_s
+       duration_s, created_at
 FROM verdicts WHERE generation_id IN (SELECT record_id FROM wanted_ids);
 
 -- name: contamination_verdicts_for_generations
@@ -112,3 +112,33 @@ GROUP BY generations.recipe ORDER BY generations.recipe;
 
 -- name: snapshot_size
 SELECT count(*) AS members FROM snapshot_members WHERE snapshot_id = $snapshot_id;
+
+-- name: generations_to_verify
+-- Generations of one snapshot with what verifiers and dedup read: the seed, the prompt
+-- messages the teacher answered, and when the generation was stored.
+SELECT generations.generation_id, generations.recipe, generations.seed_id,
+       generations.sample_index, generations.text, generations.created_at,
+       seeds.payload AS seed_payload, prompts.messages AS prompt_messages
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.recipe, generations.seed_id, generations.sample_index,
+         generations.generation_id;
+
+-- name: previously_verified_generations
+-- Every generation some earlier verified_subsets materialization admitted: the records new
+-- ones are deduplicated against.
+SELECT DISTINCT generations.generation_id, generations.sample_index, generations.text,
+       generations.created_at, prompts.messages AS prompt_messages
+FROM snapshots
+JOIN snapshot_members USING (snapshot_id)
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+WHERE snapshots.stage = 'verified_subsets';
+
+-- name: judge_responses
+-- The cached answers (and latency) of the wanted LLM-judge calls.
+SELECT call_id, response_text, latency_s
+FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);

@@ -11,6 +11,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.render import render_messages
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.spec.model import TeacherSpec
 from synth_assets.teacher.client import TeacherFailure, TeacherResponse, run_requests
 from synth_assets.teacher.requests import TeacherRequest, build_request
 
@@ -78,6 +79,26 @@ def _call_row(response: TeacherResponse) -> dict:
     }
 
 
+def call_and_cache(
+    store: LineageStore,
+    teacher: TeacherSpec,
+    requests: list[TeacherRequest],
+    log: Callable[[str], None] = print,
+) -> list[TeacherFailure]:
+    """Make the requests through litellm, storing each response in the teacher_calls cache as
+    it arrives; the failures are returned (and logged), not stored. The one way any stage
+    calls a model (the teacher, or an LLM judge)."""
+
+    def save(batch: list[TeacherResponse]) -> None:
+        with store.writer() as writer:
+            writer.insert_new("teacher_calls", [_call_row(r) for r in batch])
+
+    _, failures = asyncio.run(run_requests(teacher, requests, on_batch=save))
+    for failure in failures:
+        log(f"teacher call {failure.request.call_id} failed: {failure.error}")
+    return failures
+
+
 def run_teacher_stage(
     store: LineageStore,
     loaded: LoadedSpec,
@@ -93,19 +114,10 @@ def run_teacher_stage(
     log(f"{len(planned)} generations planned: {len(cached_ids)} teacher calls cached, "
         f"{len(to_call)} to make")
 
-    def save(batch: list[TeacherResponse]) -> None:
-        with store.writer() as writer:
-            writer.insert_new("teacher_calls", [_call_row(r) for r in batch])
-
     failures: list[TeacherFailure] = []
     for teacher_name in sorted({teacher for teacher, _ in to_call.values()}):
         requests = [req for teacher, req in to_call.values() if teacher == teacher_name]
-        _, teacher_failures = asyncio.run(
-            run_requests(loaded.spec.teachers[teacher_name], requests, on_batch=save)
-        )
-        for failure in teacher_failures:
-            log(f"teacher call {failure.request.call_id} failed: {failure.error}")
-        failures.extend(teacher_failures)
+        failures.extend(call_and_cache(store, loaded.spec.teachers[teacher_name], requests, log))
 
     failed_ids = {f.request.call_id for f in failures}
     answered = [p for p in planned if p.request.call_id not in failed_ids]
