@@ -83,17 +83,24 @@ class MinHasher:
         return value
 
 
-def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) for banding `num_perm` signature positions so that pairs at `threshold`
-    become candidates: minimizes the area of false positives below the threshold plus false
-    negatives above it under the S-curve 1 - (1 - s^rows)^bands, as datasketch does."""
+def lsh_bands(threshold: float, num_perm: int, false_negative_weight: float = 0.9
+              ) -> tuple[int, int]:
+    """(bands, rows) for banding `num_perm` signature positions: minimizes the weighted area of
+    false positives below the threshold and false negatives above it under the S-curve
+    1 - (1 - s^rows)^bands (as datasketch does). Recall is weighted up because every candidate
+    pair is then checked against the threshold: a false positive costs one comparison, a
+    false negative a missed duplicate (at 0.7, 128 positions: 21 bands of 6 rows, 93% of pairs
+    at exactly the threshold become candidates)."""
     similarities = np.linspace(0, 1, 201)
+    below = similarities < threshold
     best, best_error = (1, num_perm), float("inf")
     for bands in range(1, num_perm + 1):
         rows = num_perm // bands
         candidate = 1 - (1 - similarities**rows) ** bands
-        below = similarities < threshold
-        error = np.trapezoid(np.where(below, candidate, 1 - candidate), similarities)
+        false_positives = np.trapezoid(np.where(below, candidate, 0), similarities)
+        false_negatives = np.trapezoid(np.where(below, 0, 1 - candidate), similarities)
+        error = ((1 - false_negative_weight) * false_positives
+                 + false_negative_weight * false_negatives)
         if error < best_error:
             best, best_error = (bands, rows), error
     return best

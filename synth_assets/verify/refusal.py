@@ -13,11 +13,15 @@ from synth_assets.verify.base import Candidate, Verdict, clip_evidence
 _REFUSALS = re.compile(
     r"""
     \b(?:
-        (?:i'?m|i\s+am)\s+(?:so\s+|very\s+)?sorry,?\s+(?:but\s+)?i\s+(?:can(?:'|no)?t|cannot|am\s+(?:not\s+able|unable)|won'?t)
-      | i\s+(?:can(?:'|no)?t|cannot|won'?t|will\s+not|am\s+unable\s+to|am\s+not\s+able\s+to|'m\s+unable\s+to|'m\s+not\s+able\s+to)
-        \s+(?:help|assist|comply|provide|fulfil+|complete|answer|do\s+that|support|create|generate|write)
+        i(?:['’]m|\s+am)\s+(?:so\s+|very\s+)?sorry,?\s+(?:but\s+)?i\s+
+            (?:can(?:['’]|no)?t|cannot|am\s+(?:not\s+able|unable)|won['’]?t)
+      | i(?:\s+(?:can(?:['’]|no)?t|cannot|won['’]?t|will\s+not|am\s+(?:unable|not\s+able)\s+to)
+          |['’]m\s+(?:unable|not\s+able)\s+to)
+        \s+(?:help|assist|comply|provide|fulfil+|complete|answer|do\s+that|support|create
+             |generate|write)
       | as\s+an\s+ai(?:\s+(?:language\s+model|assistant|model))?\b
-      | i\s+(?:do\s+not|don'?t)\s+have\s+(?:the\s+ability|access\s+to\s+real-time|personal\s+opinions)
+      | i\s+(?:do\s+not|don['’]?t)\s+have\s+(?:the\s+ability|access\s+to\s+real-time
+                                              |personal\s+opinions)
       | (?:this|that|your)\s+request\s+(?:violates|goes\s+against)
     )
     """,

@@ -39,6 +39,9 @@ PR_SET_NO_NEW_PRIVS = 38
 SETUP_FAILED_EXIT = 125
 
 _libc = ctypes.CDLL(None, use_errno=True)
+# Our own references: the program may replace os._exit (and must never return into our code)
+# or print (and its traceback must still reach stderr).
+_exit, _write = os._exit, os.write
 
 
 def main() -> None:
@@ -57,7 +60,7 @@ def main() -> None:
             except BaseException:
                 _report(status_fd, {"error": traceback.format_exc(limit=3)})
             finally:
-                os._exit(0)
+                _exit(0)
         for fd in fds:
             os.close(fd)
 
@@ -103,7 +106,7 @@ def _init(request: dict, stdin_fd: int, stdout_fd: int, stderr_fd: int,
     except BaseException:
         _report(status_fd, {"error": traceback.format_exc(limit=3)})
     finally:
-        os._exit(0)
+        _exit(0)
 
 
 def _run_program(request: dict, source: str, stdin_fd: int, stdout_fd: int,
@@ -133,7 +136,7 @@ def _run_program(request: dict, source: str, stdin_fd: int, stdout_fd: int,
                 stream.flush()
             except BaseException:
                 pass
-        os._exit(status)
+        _exit(status)
 
 
 def _execute(source: str, path: str) -> int:
@@ -153,7 +156,8 @@ def _execute(source: str, path: str) -> int:
         return 1
     except BaseException as error:
         # Leave out this frame: the traceback starts in the program, as `python path` shows it.
-        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
+        _write(2, "".join(lines).encode("utf-8", "replace"))
         return 1
     return 0
 
