@@ -1,6 +1,12 @@
 import pytest
 
-from synth_assets.verify.dedup import DedupSettings, MinHasher, exact_key, find_duplicates, lsh_bands
+from synth_assets.verify.dedup import (
+    DedupSettings,
+    MinHasher,
+    exact_key,
+    find_duplicates,
+    lsh_bands,
+)
 
 STORY = ("the quick brown fox jumps over the lazy dog and then runs into the forest to look for "
          "food for its family before the night falls and the cold wind starts to blow")

@@ -138,7 +138,8 @@ SYMBOLIC_CASES = [
 
 
 @pytest.mark.parametrize(("predicted", "gold", "expected"), SYMBOLIC_CASES)
-def test_symbolic_equivalence_through_math_verify(predicted: str, gold: str, expected: bool) -> None:
+def test_symbolic_equivalence_through_math_verify(predicted: str, gold: str,
+                                                  expected: bool) -> None:
     assert answers_match(predicted, gold) is expected
 
 

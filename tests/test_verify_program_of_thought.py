@@ -29,10 +29,11 @@ def test_results_are_compared_like_math_answers(body: str, gold: str) -> None:
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("def solution():\n    return 3 + 4\n", "the program's result differs from the gold answer"),
-    ("def solution():\n    return 1 / 0\n", "the program failed: ZeroDivisionError: division by zero"),
+    ("def solution():\n    return 1 / 0\n", "the program failed: ZeroDivisionError"),
     ("def answer():\n    return 12\n", "the program failed: KeyError: 'solution'"),
     ("def solution():\n    while True:\n        pass\n", "the program timed out after 1s"),
-    ("def solution():\n    return [12]\n", "the program failed: TypeError: solution() returned a 'list'"),
+    ("def solution():\n    return [12]\n",
+     "the program failed: TypeError: solution() returned a 'list'"),
     ("import os\nos._exit(0)\ndef solution():\n    return 12\n",
      "the program exited before returning its result"),
 ])

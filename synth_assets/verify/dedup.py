@@ -1,5 +1,6 @@
 """Exact and near-duplicate detection: normalized-text hashes, and MinHash signatures over word
-n-grams with locality-sensitive hashing (banding) to find pairs above a Jaccard threshold.
+n-grams with locality-sensitive hashing (banding) to find candidate pairs, each then checked
+with the exact Jaccard similarity of the two n-gram (hash) sets.
 
 Records are given earliest first; the earliest of a group of duplicates is kept and every
 later one points at it (never at another duplicate).
@@ -39,7 +40,7 @@ class DedupSettings:
 class Duplicate:
     kept_id: str
     kind: str  # "exact" or "near"
-    similarity: float  # 1.0 for exact; the MinHash estimate of the Jaccard similarity otherwise
+    similarity: float  # Jaccard similarity of the word n-gram sets (1.0 for exact)
 
 
 def exact_key(text: str) -> str:
@@ -60,11 +61,14 @@ class MinHasher:
         self._word_hashes: dict[str, int] = {}
 
     def signature(self, text: str) -> np.ndarray:
-        shingles = self._shingle_hashes(text)
+        return self.signature_of(self.shingle_hashes(text))
+
+    def signature_of(self, shingles: np.ndarray) -> np.ndarray:
         permuted = ((self._a * shingles[None, :] + self._b) % _MERSENNE_61) & _LOW_32
         return permuted.min(axis=1)
 
-    def _shingle_hashes(self, text: str) -> np.ndarray:
+    def shingle_hashes(self, text: str) -> np.ndarray:
+        """The sorted, distinct 32-bit hashes of the text's word n-grams."""
         words = normalize_tokens(text) or [""]
         hashes = np.fromiter((self._word_hash(word) for word in words), np.uint64, len(words))
         n = min(self.settings.ngram, len(hashes))
@@ -73,7 +77,7 @@ class MinHasher:
         combined = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
         for offset in range(n):
             combined = combined * _SHINGLE_BASE + hashes[offset : len(hashes) - n + 1 + offset]
-        return np.unique(combined >> np.uint64(32))
+        return np.unique(combined >> np.uint64(32)).astype(np.uint32)
 
     def _word_hash(self, word: str) -> int:
         value = self._word_hashes.get(word)
@@ -115,20 +119,20 @@ def find_duplicates(
     exact: dict[str, str] = {}
     buckets: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(bands)]
     kept_ids: list[str] = []
-    kept_signatures: list[np.ndarray] = []
+    kept_shingles: list[np.ndarray] = []
     duplicates: dict[str, Duplicate] = {}
     for record_id, text in records:
         key = exact_key(text)
         if key in exact:
             duplicates[record_id] = Duplicate(exact[key], "exact", 1.0)
             continue
-        signature = hasher.signature(text)
+        shingles = hasher.shingle_hashes(text)
+        signature = hasher.signature_of(shingles)
         keys = [signature[band * rows : (band + 1) * rows].tobytes() for band in range(bands)]
         candidates = sorted({index for band, k in enumerate(keys) for index in buckets[band][k]})
         match = next(
             ((index, similarity) for index in candidates
-             if (similarity := float(np.mean(kept_signatures[index] == signature)))
-             >= settings.threshold),
+             if (similarity := _jaccard(kept_shingles[index], shingles)) >= settings.threshold),
             None,
         )
         if match is not None:
@@ -138,5 +142,10 @@ def find_duplicates(
         for band, k in enumerate(keys):
             buckets[band][k].append(len(kept_ids))
         kept_ids.append(record_id)
-        kept_signatures.append(signature)
+        kept_shingles.append(shingles)
     return duplicates
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)

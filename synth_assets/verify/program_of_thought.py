@@ -95,7 +95,7 @@ def run_program(code: str, entry_point: str, timeout_s: float, memory_mb: int) -
         failure = "the program exited before returning its result"
     else:
         lines = result.stderr.strip().splitlines()
-        failure = f"the program failed: {lines[-1].strip()[:160]}" if lines else "the program failed"
+        failure = "the program failed" + (f": {lines[-1].strip()[:160]}" if lines else "")
     tail = "\n".join(result.stderr.strip().splitlines()[-8:])
     return ProgramRun(answer=None, failure=failure,
                       evidence=tail or f"exit_code={result.exit_code} (no stderr)")

@@ -52,7 +52,9 @@ class RefusalVerifier:
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_repetition, int | float) or not 0 < self.max_repetition <= 1:
-            raise ValueError(f"refusal max_repetition must be in (0, 1], got {self.max_repetition!r}")
+            raise ValueError(
+                f"refusal max_repetition must be in (0, 1], got {self.max_repetition!r}"
+            )
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()

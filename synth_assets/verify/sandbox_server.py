@@ -4,9 +4,10 @@ request, so a run costs three forks and a few mounts instead of starting a new i
 It is started by synth_assets.verify.sandbox as `python -I -S sandbox_server.py` inside its own
 network namespace (only a down loopback) and mount namespace (world-writable directories
 read-only, the interpreter's prefix bind-mounted where any uid can read it). It imports the
-standard library only. Protocol, over a SOCK_SEQPACKET socket whose fd is the only argument: each request is one JSON
-message carrying four file descriptors (the run's stdin, stdout, stderr and a status pipe).
-The server never answers on the socket; each run reports on its own status pipe.
+standard library only. Protocol, over a SOCK_SEQPACKET socket whose fd is the only argument:
+each request is one JSON message carrying four file descriptors (the run's stdin, stdout,
+stderr and a status pipe). The server never answers on the socket; each run reports on its
+own status pipe.
 
 Per run:
   supervisor (forked from the server, root): new pid, mount and IPC namespaces; waits for
