@@ -190,3 +190,22 @@ def test_a_failed_judge_call_stores_no_verdict_and_admits_nothing(
     assert "judge" not in result.newly_run or result.newly_run["judge"] == 0
     chat = result.per_recipe.set_index("recipe").loc["chat"]
     assert chat["passed"] == 0
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"verifiers.length.options": {"min_chars": -1}},
+     r"verifiers\.length\.options: length min_chars must be an int >= 0"),
+    ({"verifiers.judge.options": {"teacher": "nobody"}},
+     r"verifiers\.judge\.options\.teacher: unknown teacher 'nobody'"),
+    ({"verifiers.math_answer.min_score": 1.5},
+     r"verifiers\.math_answer\.min_score: Input should be less than or equal to 1"),
+    ({"dedup": {"threshold": 0}}, r"dedup\.threshold: Input should be greater than 0"),
+])
+def test_bad_verifier_settings_fail_when_the_spec_loads(
+    tmp_path: Path, overrides: dict, message: str
+) -> None:
+    from synth_assets.spec.load import SpecError
+
+    path = write_spec(tmp_path, "http://127.0.0.1:9", ["hi"], **overrides)
+    with pytest.raises(SpecError, match=rf"pipeline\.yaml:\d+: {message}"):
+        load_spec(path)
