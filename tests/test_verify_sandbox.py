@@ -380,3 +380,14 @@ def test_fallback_without_namespaces_still_limits_and_says_so() -> None:
     assert "MemoryError" in result.stderr
     timed_out = sandbox._run("while True: pass", 0.5, 256, stdin="", namespaced=False)
     assert timed_out.timed_out and timed_out.killed_reason == "timeout"
+
+
+def test_a_sandbox_server_that_cannot_start_means_the_fallback_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sandbox, "_server", sandbox._SandboxServer())
+    monkeypatch.setattr(sandbox, "_SERVER_SCRIPT", Path("/nonexistent/sandbox_server.py"))
+    with caplog.at_level("WARNING"):
+        assert sandbox._namespaces_work.__wrapped__() is False
+    assert "sandbox without namespaces" in caplog.text
+    assert "with network access" in caplog.text

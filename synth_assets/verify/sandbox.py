@@ -103,9 +103,9 @@ def _namespaces_work() -> bool:
     else:
         try:
             probe = _run("print('ok')", timeout_s=20, memory_mb=256, stdin="", namespaced=True)
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
             probe = None
-            problem = f"could not start the sandbox server: {error}"
+            problem = f"the sandbox server failed: {error}"
         if probe is not None:
             if probe.exit_code == 0 and probe.stdout == "ok\n":
                 return True
