@@ -22,6 +22,9 @@ def test_two_simultaneous_runs_both_succeed(
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
         command = [DAGSTER, "job", "execute", "-m", "synth_assets.definitions",
                    "-j", "full_pipeline"]
+        # Create the instance's SQLite storage first: two processes creating it at once race
+        # on alembic's version table ("table alembic_version already exists").
+        subprocess.run([DAGSTER, "instance", "migrate"], check=True, capture_output=True)
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True) for _ in range(2)]
         outputs = [run.communicate(timeout=600)[0] for run in runs]

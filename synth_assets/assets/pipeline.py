@@ -68,6 +68,8 @@ def verified_subsets(
         "passed": result.passed,
         "pass_rate": result.passed / result.judged if result.judged else 0.0,
         "verdicts_made_now": dg.MetadataValue.json(result.newly_run),
+        "duplicates_dropped": result.duplicates,
+        "judge_calls_failed": result.judge_failures,
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
         **diversity_metadata(verified),

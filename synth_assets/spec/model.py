@@ -104,8 +104,22 @@ class RecipeSpec(StrictModel):
 
 
 class VerifierSpec(StrictModel):
-    type: Literal["math_answer", "python_tests", "length", "format"]
+    type: Literal["math_answer", "python_tests", "length", "format", "program_of_thought",
+                  "llm_judge", "refusal", "language", "json_schema"]
     options: dict[str, Any] = Field(default_factory=dict)
+    min_score: float | None = Field(
+        default=None, ge=0, le=1,
+        description="admit a record when its verdict's score is at least this; unset: when the "
+        "verdict passed. Applied when selecting, so changing it re-runs nothing",
+    )
+
+
+class DedupSpec(StrictModel):
+    enabled: bool = True
+    threshold: float = Field(default=0.7, gt=0, le=1,
+                             description="Jaccard similarity of word n-grams for near-duplicates")
+    ngram: int = Field(default=5, gt=0)
+    num_perm: int = Field(default=128, ge=16, le=1024)
 
 
 class BenchmarkSpec(StrictModel):
@@ -191,6 +205,7 @@ class PipelineSpec(StrictModel):
     verifiers: dict[str, VerifierSpec] = Field(default_factory=dict)
     benchmarks: dict[str, BenchmarkSpec] = Field(default_factory=dict)
     contamination: ContaminationSpec = ContaminationSpec()
+    dedup: DedupSpec = DedupSpec()
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()
