@@ -51,7 +51,7 @@ def check_generation_budget(
     store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]
 ) -> BudgetVerdict:
     spec = loaded.spec
-    planned = plan_generations(loaded, seeds)
+    planned = plan_generations(store, loaded, seeds).generations
     requests = {p.request.call_id: p for p in planned}
     cached = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"].tolist())
     by_teacher: dict[str, list] = {}

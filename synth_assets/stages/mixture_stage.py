@@ -1,7 +1,6 @@
 """final_mixtures: blend verified, clean synthetic records with real ones at the spec's ratio,
 record every pick in lineage and export the result."""
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import export_row, write_export
 from synth_assets.mix.real_sources import load_real_source
 from synth_assets.mix.sample import plan_counts, rank_key, sample_ids
-from synth_assets.recipes.seeds import TASK_FIELD
+from synth_assets.recipes.records import training_pair
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import MixtureSpec
 
@@ -82,12 +81,14 @@ def _mix_one(
     records, edges = [], []
     for row in picked_synthetic.itertuples():
         record_id = content_id("mix", name, row.generation_id)
+        instruction, response = training_pair(row.seed_kind, row.seed_payload, row.fields,
+                                              row.text)
         records.append({
             "mixture_record_id": record_id, "mixture": name, "source_kind": "synthetic",
             "source_record_id": row.generation_id,
             "domain": loaded.spec.recipes[row.recipe].domain,
-            "instruction": json.loads(row.seed_payload)[TASK_FIELD[row.seed_kind]],
-            "response": row.text,
+            "instruction": instruction,
+            "response": response,
         })
         edges += [(record_id, row.scan_id, "cleared_by"), (record_id, row.generation_id, "samples")]
     for row in picked_real.itertuples():
