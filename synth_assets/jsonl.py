@@ -34,15 +34,20 @@ def read_jsonl(path: Path, required_fields: Sequence[str]) -> list[tuple[int, di
             raise InputFileError(path, line_number, f"invalid JSON: {error.msg}") from None
         if not isinstance(value, dict):
             raise InputFileError(path, line_number, "each line must be a JSON object")
-        missing = [field for field in required_fields if field not in value]
-        if missing:
-            raise InputFileError(path, line_number, f"missing required field(s): {missing}")
-        empty = [
-            f for f in required_fields if not isinstance(value[f], str) or not value[f].strip()
-        ]
-        if empty:
-            raise InputFileError(path, line_number, f"field(s) must be non-empty text: {empty}")
+        require_text_fields(path, line_number, value, required_fields)
         rows.append((line_number, value))
     if not rows:
         raise InputFileError(path, None, "no rows")
     return rows
+
+
+def require_text_fields(
+    path: Path, line: int, value: dict[str, Any], required_fields: Sequence[str]
+) -> None:
+    """Every required field is present and holds non-empty text, else an error naming the row."""
+    missing = [field for field in required_fields if field not in value]
+    if missing:
+        raise InputFileError(path, line, f"missing required field(s): {missing}")
+    empty = [f for f in required_fields if not isinstance(value[f], str) or not value[f].strip()]
+    if empty:
+        raise InputFileError(path, line, f"field(s) must be non-empty text: {empty}")

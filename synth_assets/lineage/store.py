@@ -5,6 +5,8 @@ read or per write transaction, never held across LLM calls) and opening retries 
 process holds the lock.
 """
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -16,10 +18,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.ids import canonical_json, content_id
 from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
+SNAPSHOT_BATCH_ROWS = 100_000
 
 
 def default_db_path() -> Path:
@@ -72,6 +75,55 @@ class StoreWriter:
             "snapshot_members",
             pa.table({"snapshot_id": [snapshot_id] * len(members), "record_id": members}),
         )
+        return snapshot_id
+
+    def register(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+        """Make rows readable by the named statements as a table called `name` (no rows: an
+        empty table of text columns)."""
+        table = (pa.Table.from_pylist(list(rows)).select(list(columns)) if rows else
+                 pa.table({column: pa.array([], pa.string()) for column in columns}))
+        self.connection.register(name, table)
+
+    def execute(self, file_name: str, name: str, **params: Any) -> None:
+        self.connection.execute(statement(file_name, name), params or None)
+
+    def fetch(self, file_name: str, name: str, **params: Any) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(statement(file_name, name), params or None)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def batches(self, file_name: str, name: str, rows_per_batch: int, **params: Any
+                ) -> pa.RecordBatchReader:
+        """The statement's result streamed in Arrow batches (bounded memory)."""
+        relation = self.connection.sql(statement(file_name, name), params=params or None)
+        return relation.to_arrow_reader(rows_per_batch)
+
+    def record_snapshot_of(self, stage: str, label: str, file_name: str, name: str,
+                           **params: Any) -> str:
+        """record_snapshot for the ids a statement selects (as `record_id`), hashed while
+        streaming so the member list never sits in Python memory; same id as record_snapshot."""
+        select = statement(file_name, name).rstrip().rstrip(";")
+        self.connection.execute(
+            statement("writes.sql", "stage_snapshot_ids").format(select=select), params or None
+        )
+        digest = hashlib.sha256(canonical_json([stage, label, []])[:-2].encode())
+        count = 0
+        ordered = self.connection.sql(
+            statement("writes.sql", "staged_snapshot_ids_in_order")
+        ).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
+        for batch in ordered:
+            ids = batch.column("record_id").to_pylist()
+            if ids:
+                prefix = "," if count else ""
+                quoted = ",".join(json.dumps(i, ensure_ascii=False) for i in ids)
+                digest.update((prefix + quoted).encode())
+                count += len(ids)
+        digest.update(b"]]")
+        snapshot_id = f"snap_{digest.hexdigest()[:20]}"
+        self.insert_new("snapshots", [{"snapshot_id": snapshot_id, "stage": stage,
+                                       "label": label, "member_count": count}])
+        self.connection.execute(statement("writes.sql", "insert_staged_snapshot_ids"),
+                                {"snapshot_id": snapshot_id})
         return snapshot_id
 
     def delete(self, table: str, id_column: str, record_ids: Sequence[str]) -> int:

@@ -106,11 +106,10 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
         for index, verifier in enumerate(recipe.verifiers):
             check(f"recipes.{recipe_name}.verifiers.{index}", verifier, spec.verifiers, "verifier")
     for mixture_name, mixture in spec.mixtures.items():
-        for index, recipe in enumerate(mixture.recipes):
-            check(f"mixtures.{mixture_name}.recipes.{index}", recipe, spec.recipes, "recipe")
-        for index, source in enumerate(mixture.real_sources):
-            check(
-                f"mixtures.{mixture_name}.real_sources.{index}", source, spec.real_sources,
-                "real source",
-            )
+        for component_name, component in mixture.components.items():
+            key = f"mixtures.{mixture_name}.components.{component_name}"
+            for index, recipe in enumerate(component.recipes):
+                check(f"{key}.recipes.{index}", recipe, spec.recipes, "recipe")
+            for index, source in enumerate(component.real_sources):
+                check(f"{key}.real_sources.{index}", source, spec.real_sources, "real source")
     return problems
