@@ -117,7 +117,9 @@ class ComponentSpec(StrictModel):
 
     @property
     def unit(self) -> Literal["ratio", "count", "tokens"]:
-        return "ratio" if self.ratio is not None else "count" if self.count is not None else "tokens"
+        if self.ratio is not None:
+            return "ratio"
+        return "count" if self.count is not None else "tokens"
 
     @property
     def amount(self) -> float:
