@@ -9,7 +9,8 @@
 -- name: create_mixture_pool
 -- Every record the mixture may pick: records this run cleared (members of the contamination
 -- snapshot), plus, when accumulating, the previous pool's records that this run did not judge
--- again and that a scan against the current benchmark index cleared; plus the real records.
+-- again, that passed the current verifier versions and that a scan against the current
+-- benchmark index cleared; plus the real records loaded now.
 -- rank_key orders the pick (seeded); tokens is the chars / 4 estimate token budgets count in.
 CREATE OR REPLACE TEMP TABLE mixture_pool AS
 WITH cleared_now AS (
@@ -24,9 +25,22 @@ carried AS (
     EXCEPT SELECT record_id FROM snapshot_members WHERE snapshot_id = $judged_snapshot_id
     EXCEPT SELECT generation_id FROM cleared_now
 ),
+carried_verified AS (
+    -- passed every verifier of its recipe at the current versions (recipe_verifiers)
+    SELECT carried.generation_id
+    FROM carried JOIN generations USING (generation_id)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM recipe_verifiers
+        WHERE recipe_verifiers.recipe = generations.recipe
+          AND NOT EXISTS (SELECT 1 FROM verdicts
+                          WHERE verdicts.generation_id = carried.generation_id
+                            AND verdicts.verifier = recipe_verifiers.verifier
+                            AND verdicts.verifier_version = recipe_verifiers.version
+                            AND verdicts.passed))
+),
 carried_scans AS (
     SELECT scans.generation_id, max(scans.scan_id) AS scan_id
-    FROM contamination_verdicts AS scans JOIN carried USING (generation_id)
+    FROM contamination_verdicts AS scans JOIN carried_verified USING (generation_id)
     WHERE scans.index_fingerprint IN (SELECT index_fingerprint FROM cleared_now)
     GROUP BY scans.generation_id
     HAVING NOT bool_or(scans.contaminated)

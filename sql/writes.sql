@@ -18,3 +18,9 @@ SELECT DISTINCT record_id FROM staged_snapshot_ids ORDER BY record_id;
 -- name: insert_staged_snapshot_ids
 INSERT OR IGNORE INTO snapshot_members
 SELECT DISTINCT $snapshot_id, record_id FROM staged_snapshot_ids;
+
+-- name: delete_edges_touching
+-- Remove every edge into or out of the staged ids (data-removal requests only).
+DELETE FROM edges
+WHERE child_id IN (SELECT record_id FROM staged_rows)
+   OR parent_id IN (SELECT record_id FROM staged_rows);

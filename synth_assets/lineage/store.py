@@ -32,6 +32,11 @@ def default_db_path() -> Path:
     return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "synth.duckdb"
 
 
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 class LockTimeoutError(RuntimeError):
     pass
 
@@ -88,9 +93,7 @@ class StoreWriter:
         self.connection.execute(statement(file_name, name), params or None)
 
     def fetch(self, file_name: str, name: str, **params: Any) -> list[dict[str, Any]]:
-        cursor = self.connection.execute(statement(file_name, name), params or None)
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(self.connection.execute(statement(file_name, name), params or None))
 
     def batches(self, file_name: str, name: str, rows_per_batch: int, **params: Any
                 ) -> pa.RecordBatchReader:
@@ -129,13 +132,22 @@ class StoreWriter:
     def delete(self, table: str, id_column: str, record_ids: Sequence[str]) -> int:
         if table not in schema_tables():
             raise ValueError(f"unknown table {table!r}")
-        self.connection.register("staged_rows", pa.table({"record_id": list(record_ids)}))
+        sql = statement("writes.sql", "delete_records").format(table=table, id_column=id_column)
+        return self._run_on_ids(sql, record_ids)
+
+    def unlink(self, record_ids: Sequence[str]) -> int:
+        """Delete every edge into or out of the records (data-removal requests only)."""
+        return self._run_on_ids(statement("writes.sql", "delete_edges_touching"), record_ids)
+
+    def _run_on_ids(self, sql: str, record_ids: Sequence[str]) -> int:
+        self.connection.register(
+            "staged_rows", pa.table({"record_id": pa.array(list(record_ids), pa.string())})
+        )
         try:
-            sql = statement("writes.sql", "delete_records").format(table=table, id_column=id_column)
-            deleted = self.connection.execute(sql).fetchone()
+            changed = self.connection.execute(sql).fetchone()
         finally:
             self.connection.unregister("staged_rows")
-        return int(deleted[0]) if deleted else 0
+        return int(changed[0]) if changed else 0
 
 
 class LineageStore:
@@ -190,6 +202,16 @@ class LineageStore:
     def query_frame(self, name: str, **params: Any) -> pd.DataFrame:
         with self.connection() as conn:
             return conn.execute(statement("queries.sql", name), params or None).df()
+
+    def query_with_tables(self, name: str, tables: dict[str, dict[str, Sequence[str]]],
+                          **params: Any) -> list[dict[str, Any]]:
+        """Run a named query that reads the given tables of text columns ({table: {column:
+        values}}); rows as dicts."""
+        with self.connection() as conn:
+            for table, columns in tables.items():
+                conn.register(table, pa.table({c: pa.array(list(v), pa.string())
+                                               for c, v in columns.items()}))
+            return _rows(conn.execute(statement("queries.sql", name), params or None))
 
     def query_with_ids(self, name: str, ids: Sequence[str], **params: Any) -> pd.DataFrame:
         """Run a named query that reads the ids from a table named `wanted_ids(record_id)`."""
