@@ -18,16 +18,16 @@ PARQUET_BATCH_ROWS = 10_000
 
 def load_real_source(
     name: str, source: RealSourceSpec, resolve: Callable[[str], Path]
-) -> list[dict[str, Any]]:
-    """The source's rows as `real_records` rows; any bad row fails the whole source, naming
-    the file (or dataset) and the row."""
+) -> Iterator[dict[str, Any]]:
+    """The source's rows as `real_records` rows, streamed; a bad row raises, naming the file
+    (or dataset) and the row."""
     location, rows = _raw_rows(source, resolve)
     required = [source.instruction_field, source.response_field]
     required += [] if source.domain else ["domain"]
     required += [] if source.license else ["license"]
-    records = []
+    count = 0
     for line, row in rows:
-        if source.limit is not None and len(records) >= source.limit:
+        if source.limit is not None and count >= source.limit:
             break
         require_text_fields(location, line, row, required)
         domain = source.domain or row["domain"]
@@ -35,7 +35,8 @@ def load_real_source(
             raise InputFileError(location, line, f"domain must be one of {DOMAINS}, "
                                                  f"got {domain!r}")
         instruction, response = row[source.instruction_field], row[source.response_field]
-        records.append({
+        count += 1
+        yield {
             "real_id": content_id("real", name, instruction, response),
             "source": name,
             "domain": domain,
@@ -44,10 +45,9 @@ def load_real_source(
             "license": source.license or row["license"],
             "source_file": str(location),
             "source_line": line,
-        })
-    if not records:
+        }
+    if not count:
         raise InputFileError(location, None, "no rows")
-    return records
 
 
 def _raw_rows(

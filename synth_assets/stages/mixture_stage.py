@@ -2,6 +2,7 @@
 spec asks, record every pick in lineage and export the result."""
 
 from collections.abc import Callable, Sequence
+from itertools import islice
 from pathlib import Path
 
 from synth_assets.lineage.store import LineageStore
@@ -10,17 +11,21 @@ from synth_assets.mix.real_sources import load_real_source
 from synth_assets.spec import LoadedSpec
 
 STAGE = "final_mixtures"
+REAL_BATCH_ROWS = 20_000
 
 
 def load_real_records(store: LineageStore, loaded: LoadedSpec, sources: Sequence[str]
                       ) -> list[str]:
-    """Read and store the named real sources (every file is validated before anything is
-    written); returns the ids of their records."""
-    rows = [row for name in sources
-            for row in load_real_source(name, loaded.spec.real_sources[name], loaded.resolve)]
+    """Read and store the named real sources in one transaction (a bad row anywhere stores
+    nothing), streaming them in batches; returns the ids of their records."""
+    ids: list[str] = []
     with store.writer() as writer:
-        writer.insert_new("real_records", rows)
-    return [row["real_id"] for row in rows]
+        for name in sources:
+            rows = load_real_source(name, loaded.spec.real_sources[name], loaded.resolve)
+            while batch := list(islice(rows, REAL_BATCH_ROWS)):
+                writer.insert_new("real_records", batch)
+                ids += [row["real_id"] for row in batch]
+    return ids
 
 
 def run_mixture_stage(
