@@ -203,12 +203,12 @@ class LineageStore:
         with self.connection() as conn:
             return conn.execute(statement("queries.sql", name), params or None).df()
 
-    def query_with_tables(self, name: str, tables: dict[str, dict[str, Sequence[str]]],
-                          **params: Any) -> list[dict[str, Any]]:
-        """Run a named query that reads the given tables of text columns ({table: {column:
-        values}}); rows as dicts."""
+    def query_rows(self, name: str, tables: dict[str, dict[str, Sequence[str]]] | None = None,
+                   **params: Any) -> list[dict[str, Any]]:
+        """Run a named query, optionally reading the given tables of text columns ({table:
+        {column: values}}); rows as dicts of plain Python values (NULL is None)."""
         with self.connection() as conn:
-            for table, columns in tables.items():
+            for table, columns in (tables or {}).items():
                 conn.register(table, pa.table({c: pa.array(list(v), pa.string())
                                                for c, v in columns.items()}))
             return _rows(conn.execute(statement("queries.sql", name), params or None))

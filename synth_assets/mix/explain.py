@@ -42,11 +42,11 @@ class Materialization:
 
 def materializations(store: LineageStore, mixture: str) -> list[Materialization]:
     return [Materialization(row)
-            for row in store.query("mixture_materializations_of", mixture=mixture)]
+            for row in store.query_rows("mixture_materializations_of", mixture=mixture)]
 
 
 def find_materialization(store: LineageStore, id_: str) -> Materialization:
-    rows = store.query("mixture_materialization", id=id_)
+    rows = store.query_rows("mixture_materialization", id=id_)
     if not rows:
         raise ExplainError(f"no mixture materialization or mixture snapshot {id_!r} in "
                            f"{store.path}")
@@ -59,7 +59,7 @@ def source_status(store: LineageStore, mat: Materialization, source_ids: Sequenc
     sql/queries.sql), plus a `status` word."""
     settings = mat.settings
     versions = {name: v["version"] for name, v in settings["verifiers"].items()}
-    rows = store.query_with_tables(
+    rows = store.query_rows(
         "source_status",
         {"wanted_ids": {"record_id": list(source_ids)},
          "verifier_versions": {"verifier": list(versions), "version": list(versions.values())}},
@@ -127,7 +127,7 @@ def _sampling_sentence(store: LineageStore, mat: Materialization, row: dict[str,
                    if row["source_kind"] == "synthetic" else row["real_domain"])
     recipes = [r for r in component["recipes"]
                if stratum == "*" or settings["recipes"][r]["domain"] == stratum]
-    rank = store.query("pool_rank", pool_snapshot_id=mat.row["pool_snapshot_id"],
+    rank = store.query_rows("pool_rank", pool_snapshot_id=mat.row["pool_snapshot_id"],
                        recipes=recipes, real_sources=component["real_sources"], domain=stratum,
                        seed=str(mixture["seed"]), source_id=row["source_id"])[0]["rank"]
     unit = "tokens" if plan["unit"] == "tokens" else "records"
@@ -142,15 +142,19 @@ def _sampling_sentence(store: LineageStore, mat: Materialization, row: dict[str,
 def explain_record(store: LineageStore, record_id: str) -> list[str]:
     """`synth why`: for a mixture record, a generation, a real record or a seed, where it
     stands in the latest materialization of each mixture."""
-    mixture_rows = store.query("mixture_record", record_id=record_id)
+    mixture_rows = store.query_rows("mixture_record", record_id=record_id)
     if mixture_rows:
         sources, mixtures = [mixture_rows[0]["source_record_id"]], [mixture_rows[0]["mixture"]]
     else:
-        if not store.query("lineage_chain", record_id=record_id):
-            raise ExplainError(f"no record with id {record_id!r} in {store.path}")
-        sources = [r["generation_id"] for r in store.query("generations_of_seed",
+        if not store.query_rows("lineage_chain", record_id=record_id):
+            forgotten = store.query_rows("forgotten_among",
+                                         {"wanted_ids": {"record_id": [record_id]}})
+            raise ExplainError(f"{record_id!r} was removed by synth forget" if forgotten else
+                               f"no record with id {record_id!r} in {store.path}")
+        sources = [r["generation_id"] for r in store.query_rows("generations_of_seed",
                                                            seed_id=record_id)] or [record_id]
-        mixtures = sorted({row["mixture"] for row in store.query("all_mixture_materializations")})
+        mixtures = sorted({row["mixture"]
+                           for row in store.query_rows("all_mixture_materializations")})
     lines = []
     for mixture in mixtures:
         history = materializations(store, mixture)
@@ -187,7 +191,7 @@ class Change:
 
 def diff_materializations(store: LineageStore, before: Materialization,
                           after: Materialization) -> list[Change]:
-    rows = store.query("mixture_snapshot_changes",
+    rows = store.query_rows("mixture_snapshot_changes",
                        from_snapshot=before.row["mixture_snapshot_id"],
                        to_snapshot=after.row["mixture_snapshot_id"])
     sources = [r["source_record_id"] for r in rows if r["source_record_id"]]
@@ -228,7 +232,8 @@ def _reason(store: LineageStore, before: Materialization, after: Materialization
         return "verdict changed", f"{word}: " + (out["failed_verdicts"] or "verification")
     if status == "not_sampled":
         component = out["component"]
-        quotas = [m.plan.get(component, {}).get("quota") for m in (before, after)]
+        quotas = [sum(m.plan.get(component, {}).get("quota", {}).values())
+                  for m in (before, after)]
         return "sampling step", f"{status_sentence(store, out_mat, out)} (quota {quotas[0]} " \
                                 f"before, {quotas[1]} after)"
     if status == "not_a_component":
