@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from synth_assets.jsonl import InputFileError, read_jsonl, require_text_fields
+from synth_assets.jsonl import InputFileError, iter_jsonl, require_text_fields
 from synth_assets.lineage.ids import content_id
 from synth_assets.spec.model import RealSourceSpec
 
@@ -61,7 +61,7 @@ def _raw_rows(
         return path, _numbered(_saved_dataset(path, source.split))
     if path.suffix == ".parquet":
         return path, _numbered(_parquet_rows(path))
-    return path, read_jsonl(path, [])
+    return path, iter_jsonl(path, [])
 
 
 def _numbered(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
