@@ -7,7 +7,12 @@ Each measurement runs in its own process, so the peak RSS is that of one mixture
 (baseline after imports shown separately). The mixture: every synthetic record plus real
 records at real_fraction 0.2 (N/4 real), exported as JSONL and Parquet.
 
+DuckDB uses memory as a cache up to its memory_limit (default 80% of RAM) before spilling to
+disk; both sides run with the same SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB) so
+the figures show what the code itself holds.
+
 Usage: python benchmarks/bench_mixture_scale.py [--sizes 10000 100000 1000000] [--no-reference]
+       [--memory-limit 1GB]
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def build(work: Path, size: int) -> Path:
     return db
 
 
-def measure(code_root: Path, work: Path, db: Path, new_api: bool) -> dict:
+def measure(code_root: Path, work: Path, db: Path, new_api: bool, memory_limit: str) -> dict:
     """Run one mixture build in a fresh process; its time and peak RSS."""
     program = f"""
 import json, resource, sys, time
@@ -66,7 +71,7 @@ print(json.dumps({{"seconds": seconds, "records": results[0].manifest["counts"][
                   "baseline_mb": baseline / 1024,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
-    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    env = {**os.environ, "PYTHONPATH": str(code_root), "SYNTH_DUCKDB_MEMORY_LIMIT": memory_limit}
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           env=env, cwd=code_root, timeout=3600)
     if done.returncode:
@@ -89,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--memory-limit", default="1GB")
     args = parser.parse_args()
     reference = None if args.no_reference else reference_tree()
     print(f"{'verified':>9} {'records':>9} | {'ours s':>7} {'peak MB':>8} {'(base)':>7} | "
@@ -100,12 +106,13 @@ def main() -> None:
         db = build(work, size)
         reference_db = work / "reference.duckdb"
         shutil.copy(db, reference_db)
-        ours = measure(REPO, work, db, new_api=True)
+        ours = measure(REPO, work, db, new_api=True, memory_limit=args.memory_limit)
         line = (f"{size:>9,} {ours['records']:>9,} | {ours['seconds']:>7.2f} "
                 f"{ours['peak_mb']:>8.0f} {ours['baseline_mb']:>7.0f} | ")
         if reference is not None:
             shutil.rmtree(work / "exports", ignore_errors=True)
-            ref = measure(reference, work, reference_db, new_api=False)
+            ref = measure(reference, work, reference_db, new_api=False,
+                          memory_limit=args.memory_limit)
             line += (f"{ref['seconds']:>11.2f} {ref['peak_mb']:>8.0f} {ref['baseline_mb']:>7.0f}"
                      f" | {ref['seconds'] / ours['seconds']:>7.1f}x")
         print(line, flush=True)

@@ -101,7 +101,10 @@ FROM (
 ) AS ranked
 JOIN quotas USING (component, stratum)
 WHERE CASE quotas.unit WHEN 'records' THEN ranked.stratum_rank <= quotas.amount
-                       ELSE ranked.cumulative_tokens <= quotas.amount END;
+                       ELSE ranked.cumulative_tokens <= quotas.amount END
+-- Stored in the export's seeded shuffled order: reading the table back keeps it (DuckDB's
+-- preserve_insertion_order), so the export streams without sorting the texts again.
+ORDER BY md5($seed || ':' || mixture_record_id);
 
 -- name: mixture_pick_ids
 SELECT mixture_record_id AS record_id FROM mixture_picks;
@@ -126,8 +129,8 @@ UNION ALL
 SELECT mixture_record_id, source_id, 'samples' FROM mixture_picks;
 
 -- name: mixture_export_rows
--- The exported examples in a seeded shuffled order, each also as a JSON line and as an OpenAI
--- chat fine-tuning line.
+-- The exported examples in the order mixture_picks was stored in (seeded shuffle), each also
+-- as a JSON line and as an OpenAI chat fine-tuning line.
 SELECT *,
        to_json(struct_pack(id, component, source_kind, source_record_id, domain, instruction,
                            response, messages)) AS json_line,
@@ -138,12 +141,11 @@ FROM (
            [struct_pack(role := 'user', content := instruction),
             struct_pack(role := 'assistant', content := response)] AS messages
     FROM mixture_picks
-)
-ORDER BY md5($seed || ':' || id);
+);
 
 -- name: mixture_preview
 SELECT mixture_record_id, component, source_kind, domain, instruction, response
-FROM mixture_picks ORDER BY md5($seed || ':' || mixture_record_id) LIMIT $limit;
+FROM mixture_picks LIMIT $limit;
 
 -- name: mixture_teacher_models
 -- Which teacher models wrote the synthetic records of the mixture.

@@ -251,3 +251,9 @@ SELECT * FROM mixture_materializations ORDER BY mixture, created_at;
 SELECT DISTINCT snapshot_id FROM snapshot_members
 WHERE list_contains($snapshot_ids, snapshot_id)
   AND record_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: forgotten_ids
+SELECT record_id FROM forgotten_records ORDER BY record_id;
+
+-- name: wanted_ids_as_records
+SELECT record_id FROM wanted_ids;

@@ -13,7 +13,9 @@ DELETE FROM {table} WHERE {id_column} IN (SELECT record_id FROM staged_rows);
 CREATE OR REPLACE TEMP TABLE staged_snapshot_ids AS {select};
 
 -- name: staged_snapshot_ids_in_order
-SELECT DISTINCT record_id FROM staged_snapshot_ids ORDER BY record_id;
+-- Each id as a JSON string, in order: the pieces of the snapshot id's canonical JSON.
+SELECT to_json(record_id) AS quoted FROM (SELECT DISTINCT record_id FROM staged_snapshot_ids)
+ORDER BY record_id;
 
 -- name: insert_staged_snapshot_ids
 INSERT OR IGNORE INTO snapshot_members

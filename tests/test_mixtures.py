@@ -15,6 +15,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.materialize import MixtureInputs, MixtureResult, materialize_mixture
 from synth_assets.mix.plan import MixtureError
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.forget_stage import forget_record
 from synth_assets.stages.mixture_stage import load_real_records
 from tests.mixture_fixture import CLEAN, JUDGED, fill_verified_records, write_mixture_spec
 
@@ -191,3 +192,19 @@ def test_ge_suite_passes_a_good_mixture_and_catches_a_contaminated_record(
     check = validate_frame(frame, expectations, "final_mixtures")
     assert not check.passed
     assert "no record overlaps a benchmark" in check.metadata["failed_expectations"].value
+
+
+def test_forgetting_a_real_record_keeps_it_out_of_later_mixtures(
+    store: LineageStore, tmp_path: Path
+) -> None:
+    loaded = write_mixture_spec(tmp_path, {"m": {
+        "recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.5}})
+    picked = next(r for r in exported(mix(store, loaded, tmp_path)) if r["source_kind"] == "real")
+    result = forget_record(store, loaded, picked["source_record_id"], tmp_path / "exports",
+                           log=lambda _: None)
+    change = result.mixtures["m"]
+    assert [(c.change, c.reason) for c in change.changes if c.source_id is None] == [
+        ("removed", "forgotten")]
+    again = exported(mix(store, loaded, tmp_path))     # the source file still holds the row
+    assert picked["source_record_id"] not in {r["source_record_id"] for r in again}
+    assert len(again) == 118                            # 59 real records left, 59 synthetic

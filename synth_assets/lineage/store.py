@@ -6,7 +6,6 @@ process holds the lock.
 """
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +29,12 @@ def default_db_path() -> Path:
     if os.environ.get("SYNTH_DB"):
         return Path(os.environ["SYNTH_DB"])
     return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "synth.duckdb"
+
+
+def _duckdb_config() -> dict[str, str]:
+    """SYNTH_DUCKDB_MEMORY_LIMIT (e.g. 2GB) caps DuckDB's memory; past it DuckDB spills to disk."""
+    limit = os.environ.get("SYNTH_DUCKDB_MEMORY_LIMIT")
+    return {"memory_limit": limit} if limit else {}
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -115,12 +120,10 @@ class StoreWriter:
             statement("writes.sql", "staged_snapshot_ids_in_order")
         ).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
         for batch in ordered:
-            ids = batch.column("record_id").to_pylist()
-            if ids:
-                prefix = "," if count else ""
-                quoted = ",".join(json.dumps(i, ensure_ascii=False) for i in ids)
-                digest.update((prefix + quoted).encode())
-                count += len(ids)
+            quoted = batch.column("quoted").to_pylist()
+            if quoted:
+                digest.update((("," if count else "") + ",".join(quoted)).encode())
+                count += len(quoted)
         digest.update(b"]]")
         snapshot_id = f"snap_{digest.hexdigest()[:20]}"
         self.insert_new("snapshots", [{"snapshot_id": snapshot_id, "stage": stage,
@@ -160,7 +163,8 @@ class LineageStore:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(str(self.path), read_only=read_only,
+                                      config=_duckdb_config())
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     if "lock" in str(error).lower():

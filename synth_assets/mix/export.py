@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-PARQUET_ROW_GROUP_ROWS = 100_000
+PARQUET_ROW_GROUP_ROWS = 50_000
 LINE_COLUMNS = {"jsonl": "json_line", "openai_chat": "chat_line"}
 FILE_NAMES = {"jsonl": "data.jsonl", "parquet": "data.parquet", "openai_chat": "openai_chat.jsonl"}
 

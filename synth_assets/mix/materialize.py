@@ -20,7 +20,7 @@ from synth_assets.stages.verify_stage import current_verifiers
 SQL = "mixtures.sql"
 STAGE = "final_mixtures"
 POOL_STAGE = "final_mixtures_pool"
-EXPORT_BATCH_ROWS = 20_000
+EXPORT_BATCH_ROWS = 10_000
 PREVIEW_ROWS = 6
 
 
@@ -54,8 +54,9 @@ def materialize_mixture(
     log: Callable[[str], None] = print,
 ) -> MixtureResult:
     mixture = loaded.spec.mixtures[name]
+    versions = {v: version for v, (_, version) in current_verifiers(loaded).items()}
     with store.writer() as writer:
-        _register_inputs(writer, loaded, name, inputs)
+        _register_inputs(writer, loaded, name, inputs, versions)
         previous = writer.fetch(SQL, "latest_mixture_materialization", mixture=name)
         writer.execute(
             SQL, "create_mixture_pool",
@@ -70,7 +71,7 @@ def materialize_mixture(
         writer.register("quotas", [asdict(quota) for quota in quotas],
                         ["component", "stratum", "unit", "amount"])
         writer.execute(SQL, "create_mixture_picks",
-                       mixture_json=json.dumps(name, ensure_ascii=False))
+                       mixture_json=json.dumps(name, ensure_ascii=False), seed=str(mixture.seed))
         writer.execute(SQL, "insert_mixture_records", mixture=name)
         writer.execute(SQL, "insert_mixture_edges")
         pool_snapshot_id = writer.record_snapshot_of(POOL_STAGE, name, SQL, "mixture_pool_ids")
@@ -80,7 +81,7 @@ def materialize_mixture(
             SQL, "clean_snapshot_index_fingerprints", clean_snapshot_id=inputs.clean_snapshot_id)]
         writer.register("current_index", [{"index_fingerprint": f} for f in fingerprints],
                         ["index_fingerprint"])
-        settings = mixture_settings(loaded, name, fingerprints)
+        settings = mixture_settings(loaded, name, versions, fingerprints)
         plan = _plan_summary(loaded, name, strata, quotas, writer.fetch(SQL, "mixture_pick_counts"))
         materialization_id = content_id(
             "mixmat", name, snapshot_id, pool_snapshot_id, inputs.clean_snapshot_id,
@@ -123,23 +124,22 @@ def materialize_mixture(
             "components": plan,
         }
         staged = stage_export(
-            writer.batches(SQL, "mixture_export_rows", EXPORT_BATCH_ROWS, seed=str(mixture.seed)),
+            writer.batches(SQL, "mixture_export_rows", EXPORT_BATCH_ROWS),
             export_dir, mixture.formats, card, manifest,
         )
-        preview = writer.fetch(SQL, "mixture_preview", seed=str(mixture.seed),
-                               limit=PREVIEW_ROWS)
+        preview = writer.fetch(SQL, "mixture_preview", limit=PREVIEW_ROWS)
     staged.publish()
     return MixtureResult(name, snapshot_id, materialization_id, export_dir, staged.manifest,
                          preview)
 
 
-def mixture_settings(loaded: LoadedSpec, name: str, fingerprints: list[str]) -> dict[str, Any]:
+def mixture_settings(loaded: LoadedSpec, name: str, versions: dict[str, str],
+                     fingerprints: list[str]) -> dict[str, Any]:
     """Everything in the spec that decides which records this mixture may hold; `synth diff`
     compares it between materializations to name what changed."""
     spec = loaded.spec
     mixture = spec.mixtures[name]
     recipes = {r: spec.recipes[r] for r in mixture.recipes}
-    versions = {v: version for v, (_, version) in current_verifiers(loaded).items()}
     return {
         "mixture": mixture.model_dump(mode="json"),
         "recipes": {r: recipe.model_dump(mode="json") for r, recipe in recipes.items()},
@@ -158,7 +158,7 @@ def mixture_settings(loaded: LoadedSpec, name: str, fingerprints: list[str]) -> 
 
 
 def _register_inputs(writer: StoreWriter, loaded: LoadedSpec, name: str,
-                     inputs: MixtureInputs) -> None:
+                     inputs: MixtureInputs, versions: dict[str, str]) -> None:
     spec = loaded.spec
     mixture = spec.mixtures[name]
     writer.register("component_sources", [
@@ -173,7 +173,6 @@ def _register_inputs(writer: StoreWriter, loaded: LoadedSpec, name: str,
                     ["kind", "field"])
     writer.register("current_real_ids", [{"record_id": i} for i in inputs.real_ids],
                     ["record_id"])
-    versions = {v: version for v, (_, version) in current_verifiers(loaded).items()}
     writer.register("recipe_verifiers", [
         {"recipe": r, "verifier": v, "version": versions[v]}
         for r in mixture.recipes for v in spec.recipes[r].verifiers

@@ -17,11 +17,15 @@ REAL_BATCH_ROWS = 20_000
 def load_real_records(store: LineageStore, loaded: LoadedSpec, sources: Sequence[str]
                       ) -> list[str]:
     """Read and store the named real sources in one transaction (a bad row anywhere stores
-    nothing), streaming them in batches; returns the ids of their records."""
+    nothing), streaming them in batches; returns the ids of their records. Records removed by
+    `synth forget` stay removed."""
+    forgotten = {row["record_id"] for row in store.query_rows("forgotten_ids")}
     ids: list[str] = []
     with store.writer() as writer:
         for name in sources:
-            rows = load_real_source(name, loaded.spec.real_sources[name], loaded.resolve)
+            rows = (row for row in load_real_source(name, loaded.spec.real_sources[name],
+                                                    loaded.resolve)
+                    if row["real_id"] not in forgotten)
             while batch := list(islice(rows, REAL_BATCH_ROWS)):
                 writer.insert_new("real_records", batch)
                 ids += [row["real_id"] for row in batch]
