@@ -8,8 +8,8 @@ Each measurement runs in its own process, so the peak RSS is that of one mixture
 records at real_fraction 0.2 (N/4 real), exported as JSONL and Parquet.
 
 DuckDB uses memory as a cache up to its memory_limit (default 80% of RAM) before spilling to
-disk; both sides run with the same SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB) so
-the figures show what the code itself holds.
+disk, so ours runs with SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB); the reference
+holds its data in pandas and does not read that variable.
 
 Usage: python benchmarks/bench_mixture_scale.py [--sizes 10000 100000 1000000] [--no-reference]
        [--memory-limit 1GB]
