@@ -51,12 +51,16 @@ cleared AS (
     SELECT generation_id, scan_id FROM carried_scans
 ),
 candidates AS (
+    -- the training pair: the record's rendered fields, else the seed's task and the answer
     SELECT sources.component, 'synthetic' AS source_kind, generations.generation_id AS source_id,
            cleared.scan_id, recipe_domains.domain,
-           json_extract_string(seeds.payload, '$.' || task_fields.field) AS instruction,
-           generations.text AS response
+           coalesce(json_extract_string(generation_fields.fields, '$.instruction'),
+                    json_extract_string(seeds.payload, '$.' || task_fields.field)) AS instruction,
+           coalesce(json_extract_string(generation_fields.fields, '$.response'),
+                    generations.text) AS response
     FROM cleared
     JOIN generations USING (generation_id)
+    LEFT JOIN generation_fields USING (generation_id)
     JOIN component_sources AS sources
       ON sources.source_kind = 'synthetic' AND sources.name = generations.recipe
     JOIN recipe_domains ON recipe_domains.recipe = generations.recipe

@@ -33,11 +33,13 @@ ORDER BY seeds.seed_set, seeds.source_line;
 SELECT generations.generation_id, generations.recipe, generations.sample_index,
        generations.text, generations.seed_id, seeds.kind AS seed_kind, seeds.payload AS seed_payload,
        teacher_calls.model, teacher_calls.prompt_tokens, teacher_calls.completion_tokens,
-       teacher_calls.cost_usd, teacher_calls.latency_s, teacher_calls.finish_reason
+       teacher_calls.cost_usd, teacher_calls.latency_s, teacher_calls.finish_reason,
+       generation_fields.fields, generation_fields.parse_error
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN seeds ON seeds.seed_id = generations.seed_id
 JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE snapshot_members.snapshot_id = $snapshot_id
 ORDER BY generations.recipe, generations.generation_id;
 
@@ -72,8 +74,10 @@ SELECT record_id FROM snapshot_members WHERE snapshot_id = $snapshot_id ORDER BY
 -- name: table_row_counts
 SELECT 'seeds' AS table_name, count(*) AS row_count FROM seeds
 UNION ALL SELECT 'prompts', count(*) FROM prompts
+UNION ALL SELECT 'prompt_attributes', count(*) FROM prompt_attributes
 UNION ALL SELECT 'teacher_calls', count(*) FROM teacher_calls
 UNION ALL SELECT 'generations', count(*) FROM generations
+UNION ALL SELECT 'generation_fields', count(*) FROM generation_fields
 UNION ALL SELECT 'verdicts', count(*) FROM verdicts
 UNION ALL SELECT 'contamination_verdicts', count(*) FROM contamination_verdicts
 UNION ALL SELECT 'contamination_hits', count(*) FROM contamination_hits
@@ -257,3 +261,12 @@ SELECT record_id FROM forgotten_records ORDER BY record_id;
 
 -- name: wanted_ids_as_records
 SELECT record_id FROM wanted_ids;
+
+-- name: generation_records
+-- The wanted generations with the record each yields (rounds read their parents this way).
+SELECT generations.generation_id, generations.recipe, generations.text,
+       generation_fields.fields, generation_fields.parse_error
+FROM generations
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
+WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
+ORDER BY generations.generation_id;

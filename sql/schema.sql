@@ -48,6 +48,27 @@ CREATE TABLE IF NOT EXISTS generations (
     created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- How a prompt was made: its round (1 = from a seed set, n = from round n-1's verified
+-- records) and the attributes its recipe sampled for it.
+CREATE TABLE IF NOT EXISTS prompt_attributes (
+    prompt_id    VARCHAR PRIMARY KEY,
+    recipe       VARCHAR NOT NULL,
+    round        INTEGER NOT NULL,
+    draw         INTEGER NOT NULL,
+    attributes   JSON NOT NULL,
+    created_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The record a generation yields: its recipe's parser output and rendered record fields
+-- (instruction, response, ...); fields is NULL and parse_error says why when it did not parse.
+CREATE TABLE IF NOT EXISTS generation_fields (
+    generation_id  VARCHAR PRIMARY KEY,
+    parser         VARCHAR NOT NULL,
+    parse_error    VARCHAR,
+    fields         JSON,
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS verdicts (
     verdict_id        VARCHAR PRIMARY KEY,
     generation_id     VARCHAR NOT NULL,
@@ -160,9 +181,10 @@ CREATE OR REPLACE VIEW lineage_nodes AS
                        'payload', payload) AS details
     FROM seeds
     UNION ALL
-    SELECT prompt_id, 'prompt', 2, created_at,
-           json_object('recipe', recipe, 'messages', messages)
-    FROM prompts
+    SELECT prompts.prompt_id, 'prompt', 2, prompts.created_at,
+           json_object('recipe', prompts.recipe, 'round', prompt_attributes.round,
+                       'attributes', prompt_attributes.attributes, 'messages', prompts.messages)
+    FROM prompts LEFT JOIN prompt_attributes USING (prompt_id)
     UNION ALL
     SELECT call_id, 'teacher_call', 3, created_at,
            json_object('model', model, 'params', params, 'sample_index', sample_index,
@@ -171,9 +193,11 @@ CREATE OR REPLACE VIEW lineage_nodes AS
                        'finish_reason', finish_reason)
     FROM teacher_calls
     UNION ALL
-    SELECT generation_id, 'generation', 4, created_at,
-           json_object('recipe', recipe, 'sample_index', sample_index, 'text', text)
-    FROM generations
+    SELECT generations.generation_id, 'generation', 4, generations.created_at,
+           json_object('recipe', generations.recipe, 'sample_index', generations.sample_index,
+                       'text', generations.text, 'fields', generation_fields.fields,
+                       'parse_error', generation_fields.parse_error)
+    FROM generations LEFT JOIN generation_fields USING (generation_id)
     UNION ALL
     SELECT verdict_id, 'verdict', 5, created_at,
            json_object('verifier', verifier, 'version', verifier_version, 'passed', passed,

@@ -9,16 +9,17 @@ import duckdb
 import yaml
 
 from synth_assets.cli import main
-from synth_assets.lineage.forget import TABLE_OF_KIND
+from synth_assets.lineage.forget import EXTENSIONS_OF_KIND, TABLE_OF_KIND
 from tests.test_pipeline_end_to_end import row_counts, run_full_pipeline, stub_pipeline  # noqa: F401
 
 SKY = "%sky looks blue%"
 
 
 def ids_by_table(db: Path) -> dict[str, set[str]]:
+    keyed = [*TABLE_OF_KIND.values(), *(t for ts in EXTENSIONS_OF_KIND.values() for t in ts)]
     with duckdb.connect(str(db), read_only=True) as connection:
         tables = {table: connection.execute(f"SELECT {column} FROM {table}").fetchall()
-                  for table, column in TABLE_OF_KIND.values()}
+                  for table, column in keyed}
         tables["edges"] = connection.execute("SELECT child_id, parent_id FROM edges").fetchall()
     return {table: {row if table == "edges" else row[0] for row in rows}
             for table, rows in tables.items()}
@@ -80,6 +81,8 @@ def test_forget_removes_every_descendant_and_nothing_else(stub_pipeline, capsys,
         "mixture_records": set(one(db, f"SELECT mixture_record_id FROM mixture_records "
                                        f"WHERE source_record_id IN ({in_list})")),
     }
+    derived["generation_fields"] = generations
+    derived["prompt_attributes"] = derived["prompts"]
     assert len(generations) == 2 and len(derived["mixture_records"]) == 1
     before = ids_by_table(db)
 

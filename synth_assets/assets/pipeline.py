@@ -5,6 +5,8 @@ snapshot the stage stored in the lineage store."""
 import dagster as dg
 import pandas as pd
 
+from synth_assets.assets.budget import refuse_over_budget
+from synth_assets.assets.diversity import diversity_metadata
 from synth_assets.assets.metadata import clip, markdown_table
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
@@ -38,6 +40,7 @@ def teacher_generations(
 ) -> dg.Output[str]:
     """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
     store = synth.store()
+    refuse_over_budget(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets))
     result = run_teacher_stage(
         store, synth.load_spec(), seeds_of_snapshot(store, seed_sets), log=context.log.info
     )
@@ -66,6 +69,7 @@ def teacher_generations(
             columns=["call_id", "error"])),
         "preview": markdown_table(generations.assign(text=generations["text"].map(clip)),
                                   ["generation_id", "recipe", "text"], limit=6),
+        **diversity_metadata(generations),
     })
 
 
@@ -74,9 +78,9 @@ def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:
     """Generations that pass every verifier of their recipe (verdicts stored per record)."""
-    result = run_verify_stage(
-        synth.store(), synth.load_spec(), teacher_generations, log=context.log.info
-    )
+    store = synth.store()
+    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info)
+    verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "judged": result.judged,
@@ -85,6 +89,7 @@ def verified_subsets(
         "verdicts_made_now": dg.MetadataValue.json(result.newly_run),
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
+        **diversity_metadata(verified),
     })
 
 

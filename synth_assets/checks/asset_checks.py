@@ -3,6 +3,7 @@ every downstream stage of the same run."""
 
 import dagster as dg
 
+from synth_assets.checks.diversity_suite import diversity_suite
 from synth_assets.checks.ge_adapter import validate_frame
 from synth_assets.checks.mixture_suite import final_mixtures_suite
 from synth_assets.checks.suites import (
@@ -71,10 +72,32 @@ def final_mixtures_expectations(
     return validate_frame(frame, expectations, "final_mixtures")
 
 
+_DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 at least quality.min_distinct_2, "
+              "exact and near duplicates at most quality.max_duplicate_share.")
+
+
+def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:
+    frame, expectations = diversity_suite(synth.store(), synth.load_spec(), snapshot_id)
+    return validate_frame(frame, expectations, f"{asset}_diversity")
+
+
+@dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY)
+def teacher_generations_diversity(synth: SynthStore, teacher_generations: str
+                                  ) -> dg.AssetCheckResult:
+    return _diversity(synth, teacher_generations, "teacher_generations")
+
+
+@dg.asset_check(asset="verified_subsets", blocking=True, description=_DIVERSITY)
+def verified_subsets_diversity(synth: SynthStore, verified_subsets: str) -> dg.AssetCheckResult:
+    return _diversity(synth, verified_subsets, "verified_subsets")
+
+
 PIPELINE_CHECKS = [
     seed_sets_expectations,
     teacher_generations_expectations,
     verified_subsets_expectations,
     contamination_reports_expectations,
     final_mixtures_expectations,
+    teacher_generations_diversity,
+    verified_subsets_diversity,
 ]

@@ -5,6 +5,7 @@ import pandas as pd
 
 from synth_assets.checks.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
+from synth_assets.recipes.seeds import REQUIRED_FIELDS
 from synth_assets.spec import LoadedSpec
 
 
@@ -33,7 +34,7 @@ def seed_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str
                     {"column": "seed_set", "value_set": sorted(loaded.spec.seed_sets)},
                     "every seed belongs to a seed set of the spec"),
         Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "kind", "value_set": ["math", "code", "instruction"]},
+                    {"column": "kind", "value_set": sorted(REQUIRED_FIELDS)},
                     "every seed has a known kind"),
         Expectation("ExpectColumnValuesToBeBetween",
                     {"column": "seeds_in_set", "min_value": minimum},

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from synth_assets.lineage.store import LineageStore
 
+# Rows that extend a record of that kind, keyed by its id; deleted with it.
+EXTENSIONS_OF_KIND = {
+    "prompt": [("prompt_attributes", "prompt_id")],
+    "generation": [("generation_fields", "generation_id")],
+}
 # lineage_nodes kind -> (table, id column)
 TABLE_OF_KIND = {
     "seed": ("seeds", "seed_id"),
@@ -55,8 +60,8 @@ def remove(store: LineageStore, removal: Removal) -> dict[str, int]:
     deleted = {}
     with store.writer() as writer:
         for kind, ids in removal.removed.items():
-            table, column = TABLE_OF_KIND[kind]
-            deleted[table] = writer.delete(table, column, ids)
+            for table, column in [TABLE_OF_KIND[kind], *EXTENSIONS_OF_KIND.get(kind, [])]:
+                deleted[table] = writer.delete(table, column, ids)
         deleted["edges"] = writer.unlink(removal.ids)
         writer.insert_new("forgotten_records", [{"record_id": removal.record_id}])
     return deleted

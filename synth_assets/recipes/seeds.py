@@ -11,9 +11,11 @@ REQUIRED_FIELDS = {
     "math": ("question", "answer"),
     "code": ("prompt", "entry_point", "tests"),
     "instruction": ("instruction",),
+    "document": ("title", "text"),
 }
 # The field holding the task a trained model will see as the user turn.
-TASK_FIELD = {"math": "question", "code": "prompt", "instruction": "instruction"}
+TASK_FIELD = {"math": "question", "code": "prompt", "instruction": "instruction",
+              "document": "title"}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SeedKind = Literal["math", "code", "instruction"]
+SeedKind = Literal["math", "code", "instruction", "document"]
 
 
 class StrictModel(BaseModel):
@@ -32,18 +32,63 @@ class TeacherSpec(StrictModel):
     output_cost_per_token: float | None = Field(default=None, ge=0)
 
 
+class AttributeSpec(StrictModel):
+    """Values a recipe samples for each prompt: a list in the spec, a file (one value a line
+    in .txt, one JSON value a line in .jsonl) or a list field of the seed itself."""
+
+    values: list[Any] | None = Field(default=None, min_length=1)
+    file: str | None = Field(default=None, description="relative to the spec file, or builtin:")
+    from_seed: str | None = Field(default=None, description="a seed field holding a list")
+    pick: int = Field(default=1, gt=0, description="drawn without replacement; >1 gives a list")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "AttributeSpec":
+        if [self.values, self.file, self.from_seed].count(None) != 2:
+            raise ValueError("an attribute needs exactly one of 'values', 'file' or 'from_seed'")
+        if self.values is not None and self.pick > len(self.values):
+            raise ValueError(f"pick {self.pick} is more than the {len(self.values)} values")
+        return self
+
+
+class ParserSpec(StrictModel):
+    type: Literal["text", "sections", "conversation", "python_code"] = "text"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SeedsFromSpec(StrictModel):
+    recipe: str = Field(description="the earlier round: its verified records become the seeds")
+    kind: SeedKind | None = Field(default=None, description="default: the earlier round's kind")
+
+
 class RecipeSpec(StrictModel):
-    seed_set: str
+    builtin: str | None = Field(default=None, description="the built-in recipe this extends")
+    seed_set: str | None = None
+    seeds_from: SeedsFromSpec | None = None
     teacher: str
-    template: str = Field(description="Jinja template over the seed's fields")
+    template: str = Field(description="Jinja template over the seed's fields and attributes")
     system: str | None = None
+    attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
+    prompts_per_seed: int = Field(default=1, gt=0, description="attribute draws per seed")
     samples_per_seed: int = Field(default=1, gt=0)
+    parser: ParserSpec = ParserSpec()
+    record: dict[str, str] = Field(
+        default_factory=dict,
+        description="Jinja templates for the record's fields (instruction, response, ...) over "
+                    "the seed's fields, the attributes, the parsed fields and `generated` (the "
+                    "raw answer)",
+    )
     verifiers: list[str] = Field(default_factory=list)
     domain: Literal["math", "code", "general"]
 
+    @model_validator(mode="after")
+    def _one_seed_source(self) -> "RecipeSpec":
+        if (self.seed_set is None) == (self.seeds_from is None):
+            raise ValueError("a recipe needs exactly one of 'seed_set' or 'seeds_from'")
+        return self
+
 
 class VerifierSpec(StrictModel):
-    type: Literal["math_answer", "python_tests", "length"]
+    type: Literal["math_answer", "python_tests", "length", "format"]
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -227,6 +272,23 @@ class QualitySpec(StrictModel):
     min_generations: int = Field(default=1, ge=0)
     min_pass_rate: float = Field(default=0.0, ge=0, le=1)
     min_mixture_records: int = Field(default=1, ge=0)
+    min_distinct_2: float = Field(
+        default=0.0, ge=0, le=1, description="floor on each recipe's share of distinct bigrams"
+    )
+    max_duplicate_share: float = Field(
+        default=1.0, ge=0, le=1, description="ceiling on each recipe's exact + near duplicates"
+    )
+
+
+class BudgetSpec(StrictModel):
+    """Limits checked against an estimate before any teacher call of a run (unset: no limit)."""
+
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0, description="prompt + completion tokens")
+    expected_completion_tokens: int | None = Field(
+        default=None, gt=0,
+        description="tokens per answer in the estimate; default: the teacher's max_tokens",
+    )
 
 
 class PipelineSpec(StrictModel):
@@ -240,3 +302,5 @@ class PipelineSpec(StrictModel):
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()
+    budget: BudgetSpec = BudgetSpec()
+    seed: int = Field(default=0, description="seeds every sampled choice in prompts")

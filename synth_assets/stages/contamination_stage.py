@@ -1,7 +1,6 @@
 """contamination_reports: scan verified records against the benchmarks for n-gram overlap,
 store a verdict per record (and every hit with its evidence), keep the clean ones."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,7 +9,7 @@ import pandas as pd
 from synth_assets.decontam import BenchmarkItem, NgramIndex, load_benchmark_file, load_humaneval
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
-from synth_assets.recipes.seeds import TASK_FIELD
+from synth_assets.recipes.records import training_pair
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import admitting_verdict_ids
 
@@ -74,8 +73,8 @@ def run_contamination_stage(
 
     verdict_rows, hit_rows, edges = [], [], []
     for row in todo.itertuples():
-        task = json.loads(row.seed_payload)[TASK_FIELD[row.seed_kind]]
-        hits = index.find_hits(training_text(task, row.text))
+        task, response = training_pair(row.seed_kind, row.seed_payload, row.fields, row.text)
+        hits = index.find_hits(training_text(task, response))
         scan_id = scan_ids[row.generation_id]
         verdict_rows.append({
             "scan_id": scan_id, "generation_id": row.generation_id,

@@ -1,7 +1,6 @@
 """verified_subsets: judge every generation with its recipe's verifiers (once per verifier
 version) and keep the generations that pass them all."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -9,6 +8,7 @@ import pandas as pd
 
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
+from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import VerifierSpec
 from synth_assets.verify import Candidate, Verifier, build_verifier, verify_all
@@ -81,7 +81,8 @@ def run_verify_stage(
             continue
         log(f"verifier {name} ({version}): judging {len(todo)} generations")
         candidates = [
-            Candidate(text=row.text, seed=json.loads(row.seed_payload))
+            Candidate(text=row.text, seed=record_fields(row.seed_payload, row.fields),
+                      parse_error=optional_text(row.parse_error))
             for row in todo.itertuples()
         ]
         verdicts = verify_all(verifier, candidates)

@@ -11,7 +11,8 @@ EVIDENCE_MAX_CHARS = 500
 @dataclass(frozen=True)
 class Candidate:
     text: str  # the teacher model's raw response
-    seed: dict  # the seed payload the prompt came from
+    seed: dict  # the seed payload the prompt came from, overlaid by the record's fields
+    parse_error: str | None = None  # why the response does not have its recipe's format
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from synth_assets.verify.base import Verifier
+from synth_assets.verify.format import FormatVerifier
 from synth_assets.verify.length import LengthVerifier
 from synth_assets.verify.math_answer import MathAnswerVerifier
 from synth_assets.verify.python_tests import PythonTestsVerifier
@@ -15,6 +16,7 @@ VERIFIER_KINDS: dict[str, type] = {
     "math_answer": MathAnswerVerifier,
     "python_tests": PythonTestsVerifier,
     "length": LengthVerifier,
+    "format": FormatVerifier,
 }
 
 
