@@ -62,11 +62,6 @@ WHERE contamination_hits.generation_id IN (SELECT record_id FROM wanted_ids)
   AND contamination_verdicts.index_fingerprint = $index_fingerprint
 ORDER BY contamination_hits.score DESC, contamination_hits.hit_id;
 
--- name: real_records_of_sources
-SELECT real_id, source, domain, instruction, response, license
-FROM real_records WHERE source IN (SELECT record_id FROM wanted_ids)
-ORDER BY real_id;
-
 -- name: mixture_records_in_snapshot
 SELECT mixture_records.*
 FROM snapshot_members
@@ -96,19 +91,6 @@ UNION ALL SELECT 'edges', count(*) FROM edges;
 -- The cached responses of the wanted teacher calls.
 SELECT call_id, response_text FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);
 
--- name: cleared_generations_in_snapshot
--- Records a contamination snapshot cleared, with the scan that cleared each one.
-SELECT contamination_verdicts.scan_id, generations.generation_id, generations.recipe,
-       generations.text, seeds.kind AS seed_kind, seeds.payload AS seed_payload,
-       generation_fields.fields
-FROM snapshot_members
-JOIN contamination_verdicts ON contamination_verdicts.scan_id = snapshot_members.record_id
-JOIN generations ON generations.generation_id = contamination_verdicts.generation_id
-JOIN seeds ON seeds.seed_id = generations.seed_id
-LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
-WHERE snapshot_members.snapshot_id = $snapshot_id
-ORDER BY generations.generation_id;
-
 -- name: snapshot_generation_counts
 -- Generations per recipe in a snapshot of generation ids.
 SELECT generations.recipe, count(*) AS generations
@@ -118,6 +100,167 @@ GROUP BY generations.recipe ORDER BY generations.recipe;
 
 -- name: snapshot_size
 SELECT count(*) AS members FROM snapshot_members WHERE snapshot_id = $snapshot_id;
+
+-- name: mixture_materialization_of_snapshot
+-- The latest materialization that produced a mixture snapshot.
+SELECT * FROM mixture_materializations WHERE mixture_snapshot_id = $snapshot_id
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: mixture_snapshot_summary
+-- Per source (recipe or real source) of a mixture snapshot: records, tokens (chars / 4), the
+-- largest record, and what must never be there: empty texts, ids or sources taken twice,
+-- records contaminated against the given benchmark indexes.
+WITH records AS (
+    SELECT mixture_records.*,
+           coalesce(generations.recipe, real_records.source) AS source_name,
+           (length(mixture_records.instruction) + length(mixture_records.response) + 3) // 4
+               AS tokens,
+           EXISTS (SELECT 1 FROM contamination_verdicts AS scans
+                   WHERE scans.generation_id = mixture_records.source_record_id
+                     AND scans.contaminated
+                     AND list_contains($index_fingerprints, scans.index_fingerprint))
+               AS contaminated
+    FROM snapshot_members
+    JOIN mixture_records ON mixture_records.mixture_record_id = snapshot_members.record_id
+    LEFT JOIN generations ON mixture_records.source_kind = 'synthetic'
+                         AND generations.generation_id = mixture_records.source_record_id
+    LEFT JOIN real_records ON mixture_records.source_kind = 'real'
+                          AND real_records.real_id = mixture_records.source_record_id
+    WHERE snapshot_members.snapshot_id = $snapshot_id
+)
+SELECT source_kind, source_name, count(*) AS records, sum(tokens)::BIGINT AS tokens,
+       max(tokens) AS max_record_tokens,
+       count(*) FILTER (WHERE trim(instruction) = '' OR trim(response) = '') AS empty_texts,
+       count(*) - count(DISTINCT mixture_record_id) AS duplicate_ids,
+       count(*) - count(DISTINCT source_record_id) AS duplicate_sources,
+       count(*) FILTER (WHERE contaminated) AS contaminated_records
+FROM records GROUP BY ALL ORDER BY ALL;
+
+-- name: mixture_materializations_of
+-- Every materialization of a mixture, oldest first.
+SELECT * FROM mixture_materializations WHERE mixture = $mixture
+ORDER BY created_at, materialization_id;
+
+-- name: mixture_materialization
+-- One materialization, by its id or by its mixture snapshot id.
+SELECT * FROM mixture_materializations
+WHERE materialization_id = $id OR mixture_snapshot_id = $id
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: mixture_snapshot_changes
+-- Mixture records one snapshot holds and the other does not, with the record each samples
+-- (NULL when the mixture record was deleted by `synth forget`).
+SELECT changed.change, changed.record_id AS mixture_record_id,
+       mixture_records.source_record_id
+FROM (
+    SELECT 'removed' AS change, record_id FROM snapshot_members WHERE snapshot_id = $from_snapshot
+    EXCEPT SELECT 'removed', record_id FROM snapshot_members WHERE snapshot_id = $to_snapshot
+    UNION ALL
+    (SELECT 'added', record_id FROM snapshot_members WHERE snapshot_id = $to_snapshot
+     EXCEPT SELECT 'added', record_id FROM snapshot_members WHERE snapshot_id = $from_snapshot)
+) AS changed
+LEFT JOIN mixture_records ON mixture_records.mixture_record_id = changed.record_id
+ORDER BY changed.change, changed.record_id;
+
+-- name: source_status
+-- Where each wanted source record (generation or real record) stands in one mixture
+-- materialization: judged by its run, in its pool, in the mixture, contamination hits against
+-- its benchmark index, and verdicts that failed at its verifier versions.
+-- Registered: wanted_ids(record_id), verifier_versions(verifier, version).
+SELECT wanted.record_id AS source_id,
+       coalesce(generations.recipe, real_records.source) AS source_name,
+       CASE WHEN generations.generation_id IS NOT NULL THEN 'synthetic'
+            WHEN real_records.real_id IS NOT NULL THEN 'real' END AS source_kind,
+       coalesce(generations.created_at, real_records.created_at) AS created_at,
+       generations.seed_id, real_records.domain AS real_domain,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $judged_snapshot_id) AS judged,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $pool_snapshot_id) AS in_pool,
+       (SELECT min(mixture_records.mixture_record_id)
+        FROM mixture_records JOIN snapshot_members
+          ON snapshot_members.record_id = mixture_records.mixture_record_id
+         AND snapshot_members.snapshot_id = $mixture_snapshot_id
+        WHERE mixture_records.source_record_id = wanted.record_id) AS mixture_record_id,
+       (SELECT string_agg(DISTINCT hits.benchmark || ' item ' || hits.item_id || ' ('
+                          || hits.evidence || ')', '; ')
+        FROM contamination_hits AS hits JOIN contamination_verdicts AS scans USING (scan_id)
+        WHERE hits.generation_id = wanted.record_id
+          AND list_contains($index_fingerprints, scans.index_fingerprint)) AS contamination_hits,
+       (SELECT string_agg(verdicts.verifier || ' ' || verdicts.verifier_version || ': '
+                          || verdicts.reason, '; ' ORDER BY verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+           AS failed_verdicts,
+       (SELECT list(DISTINCT verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+           AS failed_verifiers
+FROM wanted_ids AS wanted
+LEFT JOIN generations ON generations.generation_id = wanted.record_id
+LEFT JOIN real_records ON real_records.real_id = wanted.record_id
+ORDER BY wanted.record_id;
+
+-- name: pool_rank
+-- A record's place in the seeded pick order among the pool records of its component (and
+-- domain, when stratified): the pick takes ranks 1..quota.
+SELECT count(*) + 1 AS rank
+FROM snapshot_members AS pool
+LEFT JOIN generations ON generations.generation_id = pool.record_id
+LEFT JOIN real_records ON real_records.real_id = pool.record_id
+WHERE pool.snapshot_id = $pool_snapshot_id
+  AND (list_contains($recipes, generations.recipe)
+       OR (list_contains($real_sources, real_records.source)
+           AND ($domain = '*' OR real_records.domain = $domain)))
+  AND md5($seed || ':' || pool.record_id) < md5($seed || ':' || $source_id);
+
+-- name: generations_of_seed
+SELECT generation_id FROM generations WHERE seed_id = $seed_id ORDER BY generation_id;
+
+-- name: mixture_record
+SELECT * FROM mixture_records WHERE mixture_record_id = $record_id;
+
+-- name: descendants
+-- A record and every record made from it, following edges from parent to child.
+WITH RECURSIVE down(record_id) AS (
+    SELECT $record_id
+    UNION
+    SELECT edges.child_id FROM edges JOIN down ON edges.parent_id = down.record_id
+)
+SELECT nodes.record_id, nodes.kind
+FROM down JOIN lineage_nodes AS nodes USING (record_id)
+ORDER BY nodes.stage_rank, nodes.record_id;
+
+-- name: orphaned_teacher_calls
+-- Teacher calls (they hold the prompt text) answered only by the wanted generations.
+SELECT DISTINCT generations.call_id AS record_id
+FROM generations
+WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
+  AND NOT EXISTS (SELECT 1 FROM generations AS others
+                  WHERE others.call_id = generations.call_id
+                    AND others.generation_id NOT IN (SELECT record_id FROM wanted_ids));
+
+-- name: forgotten_among
+SELECT record_id FROM forgotten_records WHERE record_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: all_mixture_materializations
+SELECT * FROM mixture_materializations ORDER BY mixture, created_at;
+
+-- name: snapshots_holding_any
+-- Which of the given snapshots hold any of the wanted ids.
+SELECT DISTINCT snapshot_id FROM snapshot_members
+WHERE list_contains($snapshot_ids, snapshot_id)
+  AND record_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: forgotten_ids
+SELECT record_id FROM forgotten_records ORDER BY record_id;
+
+-- name: wanted_ids_as_records
+SELECT record_id FROM wanted_ids;
 
 -- name: generation_records
 -- The wanted generations with the record each yields (rounds read their parents this way).

@@ -172,6 +172,29 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (child_id, parent_id)
 );
 
+-- One materialization of a mixture: what it read, how it was set up, what it picked. The id is
+-- derived from all of that (not the run), so an identical rerun adds no row; `synth diff` and
+-- `synth why` compare these.
+CREATE TABLE IF NOT EXISTS mixture_materializations (
+    materialization_id   VARCHAR PRIMARY KEY,
+    mixture              VARCHAR NOT NULL,
+    mixture_snapshot_id  VARCHAR NOT NULL,   -- the mixture records
+    pool_snapshot_id     VARCHAR NOT NULL,   -- every record it could pick from (source ids)
+    clean_snapshot_id    VARCHAR NOT NULL,   -- contamination_reports: what this run cleared
+    judged_snapshot_id   VARCHAR NOT NULL,   -- teacher_generations: what this run judged
+    spec_hash            VARCHAR NOT NULL,
+    settings             JSON NOT NULL,      -- mixture, recipes, verifiers (+ versions), benchmarks
+    plan                 JSON NOT NULL,      -- per component: unit, requested, available, picked
+    first_run_id         VARCHAR NOT NULL,
+    created_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Ids removed by `synth forget` (a data-removal request); the seed stage never stores them again.
+CREATE TABLE IF NOT EXISTS forgotten_records (
+    record_id     VARCHAR PRIMARY KEY,
+    forgotten_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 -- Every record as (record_id, kind, stage_rank, created_at, details) for lineage walks.
 CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT seed_id AS record_id, 'seed' AS kind, 1 AS stage_rank, created_at,

@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from synth_assets.cli_mixtures import add_mixture_commands
+
 REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
 
 
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     lineage.add_argument("--db", help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
+    add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
     spec = commands.add_parser("check-spec", help="validate a pipeline spec file")
     spec.add_argument("spec")
     spec.set_defaults(handler=check_spec)

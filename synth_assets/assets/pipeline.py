@@ -105,26 +105,28 @@ def contamination_reports(
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"})
 def final_mixtures(
-    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str
+    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str,
+    teacher_generations: str,
 ) -> dg.Output[dict[str, str]]:
-    """Clean synthetic records mixed with real data at the spec's ratio, exported with a
-    manifest."""
+    """Clean synthetic records mixed with real data as each mixture's components ask, exported
+    (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a card) with a manifest."""
     results = run_mixture_stage(
-        synth.store(), synth.load_spec(), contamination_reports, synth.export_root(),
-        run_id=context.run.run_id, log=context.log.info,
+        synth.store(), synth.load_spec(), contamination_reports, teacher_generations,
+        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
     )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]
-        records = result.records
         metadata[f"{result.mixture}/records"] = counts["total"]
         metadata[f"{result.mixture}/synthetic"] = counts["synthetic"]
         metadata[f"{result.mixture}/real"] = counts["real"]
+        metadata[f"{result.mixture}/materialization_id"] = result.materialization_id
+        metadata[f"{result.mixture}/components"] = dg.MetadataValue.json(
+            result.manifest["components"])
         metadata[f"{result.mixture}/export_dir"] = dg.MetadataValue.path(str(result.export_dir))
-        metadata[f"{result.mixture}/preview"] = markdown_table(
-            records, ["mixture_record_id", "source_kind", "domain", "instruction", "response"],
-            limit=6,
-        ) if not records.empty else dg.MetadataValue.md("_empty_")
+        metadata[f"{result.mixture}/preview"] = markdown_table(pd.DataFrame(
+            result.preview, columns=["mixture_record_id", "component", "source_kind", "domain",
+                                     "instruction", "response"]))
     return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata=metadata)
 
 

@@ -5,9 +5,9 @@ import dagster as dg
 
 from synth_assets.checks.diversity_suite import diversity_suite
 from synth_assets.checks.ge_adapter import validate_frame
+from synth_assets.checks.mixture_suite import final_mixtures_suite
 from synth_assets.checks.suites import (
     contamination_reports_suite,
-    final_mixtures_suite,
     seed_sets_suite,
     teacher_generations_suite,
     verified_subsets_suite,
@@ -62,8 +62,9 @@ def contamination_reports_expectations(
 
 
 @dg.asset_check(asset="final_mixtures", blocking=True,
-                description="GE suite: mixture records have unique ids, no empty text, a known "
-                            "source kind, a minimum count and at least the real-data floor.")
+                description="GE suite: each mixture against its spec: component ratios, counts "
+                            "or token budgets, the real-data floor, no contaminated record, no "
+                            "duplicate ids, no empty texts, a minimum count.")
 def final_mixtures_expectations(
     synth: SynthStore, final_mixtures: dict[str, str]
 ) -> dg.AssetCheckResult:

@@ -104,39 +104,3 @@ def contamination_reports_suite(store: LineageStore, loaded: LoadedSpec, snapsho
                     f"at most {ceiling:.0%} of verified records overlap a benchmark "
                     "(contamination.max_contaminated_rate)"),
     ]
-
-
-def final_mixtures_suite(store: LineageStore, loaded: LoadedSpec, snapshots: dict[str, str]
-                         ) -> tuple[pd.DataFrame, list[Expectation]]:
-    frames = []
-    for mixture, snapshot_id in snapshots.items():
-        records = store.query_frame("mixture_records_in_snapshot", snapshot_id=snapshot_id)
-        real_share = (records["source_kind"] == "real").mean() if len(records) else 0.0
-        spec = loaded.spec.mixtures[mixture]
-        frames.append(pd.DataFrame({
-            "mixture_record_id": records["mixture_record_id"],
-            "mixture": mixture,
-            "source_kind": records["source_kind"],
-            "instruction_chars": records["instruction"].str.strip().str.len(),
-            "response_chars": records["response"].str.strip().str.len(),
-            "real_share_above_floor": real_share >= spec.min_real_fraction - 1e-9,
-        }))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["mixture_record_id", "mixture", "source_kind", "instruction_chars",
-                 "response_chars", "real_share_above_floor"])
-    minimum = loaded.spec.quality.min_mixture_records
-    return frame, [
-        Expectation("ExpectTableRowCountToBeBetween", {"min_value": minimum},
-                    f"the mixtures hold at least {minimum} records (quality.min_mixture_records)"),
-        *_unique_ids("mixture_record_id"),
-        Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "source_kind", "value_set": ["synthetic", "real"]},
-                    "every record is synthetic or real"),
-        Expectation("ExpectColumnValuesToBeBetween",
-                    {"column": "instruction_chars", "min_value": 1}, "no empty instruction"),
-        Expectation("ExpectColumnValuesToBeBetween",
-                    {"column": "response_chars", "min_value": 1}, "no empty response"),
-        Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "real_share_above_floor", "value_set": [True]},
-                    "every mixture's real-data share is at least its min_real_fraction"),
-    ]

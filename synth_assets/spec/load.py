@@ -135,13 +135,12 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
         if verifier.type == "llm_judge" and isinstance(verifier.options.get("teacher"), str):
             check(f"{key}.teacher", verifier.options["teacher"], spec.teachers, "teacher")
     for mixture_name, mixture in spec.mixtures.items():
-        for index, recipe in enumerate(mixture.recipes):
-            check(f"mixtures.{mixture_name}.recipes.{index}", recipe, spec.recipes, "recipe")
-        for index, source in enumerate(mixture.real_sources):
-            check(
-                f"mixtures.{mixture_name}.real_sources.{index}", source, spec.real_sources,
-                "real source",
-            )
+        for component_name, component in mixture.components.items():
+            key = f"mixtures.{mixture_name}.components.{component_name}"
+            for index, recipe in enumerate(component.recipes):
+                check(f"{key}.recipes.{index}", recipe, spec.recipes, "recipe")
+            for index, source in enumerate(component.real_sources):
+                check(f"{key}.real_sources.{index}", source, spec.real_sources, "real source")
     if not problems:
         problems += _round_cycles(spec)
     return problems

@@ -141,29 +141,160 @@ class ContaminationSpec(StrictModel):
 
 
 class RealSourceSpec(StrictModel):
-    path: str = Field(description="JSONL with instruction, response, domain, license")
+    """Human-written records: a local JSONL/Parquet file, a folder written by
+    `datasets.Dataset.save_to_disk`, or (when online) a Hugging Face Hub dataset."""
+
+    path: str | None = Field(default=None, description="JSONL, Parquet or save_to_disk folder")
+    hf_dataset: str | None = Field(default=None, description="Hub dataset name, e.g. org/name")
+    split: str = "train"
+    instruction_field: str = "instruction"
+    response_field: str = "response"
+    domain: Literal["math", "code", "general"] | None = Field(
+        default=None, description="domain of every row; read from each row's `domain` if unset"
+    )
+    license: str | None = Field(
+        default=None, description="license of every row; read from each row's `license` if unset"
+    )
+    limit: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_location(self) -> "RealSourceSpec":
+        if (self.path is None) == (self.hf_dataset is None):
+            raise ValueError("a real source needs exactly one of path or hf_dataset")
+        return self
+
+
+DEFAULT_MIN_REAL_FRACTION = 0.2
+
+
+class ComponentSpec(StrictModel):
+    """One part of a mixture: clean records of some recipes, or records of some real sources,
+    asked for as a ratio of the mixture, a record count or a token budget."""
+
+    recipes: list[str] = Field(default_factory=list)
+    real_sources: list[str] = Field(default_factory=list)
+    ratio: float | None = Field(default=None, ge=0, le=1)
+    count: int | None = Field(default=None, gt=0)
+    tokens: int | None = Field(default=None, gt=0, description="token budget (chars / 4)")
+
+    @model_validator(mode="after")
+    def _one_source_kind_and_one_quantity(self) -> "ComponentSpec":
+        if bool(self.recipes) == bool(self.real_sources):
+            raise ValueError("a component takes either recipes or real_sources (one of them)")
+        given = [name for name in ("ratio", "count", "tokens") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a component needs exactly one of ratio, count, tokens; got {given}")
+        return self
+
+    @property
+    def kind(self) -> Literal["synthetic", "real"]:
+        return "synthetic" if self.recipes else "real"
+
+    @property
+    def unit(self) -> Literal["ratio", "count", "tokens"]:
+        if self.ratio is not None:
+            return "ratio"
+        return "count" if self.count is not None else "tokens"
+
+    @property
+    def amount(self) -> float:
+        return next(v for v in (self.ratio, self.count, self.tokens) if v is not None)
+
+    @property
+    def sources(self) -> list[str]:
+        return self.recipes or self.real_sources
 
 
 class MixtureSpec(StrictModel):
-    recipes: list[str] = Field(min_length=1)
-    real_sources: list[str] = Field(default_factory=list)
-    real_fraction: float = Field(ge=0, le=1)
-    min_real_fraction: float = Field(default=0.2, ge=0, le=1)
-    size: int | None = Field(default=None, gt=0)
+    """Components with ratios (of `size`, or the largest mixture the pools allow), record
+    counts or token budgets; one unit per mixture. The shorthand `recipes`, `real_sources`,
+    `real_fraction` stands for two ratio components named synthetic and real."""
+
+    components: dict[str, ComponentSpec] = Field(min_length=1)
+    size: int | None = Field(default=None, gt=0, description="total records; ratios only")
+    min_real_fraction: float = Field(default=DEFAULT_MIN_REAL_FRACTION, ge=0, le=1)
+    real_floor_waiver: str | None = Field(
+        default=None,
+        description="why this mixture may hold less real data than the default floor; "
+                    "required to set min_real_fraction below it",
+    )
+    stratify_by_domain: bool = Field(
+        default=False, description="within each component, every domain gets its pool share"
+    )
+    accumulate: bool = Field(
+        default=True,
+        description="keep clean records of earlier materializations in the pool; false uses "
+                    "only the records this run judged",
+    )
     seed: int = 0
-    formats: list[Literal["jsonl", "parquet"]] = Field(default_factory=lambda: ["jsonl", "parquet"])
+    formats: list[Literal["jsonl", "parquet", "openai_chat"]] = Field(
+        default_factory=lambda: ["jsonl", "parquet", "openai_chat"]
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_shorthand(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or "components" in raw or "recipes" not in raw:
+            return raw
+        raw = dict(raw)
+        real_fraction = raw.pop("real_fraction", 0.0)
+        components: dict[str, Any] = {
+            "synthetic": {"recipes": raw.pop("recipes"), "ratio": 1 - real_fraction},
+        }
+        sources = raw.pop("real_sources", [])
+        if sources or real_fraction:
+            components["real"] = {"real_sources": sources, "ratio": real_fraction}
+        return {**raw, "components": components}
 
     @model_validator(mode="after")
-    def _real_floor(self) -> "MixtureSpec":
-        if self.real_fraction < self.min_real_fraction:
+    def _consistent_and_above_real_floor(self) -> "MixtureSpec":
+        units = {component.unit for component in self.components.values()}
+        if len(units) > 1:
+            raise ValueError(f"components mix units {sorted(units)}: use one of ratio, count, "
+                             "tokens for every component of a mixture")
+        if units == {"ratio"} and abs(sum(c.amount for c in self.components.values()) - 1) > 1e-9:
+            raise ValueError("component ratios must add up to 1")
+        if self.size is not None and units != {"ratio"}:
+            raise ValueError("size applies to ratio components only")
+        if not {"jsonl", "parquet"} & set(self.formats):
+            raise ValueError("formats needs jsonl or parquet (the dataset folder loads one)")
+        names = [name for component in self.components.values() for name in component.sources]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"{repeated} appear in more than one component")
+        if self.min_real_fraction < DEFAULT_MIN_REAL_FRACTION and not self.real_floor_waiver:
             raise ValueError(
-                f"real_fraction {self.real_fraction} is below min_real_fraction "
-                f"{self.min_real_fraction}: mixing real data back in is what prevents collapse; "
-                "lower min_real_fraction explicitly if you really mean it"
+                f"min_real_fraction {self.min_real_fraction} is below the default floor "
+                f"{DEFAULT_MIN_REAL_FRACTION}: give real_floor_waiver (the reason, recorded in "
+                "the manifest and dataset card) to ship that little real data"
             )
-        if self.real_fraction > 0 and not self.real_sources:
-            raise ValueError("real_fraction > 0 needs at least one entry in real_sources")
+        if self.real_share < self.min_real_fraction - 1e-9:
+            raise ValueError(
+                f"real data would be {self.real_share:.3g} of the mixture, below "
+                f"min_real_fraction {self.min_real_fraction}: mixing real data back in is what "
+                "prevents model collapse. Add a real_sources component, or lower "
+                "min_real_fraction and state real_floor_waiver if you really mean it"
+            )
         return self
+
+    @property
+    def unit(self) -> Literal["ratio", "count", "tokens"]:
+        return next(iter(self.components.values())).unit
+
+    @property
+    def real_share(self) -> float:
+        """The share of real data the spec asks for, in the mixture's unit."""
+        total = sum(c.amount for c in self.components.values())
+        real = sum(c.amount for c in self.components.values() if c.kind == "real")
+        return real / total if total else 0.0
+
+    @property
+    def recipes(self) -> list[str]:
+        return [r for c in self.components.values() for r in c.recipes]
+
+    @property
+    def real_sources(self) -> list[str]:
+        return [s for c in self.components.values() for s in c.real_sources]
 
 
 class QualitySpec(StrictModel):

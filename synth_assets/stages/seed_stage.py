@@ -32,6 +32,10 @@ def run_seed_stage(store: LineageStore, loaded: LoadedSpec) -> SeedStageResult:
             : seed_set.limit
         ]
     ]
+    # Seeds removed by `synth forget` stay removed even while still in their file.
+    ids = [seed.seed_id for seed in seeds]
+    forgotten = set(store.query_with_ids("forgotten_among", ids)["record_id"])
+    seeds = [seed for seed in seeds if seed.seed_id not in forgotten]
     with store.writer() as writer:
         new_rows = writer.insert_new("seeds", [seed_row(seed) for seed in seeds])
         snapshot_id = writer.record_snapshot(STAGE, "*", [seed.seed_id for seed in seeds])
