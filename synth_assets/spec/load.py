@@ -105,6 +105,9 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
         check(f"recipes.{recipe_name}.teacher", recipe.teacher, spec.teachers, "teacher")
         for index, verifier in enumerate(recipe.verifiers):
             check(f"recipes.{recipe_name}.verifiers.{index}", verifier, spec.verifiers, "verifier")
+    judge = spec.contamination.llm_judge
+    if judge.enabled and judge.teacher:
+        check("contamination.llm_judge.teacher", judge.teacher, spec.teachers, "teacher")
     for mixture_name, mixture in spec.mixtures.items():
         for index, recipe in enumerate(mixture.recipes):
             check(f"mixtures.{mixture_name}.recipes.{index}", recipe, spec.recipes, "recipe")

@@ -11,6 +11,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.render import render_messages
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.cached_calls import call_row
 from synth_assets.teacher.client import TeacherFailure, TeacherResponse, run_requests
 from synth_assets.teacher.requests import TeacherRequest, build_request
 
@@ -61,23 +62,6 @@ def plan_generations(loaded: LoadedSpec, seeds: list[SeedRecord]) -> list[Planne
     return planned
 
 
-def _call_row(response: TeacherResponse) -> dict:
-    request = response.request
-    return {
-        "call_id": request.call_id,
-        "model": request.model,
-        "params": json.dumps(request.params, sort_keys=True),
-        "messages": json.dumps(request.messages, ensure_ascii=False),
-        "sample_index": request.sample_index,
-        "response_text": response.text,
-        "finish_reason": response.finish_reason,
-        "prompt_tokens": response.prompt_tokens,
-        "completion_tokens": response.completion_tokens,
-        "cost_usd": response.cost_usd,
-        "latency_s": response.latency_s,
-    }
-
-
 def run_teacher_stage(
     store: LineageStore,
     loaded: LoadedSpec,
@@ -95,7 +79,7 @@ def run_teacher_stage(
 
     def save(batch: list[TeacherResponse]) -> None:
         with store.writer() as writer:
-            writer.insert_new("teacher_calls", [_call_row(r) for r in batch])
+            writer.insert_new("teacher_calls", [call_row(r) for r in batch])
 
     failures: list[TeacherFailure] = []
     for teacher_name in sorted({teacher for teacher, _ in to_call.values()}):
