@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from synth_assets.decontam import BenchmarkItem, BenchmarkSourceError, load_huggingface
 from synth_assets.decontam.coverage import CoverageIndex
@@ -16,6 +17,7 @@ from synth_assets.decontam.minhash import MinHasher, shingles
 from synth_assets.decontam.minilm import shared_encoder
 from synth_assets.decontam.normalize import word_tokens
 from synth_assets.decontam.registry import load_benchmark
+from synth_assets.spec import SpecError, load_spec
 from synth_assets.spec.model import BenchmarkSpec, ContaminationSpec
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
@@ -148,3 +150,18 @@ def test_judge_prompt_and_answer_parsing():
     assert parse_judgement("  false.") is False
     assert parse_judgement("Answer: TRUE, they match") is True
     assert parse_judgement("I cannot tell") is None
+
+
+def test_spec_judge_must_name_a_teacher_of_the_spec(tmp_path):
+    from tests.pipeline_fixture import write_pipeline_spec
+
+    path = write_pipeline_spec(tmp_path, "http://127.0.0.1:9/v1")
+    spec = yaml.safe_load(path.read_text())
+    spec["contamination"]["llm_judge"] = {"enabled": True, "teacher": "oracle"}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError, match="llm_judge.teacher: unknown teacher 'oracle'"):
+        load_spec(path)
+    spec["contamination"]["llm_judge"] = {"enabled": True}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError, match="llm_judge.enabled needs a teacher"):
+        load_spec(path)

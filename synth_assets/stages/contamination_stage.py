@@ -11,13 +11,14 @@ import heapq
 import itertools
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from synth_assets.decontam.detectors import Candidate, DetectorSuite
+from synth_assets.decontam.detectors import Candidate, DetectorSuite, TextScan
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.items import BenchmarkItem, Hit, excerpt, items_fingerprint
 from synth_assets.decontam.judge import DETECTOR as JUDGE
@@ -33,7 +34,8 @@ from synth_assets.teacher.requests import build_request
 
 STAGE = "contamination_reports"
 INDEX_FOLDER = "benchmark_indexes"  # beside the DuckDB file: reusable item-side detector data
-BATCH_ROWS = 1000
+BATCH_ROWS = 5000
+REMEMBERED_SEEDS = 20000
 WORST_HITS = 5
 
 
@@ -103,6 +105,7 @@ def run_contamination_stage(
     log(f"{len(suite.items)} benchmark items, detectors {suite.detector_names}, index "
         f"{fingerprint[:12]} ({'reused' if reused else 'built'})")
     items = {(item.benchmark, item.item_id): item for item in suite.items}
+    scanner = SegmentScanner(suite)
 
     clean: dict[str, str] = {}  # generation_id -> scan_id of records without hits so far
     to_judge: list[tuple[float, int, _Scan]] = []  # min-heap of the best judge candidates
@@ -119,7 +122,7 @@ def run_contamination_stage(
         clean.update((gid, scan_ids[gid]) for gid in stored.loc[~stored["contaminated"],
                                                                "generation_id"])
         todo = frame[~frame["generation_id"].isin(set(stored["generation_id"]))]
-        scans = _scan_records(suite, todo, scan_ids, verdict_ids)
+        scans = _scan_records(scanner, todo, scan_ids, verdict_ids)
         finished = []
         for scan in scans:
             if not scan.hits and judge.enabled and scan.candidate is not None \
@@ -162,20 +165,44 @@ def run_contamination_stage(
     )
 
 
-def _scan_records(suite: DetectorSuite, todo: pd.DataFrame, scan_ids: dict[str, str],
+class SegmentScanner:
+    """Scans the task and the response of each record of a frame. A seed's task recurs in every
+    record made from it, so its result is kept for the most recent seeds (a bounded number, so
+    memory stays flat however many records stream by)."""
+
+    def __init__(self, suite: DetectorSuite, remembered_seeds: int = REMEMBERED_SEEDS) -> None:
+        self.suite = suite
+        self._remembered_seeds = remembered_seeds
+        self._tasks: OrderedDict[str, tuple[str, TextScan]] = OrderedDict()
+
+    def scan(self, frame: pd.DataFrame) -> list[list[tuple[str, str, TextScan]]]:
+        """Per record: (segment, text, result) for its task and its response."""
+        new_tasks = {}
+        for seed_id, kind, payload in zip(frame["seed_id"], frame["seed_kind"],
+                                          frame["seed_payload"], strict=True):
+            if seed_id in self._tasks:
+                self._tasks.move_to_end(seed_id)
+            elif seed_id not in new_tasks:
+                new_tasks[seed_id] = task_text(kind, payload)
+        responses = frame["text"].tolist()
+        texts = list(dict.fromkeys([*new_tasks.values(), *responses]))
+        results = dict(zip(texts, self.suite.scan(texts), strict=True))
+        for seed_id, task in new_tasks.items():
+            self._tasks[seed_id] = (task, results[task])
+        while len(self._tasks) > self._remembered_seeds:
+            self._tasks.popitem(last=False)
+        return [[("task", *self._tasks[seed_id]), ("response", response, results[response])]
+                for seed_id, response in zip(frame["seed_id"], responses, strict=True)]
+
+
+def _scan_records(scanner: SegmentScanner, todo: pd.DataFrame, scan_ids: dict[str, str],
                   verdict_ids: dict[str, list[str]]) -> list[_Scan]:
     if todo.empty:
         return []
-    tasks = [task_text(kind, payload) for kind, payload in zip(todo["seed_kind"],
-                                                               todo["seed_payload"], strict=True)]
-    # A seed's task recurs in every sample of it: scan each distinct text of the batch once.
-    texts = list(dict.fromkeys(tasks + todo["text"].tolist()))
-    results = dict(zip(texts, suite.scan(texts), strict=True))
     scans = []
-    for gid, task, response in zip(todo["generation_id"], tasks, todo["text"], strict=True):
+    for gid, segments in zip(todo["generation_id"], scanner.scan(todo), strict=True):
         scan = _Scan(scan_ids[gid], gid, verdict_ids[gid], [])
-        for segment, text in (("task", task), ("response", response)):
-            result = results[text]
+        for segment, text, result in segments:
             scan.hits += [(segment, hit, excerpt(text)) for hit in result.hits]
             if result.candidate and (scan.candidate is None
                                      or result.candidate.score > scan.candidate[2].score):
