@@ -310,3 +310,93 @@ WHERE snapshots.stage = 'verified_subsets';
 -- The cached answers (and latency) of the wanted LLM-judge calls.
 SELECT call_id, response_text, latency_s
 FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: generations_to_scan
+-- The generations of a snapshot with their seed's kind and payload, in storage order (no sort,
+-- so a caller can stream them without the result being materialized first).
+SELECT generations.generation_id, generations.recipe, generations.text, generations.seed_id,
+       seeds.kind AS seed_kind, seeds.payload AS seed_payload
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+WHERE snapshot_members.snapshot_id = $snapshot_id;
+
+-- name: contaminated_seeds_in_snapshot
+-- Seeds of a snapshot's generations whose own text (the task segment) hit a benchmark item
+-- under the given index, with one such hit each.
+SELECT generations.seed_id, min(contamination_hits.hit_id) AS hit_id
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN contamination_hits ON contamination_hits.generation_id = generations.generation_id
+JOIN contamination_verdicts ON contamination_verdicts.scan_id = contamination_hits.scan_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+  AND contamination_verdicts.index_fingerprint = $index_fingerprint
+  AND contamination_hits.segment = 'task'
+GROUP BY generations.seed_id;
+
+-- name: snapshot_generations_derived_from
+-- Generations of a snapshot made, through any chain of edges, from the wanted records, with
+-- the wanted record each one derives from.
+WITH RECURSIVE down(origin_id, record_id, depth) AS (
+    SELECT record_id, record_id, 0 FROM wanted_ids
+    UNION
+    SELECT down.origin_id, edges.child_id, down.depth + 1
+    FROM edges JOIN down ON edges.parent_id = down.record_id
+    WHERE down.depth < 32
+)
+SELECT DISTINCT down.origin_id, down.record_id AS generation_id
+FROM down
+JOIN snapshot_members ON snapshot_members.record_id = down.record_id
+JOIN generations ON generations.generation_id = down.record_id
+WHERE snapshot_members.snapshot_id = $snapshot_id AND down.depth > 0;
+
+-- name: contamination_by_benchmark
+-- Per benchmark, over a snapshot's generations scanned with the given index: items and records
+-- hit (own hits or quarantine through a contaminated seed) and the detectors that fired.
+WITH scanned AS (
+    SELECT contamination_verdicts.scan_id, contamination_verdicts.generation_id
+    FROM snapshot_members
+    JOIN contamination_verdicts
+      ON contamination_verdicts.generation_id = snapshot_members.record_id
+    WHERE snapshot_members.snapshot_id = $snapshot_id
+      AND contamination_verdicts.index_fingerprint = $index_fingerprint
+),
+own AS (
+    SELECT hits.benchmark, hits.item_id, hits.generation_id, hits.detector
+    FROM contamination_hits AS hits JOIN scanned USING (scan_id)
+),
+quarantined AS (
+    SELECT hits.benchmark, hits.item_id, quarantines.generation_id, 'seed_quarantine' AS detector
+    FROM contamination_quarantines AS quarantines
+    JOIN contamination_hits AS hits ON hits.hit_id = quarantines.hit_id
+    WHERE quarantines.index_fingerprint = $index_fingerprint
+      AND quarantines.generation_id IN (SELECT generation_id FROM scanned)
+)
+SELECT benchmark, count(DISTINCT item_id) AS items_hit,
+       count(DISTINCT generation_id) AS records_hit,
+       string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors_fired
+FROM (SELECT * FROM own UNION ALL SELECT * FROM quarantined)
+GROUP BY benchmark ORDER BY benchmark;
+
+-- name: worst_contamination_hits
+-- The record/item pairs most detectors agree on, strongest first, with both texts' excerpts.
+SELECT hits.generation_id, hits.benchmark, hits.item_id,
+       count(DISTINCT hits.detector) AS detectors,
+       string_agg(DISTINCT hits.detector, ', ' ORDER BY hits.detector) AS detectors_fired,
+       max(hits.score) AS max_score,
+       arg_max(hits.evidence, hits.score) AS evidence,
+       arg_max(hits.segment, hits.score) AS segment,
+       arg_max(hits.record_excerpt, hits.score) AS record_excerpt,
+       any_value(hits.item_excerpt) AS item_excerpt
+FROM snapshot_members
+JOIN contamination_verdicts
+  ON contamination_verdicts.generation_id = snapshot_members.record_id
+JOIN contamination_hits AS hits ON hits.scan_id = contamination_verdicts.scan_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+  AND contamination_verdicts.index_fingerprint = $index_fingerprint
+GROUP BY hits.generation_id, hits.benchmark, hits.item_id
+ORDER BY detectors DESC, max_score DESC, hits.generation_id, hits.item_id
+LIMIT $limit;
+
+-- name: snapshot_label
+SELECT label FROM snapshots WHERE snapshot_id = $snapshot_id;

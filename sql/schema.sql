@@ -193,6 +193,21 @@ CREATE TABLE IF NOT EXISTS mixture_materializations (
 CREATE TABLE IF NOT EXISTS forgotten_records (
     record_id     VARCHAR PRIMARY KEY,
     forgotten_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+
+-- Contamination evidence added later: which part of the record matched and an excerpt of it.
+-- ALTER ... IF NOT EXISTS also upgrades stores created before these columns existed.
+ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS segment VARCHAR DEFAULT 'text';
+ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS record_excerpt VARCHAR DEFAULT '';
+
+-- A record held back because the seed it derives from (through any chain of edges) matched a
+-- benchmark item itself; hit_id is one hit showing that.
+CREATE TABLE IF NOT EXISTS contamination_quarantines (
+    quarantine_id      VARCHAR PRIMARY KEY,
+    generation_id      VARCHAR NOT NULL,
+    seed_id            VARCHAR NOT NULL,
+    hit_id             VARCHAR NOT NULL,
+    index_fingerprint  VARCHAR NOT NULL,
+    created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
 -- Every record as (record_id, kind, stage_rank, created_at, details) for lineage walks.
@@ -244,4 +259,8 @@ CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT mixture_record_id, 'mixture_record', 8, created_at,
            json_object('mixture', mixture, 'source_kind', source_kind, 'domain', domain,
                        'instruction', instruction, 'response', response)
-    FROM mixture_records;
+    FROM mixture_records
+    UNION ALL
+    SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
+           json_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
+    FROM contamination_quarantines;

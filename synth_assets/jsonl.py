@@ -7,8 +7,14 @@ from typing import Any
 
 
 class InputFileError(ValueError):
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        where = f"{path}:{line}" if line is not None else str(path)
+    """A file that cannot be used; the message names the file and, if known, the line (or the
+    row, for tabular files: unit="row")."""
+
+    def __init__(self, path: Path, line: int | None, message: str, unit: str = "line") -> None:
+        if line is None:
+            where = str(path)
+        else:
+            where = f"{path}:{line}" if unit == "line" else f"{path}, {unit} {line}"
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
@@ -18,7 +24,7 @@ def read_jsonl(path: Path, required_fields: Sequence[str]) -> list[tuple[int, di
     """(line number, object) for every non-blank line; the whole file or nothing."""
     rows = list(iter_jsonl(path, required_fields))
     if not rows:
-        raise InputFileError(path, None, "no rows")
+        raise InputFileError(path, None, "no rows: the file is empty")
     return rows
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
-from synth_assets.assets.metadata import clip, markdown_table
+from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
 from synth_assets.assets.teacher_metadata import teacher_generations_metadata
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
@@ -80,26 +80,26 @@ def verified_subsets(
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore, verified_subsets: str
 ) -> dg.Output[str]:
-    """Verified records scanned for benchmark overlap; contaminated ones are held back."""
+    """Verified records scanned for benchmarks (n-gram, coverage, MinHash, semantic, optional
+    LLM judge); contaminated records and those derived from contaminated seeds are held back."""
     result = run_contamination_stage(
         synth.store(), synth.load_spec(), verified_subsets, log=context.log.info
     )
-    worst = result.worst_hits
-    side_by_side = markdown_table(
-        worst.assign(record=worst["text"].map(clip),
-                     benchmark_item=worst["item_excerpt"].map(clip)),
-        ["benchmark", "item_id", "score", "record", "benchmark_item", "evidence"],
-    ) if not worst.empty else dg.MetadataValue.md("_no hits_")
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "records_scanned": result.scanned,
         "records_contaminated": result.contaminated,
-        "records_clean": result.scanned - result.contaminated,
-        "contaminated_rate": result.contaminated / result.scanned if result.scanned else 0.0,
+        "records_quarantined": result.quarantined,
+        "records_clean": result.scanned - result.contaminated - result.quarantined,
+        "contaminated_rate": ((result.contaminated + result.quarantined) / result.scanned
+                              if result.scanned else 0.0),
         "newly_scanned": result.newly_scanned,
+        "detectors": ", ".join(result.detectors),
         "index_fingerprint": result.index_fingerprint,
+        "index_reused": result.index_reused,
+        "judged_pairs": result.judged_pairs,
         "per_benchmark": markdown_table(result.per_benchmark),
-        "worst_hits": side_by_side,
+        "worst_hits": worst_hits_markdown(result.worst_hits),
     })
 
 

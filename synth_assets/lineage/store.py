@@ -217,6 +217,17 @@ class LineageStore:
                                                for c, v in columns.items()}))
             return _rows(conn.execute(statement("queries.sql", name), params or None))
 
+    def stream(self, name: str, batch_rows: int, **params: Any) -> Iterator[pd.DataFrame]:
+        """Run a named query and yield its rows in frames of at most batch_rows, fetched as they
+        are consumed: memory stays flat however many rows there are (if the query has no ORDER
+        BY, which would materialize the result). The connection stays open until the end, so
+        do not make LLM calls between batches."""
+        with self.connection() as conn:
+            relation = conn.sql(statement("queries.sql", name), params=params or None)
+            reader = relation.to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield batch.to_pandas()
+
     def query_with_ids(self, name: str, ids: Sequence[str], **params: Any) -> pd.DataFrame:
         """Run a named query that reads the ids from a table named `wanted_ids(record_id)`."""
         with self.connection() as conn:

@@ -134,6 +134,9 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
             problems.append((key, str(error)))
         if verifier.type == "llm_judge" and isinstance(verifier.options.get("teacher"), str):
             check(f"{key}.teacher", verifier.options["teacher"], spec.teachers, "teacher")
+    judge = spec.contamination.llm_judge
+    if judge.enabled and judge.teacher:
+        check("contamination.llm_judge.teacher", judge.teacher, spec.teachers, "teacher")
     for mixture_name, mixture in spec.mixtures.items():
         for component_name, component in mixture.components.items():
             key = f"mixtures.{mixture_name}.components.{component_name}"

@@ -123,21 +123,89 @@ class DedupSpec(StrictModel):
 
 
 class BenchmarkSpec(StrictModel):
-    type: Literal["humaneval", "file"]
-    path: str | None = None
+    type: Literal["humaneval", "file", "huggingface"]
+    path: str | None = Field(
+        default=None, description="file: .jsonl or .parquet; huggingface: a save_to_disk folder"
+    )
+    dataset: str | None = Field(default=None, description="huggingface: a hub dataset id")
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
     question_field: str = "question"
     answer_field: str | None = None
+    max_contaminated_rate: float | None = Field(
+        default=None, ge=0, le=1,
+        description="ceiling on the share of records hitting this benchmark (GE check)",
+    )
 
     @model_validator(mode="after")
-    def _file_needs_path(self) -> "BenchmarkSpec":
+    def _source_is_given(self) -> "BenchmarkSpec":
         if self.type == "file" and not self.path:
             raise ValueError("a benchmark of type 'file' needs a path")
+        if self.type == "huggingface" and (self.path is None) == (self.dataset is None):
+            raise ValueError(
+                "a benchmark of type 'huggingface' needs either dataset (a hub id) or path "
+                "(a folder written by save_to_disk)"
+            )
         return self
+
+
+class NgramDetectorSpec(StrictModel):
+    enabled: bool = True
+    min_matches: int = Field(default=1, gt=0, description="shared n-grams that flag a record")
+
+
+class CoverageDetectorSpec(StrictModel):
+    enabled: bool = True
+    n: int = Field(default=8, gt=0)
+    threshold: float = Field(default=0.5, gt=0, le=1,
+                             description="share of an item's tokens inside shared n-grams")
+
+
+class MinHashDetectorSpec(StrictModel):
+    enabled: bool = True
+    shingle_words: int = Field(default=3, gt=0)
+    permutations: int = Field(default=128, gt=0)
+    threshold: float = Field(default=0.5, gt=0, le=1, description="estimated Jaccard")
+
+
+class SemanticDetectorSpec(StrictModel):
+    enabled: bool = True
+    backend: Literal["auto", "minilm", "tfidf"] = Field(
+        default="auto", description="auto: the MiniLM embedding model if installed, else TF-IDF"
+    )
+    threshold: float = Field(default=0.88, gt=0, le=1, description="cosine, MiniLM backend")
+    tfidf_threshold: float = Field(default=0.6, gt=0, le=1, description="cosine, TF-IDF")
+
+
+class LlmJudgeSpec(StrictModel):
+    enabled: bool = False
+    teacher: str | None = Field(default=None, description="a teacher of the spec")
+    max_pairs: int = Field(default=50, gt=0, description="pairs judged per materialization")
+    min_similarity: float = Field(
+        default=0.6, ge=0, le=1,
+        description="semantic score a record's closest item needs to be sent to the judge",
+    )
 
 
 class ContaminationSpec(StrictModel):
     ngram_n: int = Field(default=13, gt=0)
     max_contaminated_rate: float = Field(default=1.0, ge=0, le=1)
+    ngram: NgramDetectorSpec = NgramDetectorSpec()
+    coverage: CoverageDetectorSpec = CoverageDetectorSpec()
+    minhash: MinHashDetectorSpec = MinHashDetectorSpec()
+    semantic: SemanticDetectorSpec = SemanticDetectorSpec()
+    llm_judge: LlmJudgeSpec = LlmJudgeSpec()
+    quarantine_seed_descendants: bool = Field(
+        default=True,
+        description="when a seed's own text hits, hold back every record derived from it",
+    )
+
+    @model_validator(mode="after")
+    def _judge_needs_teacher(self) -> "ContaminationSpec":
+        if self.llm_judge.enabled and not self.llm_judge.teacher:
+            raise ValueError("contamination.llm_judge.enabled needs a teacher")
+        return self
 
 
 class RealSourceSpec(StrictModel):
