@@ -2,7 +2,6 @@
 is valid, its spec differs from the default only in the teacher, and that teacher (llama.cpp's
 server with the embedded model) answers litellm over HTTP."""
 
-import asyncio
 import json
 import os
 import shutil
@@ -20,8 +19,9 @@ import pytest
 import yaml
 from dagster._core.instance.config import dagster_instance_config
 
+from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
-from synth_assets.teacher.client import run_requests
+from synth_assets.teacher.cached import TeacherJob, run_through_cache
 from synth_assets.teacher.requests import build_request
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,14 +140,16 @@ def teacher_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_compose_teacher_answers_litellm_over_http(
-    teacher_server: str, monkeypatch: pytest.MonkeyPatch
+    teacher_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TEACHER_API_KEY", "k-test")
     teacher = load_spec(COMPOSE_SPEC).spec.teachers["smollm2"].model_copy(
         update={"api_base": teacher_server, "max_tokens": 24})
     request = build_request(teacher, [{"role": "user", "content": "What is 2 + 3?"}], 0)
-    responses, failures = asyncio.run(run_requests(teacher, [request], on_batch=lambda _: None))
-    assert failures == []
-    (response,) = responses
-    assert response.text.strip()
-    assert 0 < response.completion_tokens <= 24 and response.prompt_tokens > 0
+    store = LineageStore(tmp_path / "synth.duckdb")
+    calls = run_through_cache(store, [TeacherJob("smollm2", teacher, [request])])
+    assert calls.failures == [] and calls.answered == 1
+    assert calls.texts[request.call_id].strip()
+    (call,) = store.query_with_ids("call_responses", [request.call_id]).to_dict("records")
+    assert call["response_text"] == calls.texts[request.call_id]
+    assert 0 < calls.spent.completion_tokens <= 24 and calls.spent.prompt_tokens > 0
