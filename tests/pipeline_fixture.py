@@ -108,7 +108,9 @@ def write_pipeline_spec(folder: Path, api_base: str, **quality: float) -> Path:
             "gsm8k_test": {"type": "file", "path": str(GSM8K_DIR / "test.jsonl"),
                            "question_field": "question"},
         },
-        "contamination": {"ngram_n": 13, "max_contaminated_rate": 0.5},
+        # TF-IDF, not the MiniLM model: embedding GSM8K test is the accuracy tests' job.
+        "contamination": {"ngram_n": 13, "max_contaminated_rate": 0.5,
+                          "semantic": {"backend": "tfidf"}},
         "real_sources": {"human": {"path": "real/real.jsonl"}},
         "mixtures": {
             "mix": {"recipes": ["math_cot", "code", "chat"], "real_sources": ["human"],

@@ -5,7 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synth_assets.decontam import BenchmarkFileError, load_benchmark_file, load_humaneval
+from synth_assets.decontam import load_benchmark_file, load_humaneval
+from synth_assets.jsonl import InputFileError
 
 GSM8K_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k" / "test.jsonl"
 
@@ -48,7 +49,7 @@ def test_parquet_rows_load(tmp_path):
 
 
 def _error_for(path: Path, question_field: str = "q", answer_field: str | None = None) -> str:
-    with pytest.raises(BenchmarkFileError) as caught:
+    with pytest.raises(InputFileError) as caught:
         load_benchmark_file("b", path, question_field, answer_field)
     return str(caught.value)
 
@@ -58,7 +59,7 @@ def test_invalid_json_names_file_and_line(tmp_path):
     path.write_text('{"q": "fine"}\n{"q": "broken"\n', encoding="utf-8")
     message = _error_for(path)
     assert str(path) in message
-    assert "line 2" in message
+    assert f"{path}:2:" in message
     assert "invalid JSON" in message
 
 
@@ -66,21 +67,21 @@ def test_missing_field_names_file_line_and_field(tmp_path):
     path = tmp_path / "bench.jsonl"
     path.write_text('{"q": "fine"}\n{"q": "fine"}\n{"question": "wrong key"}\n', encoding="utf-8")
     message = _error_for(path)
-    assert f"{path}, line 3" in message
+    assert f"{path}:3:" in message
     assert "'q'" in message
 
 
 def test_missing_answer_field_is_an_error(tmp_path):
     path = tmp_path / "bench.jsonl"
     path.write_text('{"q": "fine"}\n', encoding="utf-8")
-    assert f"{path}, line 1: missing field 'a'" in _error_for(path, answer_field="a")
+    assert f"{path}:1: missing required field(s): ['a']" in _error_for(path, answer_field="a")
 
 
 def test_invalid_utf8_names_file_and_line(tmp_path):
     path = tmp_path / "bench.jsonl"
     path.write_bytes(b'{"q": "fine"}\n{"q": "caf\xe9"}\n')
     message = _error_for(path)
-    assert f"{path}, line 2" in message
+    assert f"{path}:2:" in message
     assert "UTF-8" in message
 
 
@@ -97,7 +98,7 @@ def test_empty_file_is_an_error(tmp_path, content):
 def test_non_object_lines_and_non_string_or_blank_fields_are_errors(tmp_path, line):
     path = tmp_path / "bench.jsonl"
     path.write_text(f'{{"q": "fine"}}\n{line}\n', encoding="utf-8")
-    assert f"{path}, line 2" in _error_for(path)
+    assert f"{path}:2:" in _error_for(path)
 
 
 def test_missing_file_is_an_error(tmp_path):

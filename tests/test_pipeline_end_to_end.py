@@ -42,7 +42,9 @@ def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home:
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert materialized == set(STAGES)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {f"{stage}_expectations": True for stage in STAGES}
+    assert checks == {**{f"{stage}_expectations": True for stage in STAGES},
+                      "teacher_generations_diversity": True, "verified_subsets_diversity": True,
+                      "teacher_budget": True}
 
     counts = row_counts(store)
     assert counts["seeds"] == EXPECTED["seeds"]

@@ -5,7 +5,9 @@ snapshot the stage stored in the lineage store."""
 import dagster as dg
 import pandas as pd
 
-from synth_assets.assets.metadata import clip, markdown_table
+from synth_assets.assets.budget import refuse_over_budget
+from synth_assets.assets.diversity import diversity_metadata
+from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
 from synth_assets.assets.teacher_metadata import teacher_generations_metadata
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
@@ -39,14 +41,17 @@ def teacher_generations(
 ) -> dg.Output[str]:
     """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
     store = synth.store()
+    refuse_over_budget(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets))
     result = run_teacher_stage(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets),
                                log=context.log.info, run_id=context.run.run_id)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
     generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
-    return dg.Output(result.snapshot_id,
-                     metadata=teacher_generations_metadata(result, generations))
+    return dg.Output(result.snapshot_id, metadata={
+        **teacher_generations_metadata(result, generations),
+        **diversity_metadata(generations),
+    })
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
@@ -54,17 +59,20 @@ def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:
     """Generations that pass every verifier of their recipe (verdicts stored per record)."""
-    result = run_verify_stage(
-        synth.store(), synth.load_spec(), teacher_generations, log=context.log.info
-    )
+    store = synth.store()
+    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info)
+    verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "judged": result.judged,
         "passed": result.passed,
         "pass_rate": result.passed / result.judged if result.judged else 0.0,
         "verdicts_made_now": dg.MetadataValue.json(result.newly_run),
+        "duplicates_dropped": result.duplicates,
+        "judge_calls_failed": result.judge_failures,
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
+        **diversity_metadata(verified),
     })
 
 
@@ -72,51 +80,53 @@ def verified_subsets(
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore, verified_subsets: str
 ) -> dg.Output[str]:
-    """Verified records scanned for benchmark overlap; contaminated ones are held back."""
+    """Verified records scanned for benchmarks (n-gram, coverage, MinHash, semantic, optional
+    LLM judge); contaminated records and those derived from contaminated seeds are held back."""
     result = run_contamination_stage(
         synth.store(), synth.load_spec(), verified_subsets, log=context.log.info
     )
-    worst = result.worst_hits
-    side_by_side = markdown_table(
-        worst.assign(record=worst["text"].map(clip),
-                     benchmark_item=worst["item_excerpt"].map(clip)),
-        ["benchmark", "item_id", "score", "record", "benchmark_item", "evidence"],
-    ) if not worst.empty else dg.MetadataValue.md("_no hits_")
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "records_scanned": result.scanned,
         "records_contaminated": result.contaminated,
-        "records_clean": result.scanned - result.contaminated,
-        "contaminated_rate": result.contaminated / result.scanned if result.scanned else 0.0,
+        "records_quarantined": result.quarantined,
+        "records_clean": result.scanned - result.contaminated - result.quarantined,
+        "contaminated_rate": ((result.contaminated + result.quarantined) / result.scanned
+                              if result.scanned else 0.0),
         "newly_scanned": result.newly_scanned,
+        "detectors": ", ".join(result.detectors),
         "index_fingerprint": result.index_fingerprint,
+        "index_reused": result.index_reused,
+        "judged_pairs": result.judged_pairs,
         "per_benchmark": markdown_table(result.per_benchmark),
-        "worst_hits": side_by_side,
+        "worst_hits": worst_hits_markdown(result.worst_hits),
     })
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"})
 def final_mixtures(
-    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str
+    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str,
+    teacher_generations: str,
 ) -> dg.Output[dict[str, str]]:
-    """Clean synthetic records mixed with real data at the spec's ratio, exported with a
-    manifest."""
+    """Clean synthetic records mixed with real data as each mixture's components ask, exported
+    (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a card) with a manifest."""
     results = run_mixture_stage(
-        synth.store(), synth.load_spec(), contamination_reports, synth.export_root(),
-        run_id=context.run.run_id, log=context.log.info,
+        synth.store(), synth.load_spec(), contamination_reports, teacher_generations,
+        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
     )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]
-        records = result.records
         metadata[f"{result.mixture}/records"] = counts["total"]
         metadata[f"{result.mixture}/synthetic"] = counts["synthetic"]
         metadata[f"{result.mixture}/real"] = counts["real"]
+        metadata[f"{result.mixture}/materialization_id"] = result.materialization_id
+        metadata[f"{result.mixture}/components"] = dg.MetadataValue.json(
+            result.manifest["components"])
         metadata[f"{result.mixture}/export_dir"] = dg.MetadataValue.path(str(result.export_dir))
-        metadata[f"{result.mixture}/preview"] = markdown_table(
-            records, ["mixture_record_id", "source_kind", "domain", "instruction", "response"],
-            limit=6,
-        ) if not records.empty else dg.MetadataValue.md("_empty_")
+        metadata[f"{result.mixture}/preview"] = markdown_table(pd.DataFrame(
+            result.preview, columns=["mixture_record_id", "component", "source_kind", "domain",
+                                     "instruction", "response"]))
     return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata=metadata)
 
 

@@ -3,10 +3,11 @@ every downstream stage of the same run."""
 
 import dagster as dg
 
+from synth_assets.checks.diversity_suite import diversity_suite
 from synth_assets.checks.ge_adapter import validate_frame
+from synth_assets.checks.mixture_suite import final_mixtures_suite
 from synth_assets.checks.suites import (
     contamination_reports_suite,
-    final_mixtures_suite,
     seed_sets_suite,
     teacher_generations_suite,
     verified_subsets_suite,
@@ -61,13 +62,34 @@ def contamination_reports_expectations(
 
 
 @dg.asset_check(asset="final_mixtures", blocking=True,
-                description="GE suite: mixture records have unique ids, no empty text, a known "
-                            "source kind, a minimum count and at least the real-data floor.")
+                description="GE suite: each mixture against its spec: component ratios, counts "
+                            "or token budgets, the real-data floor, no contaminated record, no "
+                            "duplicate ids, no empty texts, a minimum count.")
 def final_mixtures_expectations(
     synth: SynthStore, final_mixtures: dict[str, str]
 ) -> dg.AssetCheckResult:
     frame, expectations = final_mixtures_suite(synth.store(), synth.load_spec(), final_mixtures)
     return validate_frame(frame, expectations, "final_mixtures")
+
+
+_DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 at least quality.min_distinct_2, "
+              "exact and near duplicates at most quality.max_duplicate_share.")
+
+
+def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:
+    frame, expectations = diversity_suite(synth.store(), synth.load_spec(), snapshot_id)
+    return validate_frame(frame, expectations, f"{asset}_diversity")
+
+
+@dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY)
+def teacher_generations_diversity(synth: SynthStore, teacher_generations: str
+                                  ) -> dg.AssetCheckResult:
+    return _diversity(synth, teacher_generations, "teacher_generations")
+
+
+@dg.asset_check(asset="verified_subsets", blocking=True, description=_DIVERSITY)
+def verified_subsets_diversity(synth: SynthStore, verified_subsets: str) -> dg.AssetCheckResult:
+    return _diversity(synth, verified_subsets, "verified_subsets")
 
 
 PIPELINE_CHECKS = [
@@ -76,4 +98,6 @@ PIPELINE_CHECKS = [
     verified_subsets_expectations,
     contamination_reports_expectations,
     final_mixtures_expectations,
+    teacher_generations_diversity,
+    verified_subsets_diversity,
 ]

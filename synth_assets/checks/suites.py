@@ -5,6 +5,7 @@ import pandas as pd
 
 from synth_assets.checks.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
+from synth_assets.recipes.seeds import REQUIRED_FIELDS
 from synth_assets.spec import LoadedSpec
 
 
@@ -33,7 +34,7 @@ def seed_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str
                     {"column": "seed_set", "value_set": sorted(loaded.spec.seed_sets)},
                     "every seed belongs to a seed set of the spec"),
         Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "kind", "value_set": ["math", "code", "instruction"]},
+                    {"column": "kind", "value_set": sorted(REQUIRED_FIELDS)},
                     "every seed has a known kind"),
         Expectation("ExpectColumnValuesToBeBetween",
                     {"column": "seeds_in_set", "min_value": minimum},
@@ -91,51 +92,30 @@ def verified_subsets_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id:
 def contamination_reports_suite(store: LineageStore, loaded: LoadedSpec, snapshot_id: str,
                                 verified_snapshot_id: str
                                 ) -> tuple[pd.DataFrame, list[Expectation]]:
+    """One row for all benchmarks together and one per benchmark, each with its ceiling: the
+    benchmark's max_contaminated_rate, else contamination.max_contaminated_rate."""
     scanned = int(store.query("snapshot_size", snapshot_id=verified_snapshot_id)[0]["members"])
     clean = int(store.query("snapshot_size", snapshot_id=snapshot_id)[0]["members"])
-    rate = (scanned - clean) / scanned if scanned else 0.0
-    frame = pd.DataFrame([{"records_scanned": scanned, "records_clean": clean,
-                           "contaminated_rate": rate}])
     ceiling = loaded.spec.contamination.max_contaminated_rate
-    return frame, [
+    rows = [{"benchmark": "(all)", "records_scanned": scanned, "records_clean": clean,
+             "contaminated_rate": (scanned - clean) / scanned if scanned else 0.0,
+             "ceiling": ceiling}]
+    fingerprint = store.query("snapshot_label", snapshot_id=snapshot_id)[0]["label"]
+    found = store.query_frame("contamination_by_benchmark", snapshot_id=verified_snapshot_id,
+                              index_fingerprint=fingerprint).set_index("benchmark")
+    for name, benchmark in loaded.spec.benchmarks.items():
+        hit = int(found["records_hit"].get(name, 0))
+        rows.append({"benchmark": name, "records_scanned": scanned, "records_clean": scanned - hit,
+                     "contaminated_rate": hit / scanned if scanned else 0.0,
+                     "ceiling": (benchmark.max_contaminated_rate
+                                 if benchmark.max_contaminated_rate is not None else ceiling)})
+    return pd.DataFrame(rows), [
         Expectation("ExpectColumnValuesToBeBetween",
                     {"column": "contaminated_rate", "min_value": 0.0, "max_value": ceiling},
                     f"at most {ceiling:.0%} of verified records overlap a benchmark "
                     "(contamination.max_contaminated_rate)"),
-    ]
-
-
-def final_mixtures_suite(store: LineageStore, loaded: LoadedSpec, snapshots: dict[str, str]
-                         ) -> tuple[pd.DataFrame, list[Expectation]]:
-    frames = []
-    for mixture, snapshot_id in snapshots.items():
-        records = store.query_frame("mixture_records_in_snapshot", snapshot_id=snapshot_id)
-        real_share = (records["source_kind"] == "real").mean() if len(records) else 0.0
-        spec = loaded.spec.mixtures[mixture]
-        frames.append(pd.DataFrame({
-            "mixture_record_id": records["mixture_record_id"],
-            "mixture": mixture,
-            "source_kind": records["source_kind"],
-            "instruction_chars": records["instruction"].str.strip().str.len(),
-            "response_chars": records["response"].str.strip().str.len(),
-            "real_share_above_floor": real_share >= spec.min_real_fraction - 1e-9,
-        }))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["mixture_record_id", "mixture", "source_kind", "instruction_chars",
-                 "response_chars", "real_share_above_floor"])
-    minimum = loaded.spec.quality.min_mixture_records
-    return frame, [
-        Expectation("ExpectTableRowCountToBeBetween", {"min_value": minimum},
-                    f"the mixtures hold at least {minimum} records (quality.min_mixture_records)"),
-        *_unique_ids("mixture_record_id"),
-        Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "source_kind", "value_set": ["synthetic", "real"]},
-                    "every record is synthetic or real"),
-        Expectation("ExpectColumnValuesToBeBetween",
-                    {"column": "instruction_chars", "min_value": 1}, "no empty instruction"),
-        Expectation("ExpectColumnValuesToBeBetween",
-                    {"column": "response_chars", "min_value": 1}, "no empty response"),
-        Expectation("ExpectColumnValuesToBeInSet",
-                    {"column": "real_share_above_floor", "value_set": [True]},
-                    "every mixture's real-data share is at least its min_real_fraction"),
+        Expectation("ExpectColumnPairValuesAToBeGreaterThanB",
+                    {"column_A": "ceiling", "column_B": "contaminated_rate", "or_equal": True},
+                    "each benchmark's contaminated share is within its ceiling "
+                    "(benchmarks.<name>.max_contaminated_rate)"),
     ]

@@ -1,16 +1,24 @@
-"""Benchmark contamination detection: load benchmark items, find n-gram overlap with records."""
+"""Benchmark contamination detection: load benchmark items, then find them in training text by
+n-gram overlap, n-gram coverage, MinHash near-duplicates and semantic similarity."""
 
-from synth_assets.decontam.items import BenchmarkItem
-from synth_assets.decontam.loaders import BenchmarkFileError, load_benchmark_file, load_humaneval
+from synth_assets.decontam.items import BenchmarkItem, Hit
+from synth_assets.decontam.loaders import (
+    BenchmarkSourceError,
+    load_benchmark_file,
+    load_huggingface,
+    load_humaneval,
+)
 from synth_assets.decontam.ngram import NgramHit, NgramIndex
 from synth_assets.decontam.normalize import normalize_tokens
 
 __all__ = [
-    "BenchmarkFileError",
     "BenchmarkItem",
+    "BenchmarkSourceError",
+    "Hit",
     "NgramHit",
     "NgramIndex",
     "load_benchmark_file",
+    "load_huggingface",
     "load_humaneval",
     "normalize_tokens",
 ]

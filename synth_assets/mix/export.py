@@ -1,55 +1,118 @@
-"""Writes a mixture as JSONL and Parquet plus a manifest; same rows give the same bytes."""
+"""Writes a mixture's export folder from a stream of Arrow batches: JSONL, Parquet, OpenAI chat
+fine-tuning JSONL, a dataset card (README.md, which makes the folder loadable with
+`datasets.load_dataset(folder)`) and manifest.json. Files are written into a staging folder and
+swapped in by `publish`, so a failed export leaves the previous one intact. Same rows give the
+same bytes: row groups have a fixed size and nothing depends on time or thread count."""
 
 import hashlib
 import json
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-EXPORT_COLUMNS = ("id", "source_kind", "source_record_id", "domain", "instruction", "response")
+PARQUET_ROW_GROUP_ROWS = 50_000
+LINE_COLUMNS = {"jsonl": "json_line", "openai_chat": "chat_line"}
+FILE_NAMES = {"jsonl": "data.jsonl", "parquet": "data.parquet", "openai_chat": "openai_chat.jsonl"}
 
 
-def export_row(record: dict[str, Any]) -> dict[str, Any]:
-    """One training example: the record plus OpenAI chat fine-tuning `messages`."""
-    row = {column: record[column] for column in EXPORT_COLUMNS}
-    row["messages"] = [
-        {"role": "user", "content": record["instruction"]},
-        {"role": "assistant", "content": record["response"]},
-    ]
-    return row
+@dataclass(frozen=True)
+class StagedExport:
+    staging: Path
+    folder: Path
+    manifest: dict[str, Any]
+
+    def publish(self) -> None:
+        """Replace the export folder by the staged one."""
+        retired = self.folder.with_name(self.folder.name + ".retired")
+        shutil.rmtree(retired, ignore_errors=True)
+        if self.folder.exists():
+            self.folder.rename(retired)
+        self.staging.rename(self.folder)
+        shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_jsonl(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+def stage_export(
+    batches: pa.RecordBatchReader,
+    folder: Path,
+    formats: Iterable[str],
+    card: str,
+    manifest: dict[str, Any],
+) -> StagedExport:
+    """Write every format from one pass over the batches into `<folder>.partial`."""
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    formats = list(formats)
+    line_files = {f: (staging / FILE_NAMES[f]).open("w", encoding="utf-8")
+                  for f in formats if f in LINE_COLUMNS}
+    data_schema = pa.schema([field for field in batches.schema
+                             if field.name not in LINE_COLUMNS.values()])
+    parquet = (_RowGroupWriter(staging / FILE_NAMES["parquet"], data_schema)
+               if "parquet" in formats else None)
+    rows = 0
+    try:
+        for batch in batches:
+            rows += batch.num_rows
+            for file_format, handle in line_files.items():
+                for line in batch.column(LINE_COLUMNS[file_format]).to_pylist():
+                    handle.write(line + "\n")
+            if parquet is not None:
+                parquet.add(batch.select(data_schema.names))
+    finally:
+        for handle in line_files.values():
+            handle.close()
+        if parquet is not None:
+            parquet.close()
+    (staging / "README.md").write_text(card, encoding="utf-8")
+    files = {
+        FILE_NAMES[f]: {"format": f, "rows": rows, "sha256": file_sha256(staging / FILE_NAMES[f])}
+        for f in formats
+    }
+    files["README.md"] = {"format": "dataset_card",
+                          "sha256": file_sha256(staging / "README.md")}
+    manifest = {**manifest, "files": files}
+    (staging / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return StagedExport(staging, folder, manifest)
 
 
-def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    table = pa.Table.from_pylist(list(rows))
-    pq.write_table(table, path, compression="zstd")
+class _RowGroupWriter:
+    """Parquet with row groups of exactly PARQUET_ROW_GROUP_ROWS rows (the last one shorter),
+    whatever batch sizes arrive."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.schema = schema
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.pending_rows += batch.num_rows
+        while self.pending_rows >= PARQUET_ROW_GROUP_ROWS:
+            table = pa.Table.from_batches(self.pending, self.schema)
+            self.writer.write_table(table.slice(0, PARQUET_ROW_GROUP_ROWS),
+                                    row_group_size=PARQUET_ROW_GROUP_ROWS)
+            rest = table.slice(PARQUET_ROW_GROUP_ROWS)
+            self.pending = rest.to_batches()
+            self.pending_rows = rest.num_rows
+
+    def close(self) -> None:
+        if self.pending_rows:
+            self.writer.write_table(pa.Table.from_batches(self.pending, self.schema),
+                                    row_group_size=PARQUET_ROW_GROUP_ROWS)
+        self.writer.close()
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_export(
-    rows: Sequence[dict[str, Any]], folder: Path, formats: Sequence[str], manifest: dict[str, Any]
-) -> dict[str, Any]:
-    """Write data files and manifest.json into folder; returns the manifest as written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    writers = {"jsonl": write_jsonl, "parquet": write_parquet}
-    files = {}
-    for file_format in formats:
-        path = folder / f"data.{file_format}"
-        writers[file_format](rows, path)
-        files[path.name] = {"format": file_format, "sha256": file_sha256(path), "rows": len(rows)}
-    manifest = {**manifest, "files": files}
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return manifest
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,6 +1,7 @@
-"""Renders a recipe's prompt for one seed."""
+"""Renders a recipe's prompt for one seed and one draw of its attributes."""
 
 from functools import cache
+from typing import Any
 
 import jinja2
 
@@ -19,14 +20,22 @@ def _compile(source: str) -> jinja2.Template:
     return _environment.from_string(source)
 
 
-def render_messages(recipe_name: str, recipe: RecipeSpec, seed: SeedRecord) -> list[dict[str, str]]:
-    """Chat messages for one seed: optional system turn, then the rendered user turn."""
+def render_template(source: str, context: dict[str, Any], where: str) -> str:
+    """`where` says whose template it is, for the error message."""
     try:
-        user = _compile(recipe.template).render(**seed.payload).strip()
+        return _compile(source).render(**context).strip()
     except jinja2.TemplateError as error:
-        raise TemplateError(
-            f"recipe {recipe_name!r}: template failed on seed {seed.source_file}:"
-            f"{seed.source_line}: {error}"
-        ) from error
+        raise TemplateError(f"{where}: {error}") from error
+
+
+def render_messages(
+    recipe_name: str, recipe: RecipeSpec, seed: SeedRecord, attributes: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Chat messages for one seed: optional system turn, then the rendered user turn. The
+    template sees the seed's fields and the sampled attributes."""
+    user = render_template(
+        recipe.template, {**seed.payload, **attributes},
+        f"recipe {recipe_name!r}: template failed on seed {seed.source_file}:{seed.source_line}",
+    )
     messages = [{"role": "system", "content": recipe.system}] if recipe.system else []
     return messages + [{"role": "user", "content": user}]

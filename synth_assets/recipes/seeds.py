@@ -7,13 +7,16 @@ from typing import Any
 from synth_assets.jsonl import read_jsonl
 from synth_assets.lineage.ids import content_id
 
+# A math seed's `answer` is optional: without one, math verifiers judge by self-consistency.
 REQUIRED_FIELDS = {
-    "math": ("question", "answer"),
+    "math": ("question",),
     "code": ("prompt", "entry_point", "tests"),
     "instruction": ("instruction",),
+    "document": ("title", "text"),
 }
 # The field holding the task a trained model will see as the user turn.
-TASK_FIELD = {"math": "question", "code": "prompt", "instruction": "instruction"}
+TASK_FIELD = {"math": "question", "code": "prompt", "instruction": "instruction",
+              "document": "title"}
 
 
 @dataclass(frozen=True)

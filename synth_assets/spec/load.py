@@ -1,6 +1,7 @@
 """Loads a pipeline spec file and fails early, naming the key and line, on anything wrong."""
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from synth_assets.spec.builtins import BUILTIN_PREFIX, builtin_path, resolve_recipes
 from synth_assets.spec.model import PipelineSpec
+from synth_assets.verify.registry import build_verifier
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "default_spec" / "pipeline.yaml"
 
@@ -25,6 +28,8 @@ class LoadedSpec:
 
     def resolve(self, relative: str) -> Path:
         """A path written in the spec, relative to the spec file's folder."""
+        if relative.startswith(BUILTIN_PREFIX):
+            return builtin_path(relative)
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
 
@@ -42,15 +47,27 @@ def load_spec(path: Path | str) -> LoadedSpec:
         raise SpecError(f"{path}: invalid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: a spec is a mapping of sections, got {type(raw).__name__}")
-    try:
-        spec = PipelineSpec.model_validate(raw)
-    except ValidationError as error:
-        raise SpecError(_describe_validation_error(path, error, key_lines)) from None
-    problems = _reference_problems(spec)
+    raw, problems = resolve_recipes(raw)
+    if not problems:
+        try:
+            spec = PipelineSpec.model_validate(raw)
+        except ValidationError as error:
+            raise SpecError(_describe_validation_error(path, error, key_lines)) from None
+        loaded = LoadedSpec(
+            spec=spec, path=path, spec_hash=_spec_hash(text, raw)
+        )
+        problems = _reference_problems(spec) + _missing_attribute_files(loaded)
     if problems:
-        lines = [f"{path}:{key_lines.get(key, 1)}: {key}: {message}" for key, message in problems]
+        lines = [f"{path}:{_nearest_line(key, key_lines)}: {key}: {message}"
+                 for key, message in problems]
         raise SpecError("invalid spec:\n" + "\n".join(lines))
-    return LoadedSpec(spec=spec, path=path, spec_hash=hashlib.sha256(text.encode()).hexdigest())
+    return loaded
+
+
+def _spec_hash(text: str, resolved: dict[str, Any]) -> str:
+    """Of the file and of the built-ins it pulls in, so editing either changes the hash."""
+    content = text + json.dumps(resolved, sort_keys=True, default=str)
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
@@ -101,16 +118,57 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
             problems.append((key, f"unknown {what} {name!r} (known: {', '.join(sorted(known))})"))
 
     for recipe_name, recipe in spec.recipes.items():
-        check(f"recipes.{recipe_name}.seed_set", recipe.seed_set, spec.seed_sets, "seed set")
+        if recipe.seed_set is not None:
+            check(f"recipes.{recipe_name}.seed_set", recipe.seed_set, spec.seed_sets, "seed set")
+        else:
+            check(f"recipes.{recipe_name}.seeds_from.recipe", recipe.seeds_from.recipe,
+                  spec.recipes, "recipe")
         check(f"recipes.{recipe_name}.teacher", recipe.teacher, spec.teachers, "teacher")
         for index, verifier in enumerate(recipe.verifiers):
             check(f"recipes.{recipe_name}.verifiers.{index}", verifier, spec.verifiers, "verifier")
+    for verifier_name, verifier in spec.verifiers.items():
+        key = f"verifiers.{verifier_name}.options"
+        try:
+            build_verifier(verifier.type, verifier.options)
+        except ValueError as error:
+            problems.append((key, str(error)))
+        if verifier.type == "llm_judge" and isinstance(verifier.options.get("teacher"), str):
+            check(f"{key}.teacher", verifier.options["teacher"], spec.teachers, "teacher")
+    judge = spec.contamination.llm_judge
+    if judge.enabled and judge.teacher:
+        check("contamination.llm_judge.teacher", judge.teacher, spec.teachers, "teacher")
     for mixture_name, mixture in spec.mixtures.items():
-        for index, recipe in enumerate(mixture.recipes):
-            check(f"mixtures.{mixture_name}.recipes.{index}", recipe, spec.recipes, "recipe")
-        for index, source in enumerate(mixture.real_sources):
-            check(
-                f"mixtures.{mixture_name}.real_sources.{index}", source, spec.real_sources,
-                "real source",
-            )
+        for component_name, component in mixture.components.items():
+            key = f"mixtures.{mixture_name}.components.{component_name}"
+            for index, recipe in enumerate(component.recipes):
+                check(f"{key}.recipes.{index}", recipe, spec.recipes, "recipe")
+            for index, source in enumerate(component.real_sources):
+                check(f"{key}.real_sources.{index}", source, spec.real_sources, "real source")
+    if not problems:
+        problems += _round_cycles(spec)
     return problems
+
+
+def _round_cycles(spec: PipelineSpec) -> list[tuple[str, str]]:
+    """Recipes whose chain of `seeds_from` comes back to themselves."""
+    problems = []
+    for name in spec.recipes:
+        seen, current = [name], spec.recipes[name].seeds_from
+        while current is not None:
+            if current.recipe in seen:
+                chain = " -> ".join([*seen, current.recipe])
+                problems.append((f"recipes.{name}.seeds_from", f"rounds form a cycle: {chain}"))
+                break
+            seen.append(current.recipe)
+            current = spec.recipes[current.recipe].seeds_from
+    return problems
+
+
+def _missing_attribute_files(loaded: LoadedSpec) -> list[tuple[str, str]]:
+    return [
+        (f"recipes.{recipe_name}.attributes.{name}.file",
+         f"no such file: {loaded.resolve(attribute.file)}")
+        for recipe_name, recipe in loaded.spec.recipes.items()
+        for name, attribute in recipe.attributes.items()
+        if attribute.file is not None and not loaded.resolve(attribute.file).is_file()
+    ]

@@ -1,51 +1,89 @@
-"""contamination_reports: scan verified records against the benchmarks for n-gram overlap,
-store a verdict per record (and every hit with its evidence), keep the clean ones."""
+"""contamination_reports: scan verified records against the benchmarks with every enabled
+detector, store a verdict per record and every hit with its evidence, quarantine the records
+derived from a seed that is itself a benchmark item, and keep the clean ones.
 
+A record's two segments are scanned separately: its task (the seed's text) and the teacher's
+response, so a hit says which one matched. Records are streamed from DuckDB in batches and
+their verdicts written batch by batch, so memory does not grow with the number of records.
+"""
+
+import heapq
+import itertools
 import json
+import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from synth_assets.decontam import BenchmarkItem, NgramIndex, load_benchmark_file, load_humaneval
+from synth_assets.decontam.detectors import Candidate, DetectorSuite, TextScan
+from synth_assets.decontam.index_cache import ArrayCache
+from synth_assets.decontam.items import BenchmarkItem, Hit, excerpt, items_fingerprint
+from synth_assets.decontam.judge import DETECTOR as JUDGE
+from synth_assets.decontam.judge import judge_messages, parse_judgement
+from synth_assets.decontam.registry import load_benchmark
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import TASK_FIELD
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import admitting_verdict_ids
+from synth_assets.teacher.cached import TeacherJob, run_through_cache
+from synth_assets.teacher.requests import build_request
 
 STAGE = "contamination_reports"
-DETECTOR = "ngram"
-EXCERPT_CHARS = 300
+INDEX_FOLDER = "benchmark_indexes"  # beside the DuckDB file: reusable item-side detector data
+BATCH_ROWS = 5000
+REMEMBERED_SEEDS = 20000
+WORST_HITS = 5
 
 
 @dataclass
 class ContaminationStageResult:
     snapshot_id: str
     scanned: int
-    contaminated: int
+    contaminated: int  # records with hits of their own
+    quarantined: int  # records held back only because their seed is contaminated
     newly_scanned: int
     index_fingerprint: str
+    detectors: list[str]
+    index_reused: bool
+    judged_pairs: int = 0
     per_benchmark: pd.DataFrame = field(default_factory=pd.DataFrame)
     worst_hits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+@dataclass
+class _Scan:
+    """One record's scan before it is stored."""
+
+    scan_id: str
+    generation_id: str
+    verdict_ids: list[str]
+    hits: list[tuple[str, Hit, str]]  # (segment, hit, excerpt of the segment)
+    # The closest semantic item of either segment: (segment, its text, candidate).
+    candidate: tuple[str, str, Candidate] | None = None
+
+
 def load_benchmarks(loaded: LoadedSpec) -> list[BenchmarkItem]:
-    items: list[BenchmarkItem] = []
-    for name, benchmark in loaded.spec.benchmarks.items():
-        if benchmark.type == "humaneval":
-            items += load_humaneval(name)
-        else:
-            items += load_benchmark_file(
-                name, loaded.resolve(benchmark.path), benchmark.question_field,
-                benchmark.answer_field,
-            )
-    return items
+    return [item for name, benchmark in loaded.spec.benchmarks.items()
+            for item in load_benchmark(name, benchmark, loaded.resolve)]
 
 
-def training_text(task: str, response: str) -> str:
-    """What a trained model would see of a record: its task and the response."""
-    return f"{task}\n{response}"
+def index_dir(store: LineageStore) -> Path:
+    """SYNTH_INDEX_DIR if set (several stores can share one), else beside the DuckDB file."""
+    return Path(os.environ.get("SYNTH_INDEX_DIR") or store.path.parent / INDEX_FOLDER)
+
+
+def build_detectors(store: LineageStore, loaded: LoadedSpec) -> DetectorSuite:
+    cache = ArrayCache(index_dir(store))
+    return DetectorSuite(load_benchmarks(loaded), loaded.spec.contamination, cache)
+
+
+def task_text(seed_kind: str, seed_payload: str) -> str:
+    """The task a trained model sees as the user turn: the seed's task field."""
+    return json.loads(seed_payload)[TASK_FIELD[seed_kind]]
 
 
 def run_contamination_stage(
@@ -53,93 +91,226 @@ def run_contamination_stage(
     loaded: LoadedSpec,
     verified_snapshot_id: str,
     log: Callable[[str], None] = print,
+    batch_rows: int = BATCH_ROWS,
 ) -> ContaminationStageResult:
-    spec = loaded.spec
-    items = load_benchmarks(loaded)
-    index = NgramIndex.build(items, n=spec.contamination.ngram_n)
-    excerpts = {(item.benchmark, item.item_id): item.text[:EXCERPT_CHARS] for item in items}
-    generations = store.query_frame("generations_in_snapshot", snapshot_id=verified_snapshot_id)
-    ids = generations["generation_id"].tolist()
-    fingerprint = index.fingerprint
-    # A scan is derived from the verdicts that admitted the record and the benchmark index.
-    verdict_ids = admitting_verdict_ids(loaded, generations)
-    scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid]) for gid in ids}
-    stored = store.query_with_ids(
-        "contamination_verdicts_for_generations", ids, index_fingerprint=fingerprint
+    spec = loaded.spec.contamination
+    suite = build_detectors(store, loaded)
+    judge = spec.llm_judge
+    judge_teacher = loaded.spec.teachers[judge.teacher] if judge.enabled else None
+    fingerprint = items_fingerprint(
+        (), suite.fingerprint,
+        [judge.model_dump(mode="json"), judge_teacher.model] if judge_teacher else None,
     )
-    done = set(stored["scan_id"])
-    todo = generations[[scan_ids[gid] not in done for gid in ids]]
-    log(f"{len(items)} benchmark items indexed ({fingerprint[:12]}); scanning {len(todo)} "
-        f"of {len(ids)} records ({len(ids) - len(todo)} already scanned)")
+    reused = bool(suite.cache.reused) and all(suite.cache.reused.values())
+    log(f"{len(suite.items)} benchmark items, detectors {suite.detector_names}, index "
+        f"{fingerprint[:12]} ({'reused' if reused else 'built'})")
+    items = {(item.benchmark, item.item_id): item for item in suite.items}
+    scanner = SegmentScanner(suite)
 
-    verdict_rows, hit_rows, edges = [], [], []
-    for row in todo.itertuples():
-        task = json.loads(row.seed_payload)[TASK_FIELD[row.seed_kind]]
-        hits = index.find_hits(training_text(task, row.text))
-        scan_id = scan_ids[row.generation_id]
-        verdict_rows.append({
-            "scan_id": scan_id, "generation_id": row.generation_id,
-            "index_fingerprint": fingerprint, "contaminated": bool(hits), "hit_count": len(hits),
-        })
-        edges.append((scan_id, row.generation_id, "scans"))
-        edges += [(scan_id, vid, "after_verdict") for vid in verdict_ids[row.generation_id]]
-        for hit in hits:
-            hit_id = content_id("hit", scan_id, hit.benchmark, hit.item_id, DETECTOR)
-            hit_rows.append({
-                "hit_id": hit_id, "scan_id": scan_id, "generation_id": row.generation_id,
-                "benchmark": hit.benchmark, "item_id": hit.item_id, "detector": DETECTOR,
-                "score": hit.matched_count / max(hit.item_ngram_count, 1),
-                "evidence": f"matched {spec.contamination.ngram_n}-gram: {hit.matched_ngram!r} "
-                            f"({hit.matched_count} of {hit.item_ngram_count} item n-grams)",
-                "item_excerpt": excerpts[(hit.benchmark, hit.item_id)],
-            })
-            edges.append((hit_id, scan_id, "found_in"))
+    clean: dict[str, str] = {}  # generation_id -> scan_id of records without hits so far
+    to_judge: list[tuple[float, int, _Scan]] = []  # min-heap of the best judge candidates
+    order = itertools.count()
+    scanned = newly_scanned = 0
+    for frame in store.stream("generations_to_scan", batch_rows,
+                              snapshot_id=verified_snapshot_id):
+        verdict_ids = admitting_verdict_ids(store, loaded, frame)
+        scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid])
+                    for gid in frame["generation_id"]}
+        stored = store.query_with_ids("contamination_verdicts_for_generations",
+                                      list(scan_ids), index_fingerprint=fingerprint)
+        stored = stored[stored["scan_id"].isin(set(scan_ids.values()))]
+        clean.update((gid, scan_ids[gid]) for gid in stored.loc[~stored["contaminated"],
+                                                               "generation_id"])
+        todo = frame[~frame["generation_id"].isin(set(stored["generation_id"]))]
+        scans = _scan_records(scanner, todo, scan_ids, verdict_ids)
+        finished = []
+        for scan in scans:
+            if not scan.hits and judge.enabled and scan.candidate is not None \
+                    and scan.candidate[2].score >= judge.min_similarity:
+                heapq.heappush(to_judge, (scan.candidate[2].score, next(order), scan))
+                if len(to_judge) > judge.max_pairs:
+                    finished.append(heapq.heappop(to_judge)[2])
+            else:
+                finished.append(scan)
+        _store_scans(store, finished, fingerprint, items, clean)
+        scanned += len(frame)
+        newly_scanned += len(todo)
+
+    judged = [scan for _, _, scan in to_judge]
+    if judged:
+        _judge(store, loaded, judged, items, log)
+    _store_scans(store, judged, fingerprint, items, clean)
+
+    quarantined = _quarantine(store, loaded, verified_snapshot_id, fingerprint, clean)
     with store.writer() as writer:
-        writer.insert_new("contamination_verdicts", verdict_rows)
-        writer.insert_new("contamination_hits", hit_rows)
-        writer.link(edges)
-
-    verdicts = store.query_with_ids(
-        "contamination_verdicts_for_generations", ids, index_fingerprint=fingerprint
-    )
-    verdicts = verdicts[verdicts["scan_id"].isin(set(scan_ids.values()))]
-    contaminated = set(verdicts.loc[verdicts["contaminated"], "generation_id"])
-    # The clean set is stored as the scans that cleared each record: the mixture links to them.
-    clean_scan_ids = [scan_ids[gid] for gid in ids if gid not in contaminated]
-    with store.writer() as writer:
-        snapshot_id = writer.record_snapshot(STAGE, "*", clean_scan_ids)
-
-    hits = store.query_with_ids(
-        "contamination_hits_for_generations", ids, index_fingerprint=fingerprint
-    )
-    hits = hits[hits["scan_id"].isin(set(scan_ids.values()))]
+        # Labelled with the index fingerprint, so checks can find this run's hits.
+        snapshot_id = writer.record_snapshot(STAGE, fingerprint, list(clean.values()))
+    contaminated = scanned - len(clean) - quarantined
+    log(f"scanned {scanned} records ({newly_scanned} new): {contaminated} contaminated, "
+        f"{quarantined} quarantined through their seed, {len(clean)} clean")
     return ContaminationStageResult(
         snapshot_id=snapshot_id,
-        scanned=len(ids),
-        contaminated=len(contaminated),
-        newly_scanned=len(todo),
+        scanned=scanned,
+        contaminated=contaminated,
+        quarantined=quarantined,
+        newly_scanned=newly_scanned,
         index_fingerprint=fingerprint,
-        per_benchmark=_per_benchmark(loaded, items, hits, len(ids)),
-        worst_hits=hits.head(5).merge(
-            generations[["generation_id", "text"]], on="generation_id", how="left"
-        ),
+        detectors=suite.detector_names + ([JUDGE] if judge.enabled else []),
+        index_reused=reused,
+        judged_pairs=len(judged),
+        per_benchmark=per_benchmark(store, loaded, list(suite.items), verified_snapshot_id,
+                                    fingerprint, scanned),
+        worst_hits=store.query_frame("worst_contamination_hits", snapshot_id=verified_snapshot_id,
+                                     index_fingerprint=fingerprint, limit=WORST_HITS),
     )
 
 
-def _per_benchmark(
-    loaded: LoadedSpec, items: list[BenchmarkItem], hits: pd.DataFrame, scanned: int
-) -> pd.DataFrame:
+class SegmentScanner:
+    """Scans the task and the response of each record of a frame. A seed's task recurs in every
+    record made from it, so its result is kept for the most recent seeds (a bounded number, so
+    memory stays flat however many records stream by)."""
+
+    def __init__(self, suite: DetectorSuite, remembered_seeds: int = REMEMBERED_SEEDS) -> None:
+        self.suite = suite
+        self._remembered_seeds = remembered_seeds
+        self._tasks: OrderedDict[str, tuple[str, TextScan]] = OrderedDict()
+
+    def scan(self, frame: pd.DataFrame) -> list[list[tuple[str, str, TextScan]]]:
+        """Per record: (segment, text, result) for its task and its response."""
+        new_tasks = {}
+        for seed_id, kind, payload in zip(frame["seed_id"], frame["seed_kind"],
+                                          frame["seed_payload"], strict=True):
+            if seed_id in self._tasks:
+                self._tasks.move_to_end(seed_id)
+            elif seed_id not in new_tasks:
+                new_tasks[seed_id] = task_text(kind, payload)
+        responses = frame["text"].tolist()
+        texts = list(dict.fromkeys([*new_tasks.values(), *responses]))
+        results = dict(zip(texts, self.suite.scan(texts), strict=True))
+        for seed_id, task in new_tasks.items():
+            self._tasks[seed_id] = (task, results[task])
+        while len(self._tasks) > self._remembered_seeds:
+            self._tasks.popitem(last=False)
+        return [[("task", *self._tasks[seed_id]), ("response", response, results[response])]
+                for seed_id, response in zip(frame["seed_id"], responses, strict=True)]
+
+
+def _scan_records(scanner: SegmentScanner, todo: pd.DataFrame, scan_ids: dict[str, str],
+                  verdict_ids: dict[str, list[str]]) -> list[_Scan]:
+    if todo.empty:
+        return []
+    scans = []
+    for gid, segments in zip(todo["generation_id"], scanner.scan(todo), strict=True):
+        scan = _Scan(scan_ids[gid], gid, verdict_ids[gid], [])
+        for segment, text, result in segments:
+            scan.hits += [(segment, hit, excerpt(text)) for hit in result.hits]
+            if result.candidate and (scan.candidate is None
+                                     or result.candidate.score > scan.candidate[2].score):
+                scan.candidate = (segment, text, result.candidate)
+        scans.append(scan)
+    return scans
+
+
+def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
+           items: dict[tuple[str, str], BenchmarkItem], log: Callable[[str], None]) -> None:
+    """Ask the judge about each scan's closest item; a True adds an llm_judge hit."""
+    judge = loaded.spec.contamination.llm_judge
+    teacher = loaded.spec.teachers[judge.teacher]
+    requests = [build_request(teacher, judge_messages(c.item.text, text), 0)
+                for _, text, c in (scan.candidate for scan in scans)]
+    calls = run_through_cache(store, [TeacherJob(f"judge {judge.teacher}", teacher, requests)],
+                              log=log)
+    answers = calls.texts
+    for failure in calls.failures:
+        log(f"judge call {failure.request.call_id} failed, pair left unjudged: {failure.error}")
+    for scan, request in zip(scans, requests, strict=True):
+        segment, text, candidate = scan.candidate
+        answer = answers.get(request.call_id)
+        if answer is None or not parse_judgement(answer):
+            continue
+        item = candidate.item
+        hit = Hit(item.benchmark, item.item_id, JUDGE, candidate.score,
+                  f"{teacher.model} judged it the same problem (call {request.call_id}; "
+                  f"semantic cosine {candidate.score:.3f})")
+        scan.hits.append((segment, hit, excerpt(text)))
+
+
+def _store_scans(store: LineageStore, scans: list[_Scan], fingerprint: str,
+                 items: dict[tuple[str, str], BenchmarkItem], clean: dict[str, str]) -> None:
+    verdicts, hits, edges = [], [], []
+    for scan in scans:
+        verdicts.append({"scan_id": scan.scan_id, "generation_id": scan.generation_id,
+                         "index_fingerprint": fingerprint, "contaminated": bool(scan.hits),
+                         "hit_count": len(scan.hits)})
+        edges.append((scan.scan_id, scan.generation_id, "scans"))
+        edges += [(scan.scan_id, vid, "after_verdict") for vid in scan.verdict_ids]
+        for segment, hit, record_excerpt in scan.hits:
+            hit_id = content_id("hit", scan.scan_id, segment, hit.benchmark, hit.item_id,
+                                hit.detector)
+            hits.append({
+                "hit_id": hit_id, "scan_id": scan.scan_id, "generation_id": scan.generation_id,
+                "benchmark": hit.benchmark, "item_id": hit.item_id, "detector": hit.detector,
+                "score": hit.score, "evidence": hit.evidence, "segment": segment,
+                "record_excerpt": record_excerpt,
+                "item_excerpt": excerpt(items[(hit.benchmark, hit.item_id)].text),
+            })
+            edges.append((hit_id, scan.scan_id, "found_in"))
+        if not scan.hits:
+            clean[scan.generation_id] = scan.scan_id
+    if not verdicts:
+        return
+    with store.writer() as writer:
+        writer.insert_new("contamination_verdicts", verdicts)
+        writer.insert_new("contamination_hits", hits)
+        writer.link(edges)
+
+
+def _quarantine(store: LineageStore, loaded: LoadedSpec, snapshot_id: str, fingerprint: str,
+                clean: dict[str, str]) -> int:
+    """Hold back the clean records derived from a contaminated seed; returns how many."""
+    if not loaded.spec.contamination.quarantine_seed_descendants:
+        return 0
+    seeds = store.query_frame("contaminated_seeds_in_snapshot", snapshot_id=snapshot_id,
+                              index_fingerprint=fingerprint)
+    if seeds.empty:
+        return 0
+    hit_of_seed = dict(zip(seeds["seed_id"], seeds["hit_id"], strict=True))
+    derived = store.query_with_ids("snapshot_generations_derived_from", list(hit_of_seed),
+                                   snapshot_id=snapshot_id)
+    derived = derived[derived["generation_id"].isin(set(clean))]
+    rows, edges = [], []
+    for seed_id, generation_id in zip(derived["origin_id"], derived["generation_id"],
+                                      strict=True):
+        quarantine_id = content_id("qrn", generation_id, seed_id, fingerprint)
+        rows.append({"quarantine_id": quarantine_id, "generation_id": generation_id,
+                     "seed_id": seed_id, "hit_id": hit_of_seed[seed_id],
+                     "index_fingerprint": fingerprint})
+        edges += [(quarantine_id, generation_id, "quarantines"),
+                  (quarantine_id, hit_of_seed[seed_id], "because_of")]
+        clean.pop(generation_id, None)
+    with store.writer() as writer:
+        writer.insert_new("contamination_quarantines", rows)
+        writer.link(edges)
+    return int(derived["generation_id"].nunique())
+
+
+def per_benchmark(store: LineageStore, loaded: LoadedSpec, items: list[BenchmarkItem],
+                  snapshot_id: str, fingerprint: str, scanned: int) -> pd.DataFrame:
+    """Items hit, records hit, rate and detectors fired per benchmark of the spec."""
+    found = store.query_frame("contamination_by_benchmark", snapshot_id=snapshot_id,
+                              index_fingerprint=fingerprint).set_index("benchmark")
     rows = []
     for name in loaded.spec.benchmarks:
-        of_benchmark = hits[hits["benchmark"] == name]
-        records_hit = of_benchmark["generation_id"].nunique()
+        records_hit = int(found["records_hit"].get(name, 0))
         rows.append({
             "benchmark": name,
             "benchmark_items": sum(1 for item in items if item.benchmark == name),
-            "items_hit": of_benchmark["item_id"].nunique(),
+            "items_hit": int(found["items_hit"].get(name, 0)),
             "records_scanned": scanned,
             "records_hit": records_hit,
             "contaminated_rate": records_hit / scanned if scanned else 0.0,
+            "detectors_fired": found["detectors_fired"].get(name, "") or "",
         })
     return pd.DataFrame(rows, columns=["benchmark", "benchmark_items", "items_hit",
-                                       "records_scanned", "records_hit", "contaminated_rate"])
+                                       "records_scanned", "records_hit", "contaminated_rate",
+                                       "detectors_fired"])

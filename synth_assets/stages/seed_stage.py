@@ -32,21 +32,25 @@ def run_seed_stage(store: LineageStore, loaded: LoadedSpec) -> SeedStageResult:
             : seed_set.limit
         ]
     ]
-    rows = [
-        {
-            "seed_id": seed.seed_id,
-            "seed_set": seed.seed_set,
-            "kind": seed.kind,
-            "payload": json.dumps(seed.payload, ensure_ascii=False),
-            "source_file": seed.source_file,
-            "source_line": seed.source_line,
-        }
-        for seed in seeds
-    ]
+    # Seeds removed by `synth forget` stay removed even while still in their file.
+    ids = [seed.seed_id for seed in seeds]
+    forgotten = set(store.query_with_ids("forgotten_among", ids)["record_id"])
+    seeds = [seed for seed in seeds if seed.seed_id not in forgotten]
     with store.writer() as writer:
-        new_rows = writer.insert_new("seeds", rows)
+        new_rows = writer.insert_new("seeds", [seed_row(seed) for seed in seeds])
         snapshot_id = writer.record_snapshot(STAGE, "*", [seed.seed_id for seed in seeds])
     return SeedStageResult(snapshot_id=snapshot_id, seeds=seeds, new_rows=new_rows)
+
+
+def seed_row(seed: SeedRecord) -> dict:
+    return {
+        "seed_id": seed.seed_id,
+        "seed_set": seed.seed_set,
+        "kind": seed.kind,
+        "payload": json.dumps(seed.payload, ensure_ascii=False),
+        "source_file": seed.source_file,
+        "source_line": seed.source_line,
+    }
 
 
 def seeds_of_snapshot(store: LineageStore, snapshot_id: str) -> list[SeedRecord]:

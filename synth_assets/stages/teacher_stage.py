@@ -6,12 +6,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
-from synth_assets.recipes.render import render_messages
+from synth_assets.recipes.plan import plan_prompts, recipe_rounds
+from synth_assets.recipes.records import build_record, reader_fingerprint
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.rounds import DerivedSeed, derived_seeds
+from synth_assets.stages.seed_stage import seed_row
 from synth_assets.teacher.cached import (
     DEFAULT_PROGRESS_INTERVAL_S,
     CachedRunResult,
@@ -33,10 +37,20 @@ class PlannedGeneration:
     messages: list[dict[str, str]]
     request: TeacherRequest
     teacher: str
+    attributes: dict[str, Any]
+    draw: int
+    round: int
+    reader: str                     # recipes.records.reader_fingerprint of the recipe
 
     @cached_property
     def generation_id(self) -> str:
-        return content_id("gen", self.recipe, self.prompt_id, self.request.call_id)
+        return content_id("gen", self.recipe, self.prompt_id, self.request.call_id, self.reader)
+
+
+@dataclass
+class GenerationPlan:
+    generations: list[PlannedGeneration]
+    derived_seeds: dict[str, list[DerivedSeed]]     # recipe with seeds_from -> its seeds
 
 
 @dataclass
@@ -48,25 +62,38 @@ class TeacherStageResult:
     failed_by_recipe: dict[str, int] = field(default_factory=dict)
 
 
-def plan_generations(loaded: LoadedSpec, seeds: list[SeedRecord]) -> list[PlannedGeneration]:
+def plan_generations(
+    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]
+) -> GenerationPlan:
+    """Every recipe's prompts and samples, round by round (see stages.rounds)."""
     spec = loaded.spec
-    planned = []
-    for recipe_name, recipe in spec.recipes.items():
-        teacher = spec.teachers[recipe.teacher]
-        for seed in (s for s in seeds if s.seed_set == recipe.seed_set):
-            messages = render_messages(recipe_name, recipe, seed)
-            prompt_id = content_id("prm", recipe_name, seed.seed_id, messages)
+    plan = GenerationPlan(generations=[], derived_seeds={})
+    for recipe_name, round_number in recipe_rounds(spec).items():
+        recipe = spec.recipes[recipe_name]
+        if recipe.seeds_from is None:
+            recipe_seeds = [s for s in seeds if s.seed_set == recipe.seed_set]
+        else:
+            parents = [(p.generation_id, p.seed) for p in plan.generations
+                       if p.recipe == recipe.seeds_from.recipe]
+            plan.derived_seeds[recipe_name] = derived_seeds(store, loaded, recipe_name, parents)
+            recipe_seeds = [d.seed for d in plan.derived_seeds[recipe_name]]
+        teacher, reader = spec.teachers[recipe.teacher], reader_fingerprint(recipe)
+        for prompt in plan_prompts(loaded, recipe_name, recipe_seeds):
             for sample_index in range(recipe.samples_per_seed):
-                planned.append(PlannedGeneration(
+                plan.generations.append(PlannedGeneration(
                     recipe=recipe_name,
-                    seed=seed,
-                    prompt_id=prompt_id,
-                    messages=messages,
-                    request=build_request(teacher, messages, sample_index,
+                    seed=prompt.seed,
+                    prompt_id=prompt.prompt_id,
+                    messages=prompt.messages,
+                    request=build_request(teacher, prompt.messages, sample_index,
                                           recipe.response_format),
                     teacher=recipe.teacher,
+                    attributes=prompt.attributes,
+                    draw=prompt.draw,
+                    round=round_number,
+                    reader=reader,
                 ))
-    return planned
+    return plan
 
 
 def run_teacher_stage(
@@ -77,7 +104,12 @@ def run_teacher_stage(
     run_id: str | None = None,
     progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
 ) -> TeacherStageResult:
-    planned = plan_generations(loaded, seeds)
+    plan = plan_generations(store, loaded, seeds)
+    planned = plan.generations
+    for name, derived in plan.derived_seeds.items():
+        log(f"recipe {name}: {len(derived)} seeds from verified records of "
+            f"{loaded.spec.recipes[name].seeds_from.recipe} (records verified in this run become "
+            "seeds in the next materialization)")
     jobs = [
         TeacherJob(name, loaded.spec.teachers[name],
                    [p.request for p in planned if p.teacher == name])
@@ -88,7 +120,9 @@ def run_teacher_stage(
                               progress_interval_s=progress_interval_s)
     _log_failures(calls.failures, log)
     answered = [p for p in planned if p.request.call_id in calls.texts]
-    new_generations, snapshot_id = _store_generations(store, answered, calls.texts)
+    derived = [seed for seeds in plan.derived_seeds.values() for seed in seeds]
+    new_generations, snapshot_id = _store_generations(store, loaded, answered, derived,
+                                                      calls.texts)
     failed_ids = {f.request.call_id for f in calls.failures}
     return TeacherStageResult(
         snapshot_id=snapshot_id,
@@ -110,7 +144,8 @@ def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) ->
 
 
 def _store_generations(
-    store: LineageStore, answered: list[PlannedGeneration], texts: dict[str, str]
+    store: LineageStore, loaded: LoadedSpec, answered: list[PlannedGeneration],
+    derived: list[DerivedSeed], texts: dict[str, str],
 ) -> tuple[int, str]:
     """Store prompts, generations, their edges and the snapshot in one transaction; returns
     (new generations, snapshot id)."""
@@ -119,6 +154,12 @@ def _store_generations(
                       "messages": json.dumps(p.messages, ensure_ascii=False)}
         for p in answered
     }
+    prompt_attributes = {
+        p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "round": p.round,
+                      "draw": p.draw, "attributes": json.dumps(p.attributes, ensure_ascii=False)}
+        for p in answered
+    }
+    fields = [_fields_row(loaded, p, texts[p.request.call_id]) for p in answered]
     generations = [
         {"generation_id": p.generation_id, "recipe": p.recipe, "prompt_id": p.prompt_id,
          "call_id": p.request.call_id, "seed_id": p.seed.seed_id,
@@ -128,9 +169,25 @@ def _store_generations(
     edges = [(p.prompt_id, p.seed.seed_id, "rendered_from") for p in answered]
     edges += [(p.generation_id, p.prompt_id, "answers") for p in answered]
     edges += [(p.generation_id, p.request.call_id, "produced_by") for p in answered]
+    edges += [edge for d in derived for edge in d.edges()]
     with store.writer() as writer:
+        writer.insert_new("seeds", [seed_row(d.seed) for d in derived])
         writer.insert_new("prompts", list(prompts.values()))
+        writer.insert_new("prompt_attributes", list(prompt_attributes.values()))
         new_generations = writer.insert_new("generations", generations)
+        writer.insert_new("generation_fields", fields)
         writer.link(edges)
         snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
     return new_generations, snapshot_id
+
+
+def _fields_row(loaded: LoadedSpec, planned: PlannedGeneration, text: str) -> dict:
+    recipe = loaded.spec.recipes[planned.recipe]
+    outcome = build_record(planned.recipe, recipe, planned.seed, planned.attributes, text)
+    return {
+        "generation_id": planned.generation_id,
+        "parser": recipe.parser.type,
+        "parse_error": outcome.parse_error,
+        "fields": None if outcome.fields is None
+        else json.dumps(outcome.fields, ensure_ascii=False),
+    }

@@ -1,0 +1,66 @@
+"""The peer of bench_decontam_ngram.py: lm-evaluation-harness's decontamination janitor
+(lm_eval.decontamination.janitor, pure Python mode: its C++ helper is not in the wheel) on the
+same records, streamed from the same DuckDB file. Runs inside the peer's own virtual
+environment (lm-eval installed with --no-deps, plus duckdb); prints one JSON line.
+
+Usage: <peer venv>/bin/python janitor_peer.py DB SNAPSHOT ITEMS_JSON BATCH
+"""
+
+import contextlib
+import io
+import json
+import sys
+import time
+
+import duckdb
+
+with contextlib.redirect_stdout(io.StringIO()):  # it prints a warning about its C++ helper
+    from lm_eval.decontamination.janitor import Janitor
+
+QUERY = """
+SELECT json_extract_string(seeds.payload, '$.question') AS task, generations.text
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+WHERE snapshot_members.snapshot_id = ?
+"""
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def peak_mb() -> float:
+    # VmHWM, not ru_maxrss, which Linux carries over from the parent across fork and exec.
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def main() -> None:
+    db, snapshot, items_path, batch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    # minimum_slice_length=0 only changes how clean chunks are cut, not what is detected, and
+    # makes "returned chunks != [text]" mean "a registered 13-gram was found".
+    janitor = Janitor(ngram_n=13, minimum_slice_length=0)
+    for text in json.loads(open(items_path).read()):
+        janitor.register_contaminant_python(text)
+    baseline = rss_mb()
+    connection = duckdb.connect(db, read_only=True)
+    cursor = connection.execute(QUERY, [snapshot])
+    records = contaminated = 0
+    start = time.perf_counter()
+    while rows := cursor.fetchmany(batch):
+        for task, response in rows:
+            text = f"{task}\n{response}"
+            contaminated += janitor.clean_python(text) != [text]
+        records += len(rows)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"records": records, "seconds": seconds, "contaminated": contaminated,
+                      "baseline_mb": baseline,
+                      "peak_mb": peak_mb()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""All enabled detectors over one set of benchmark items, with the spec's thresholds: scan a
+batch of texts and get, per text, the hits that fired plus its closest semantic candidate (what
+an LLM judge may be asked to confirm)."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from synth_assets.decontam.coverage import CoverageIndex
+from synth_assets.decontam.index_cache import ArrayCache
+from synth_assets.decontam.items import BenchmarkItem, Hit, items_fingerprint, sorted_unique
+from synth_assets.decontam.minhash import ALGORITHM as MINHASH_ALGORITHM
+from synth_assets.decontam.minhash import MinHasher, MinHashIndex
+from synth_assets.decontam.ngram import ALGORITHM as NGRAM_ALGORITHM
+from synth_assets.decontam.ngram import NgramIndex
+from synth_assets.decontam.semantic import SemanticIndex
+from synth_assets.spec.model import ContaminationSpec
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A text's most similar item by the semantic detector, fired or not."""
+
+    item: BenchmarkItem
+    score: float
+
+
+@dataclass(frozen=True)
+class TextScan:
+    hits: list[Hit]
+    candidate: Candidate | None
+
+
+class DetectorSuite:
+    def __init__(self, items: Iterable[BenchmarkItem], config: ContaminationSpec,
+                 cache: ArrayCache) -> None:
+        self.items = sorted_unique(items)
+        self.config = config
+        self.cache = cache
+        benchmark_fingerprint = items_fingerprint(self.items)
+        self.ngram = NgramIndex.build(self.items, config.ngram_n) if config.ngram.enabled else None
+        self.coverage = (CoverageIndex(self.items, config.coverage.n)
+                         if config.coverage.enabled else None)
+        self.minhash = self._minhash(benchmark_fingerprint) if config.minhash.enabled else None
+        self.semantic = (SemanticIndex(self.items, config.semantic.backend, cache,
+                                       benchmark_fingerprint)
+                         if config.semantic.enabled else None)
+        # Everything a verdict depends on: items, algorithms, parameters and thresholds, and the
+        # semantic backend actually used (installing the model extra changes verdicts).
+        self.fingerprint = items_fingerprint(
+            self.items, NGRAM_ALGORITHM, MINHASH_ALGORITHM,
+            config.model_dump(mode="json", exclude={"max_contaminated_rate", "llm_judge"}),
+            self.semantic.backend if self.semantic else None,
+        )
+
+    @property
+    def detector_names(self) -> list[str]:
+        names = [name for name, on in (("ngram", self.ngram), ("coverage", self.coverage),
+                                       ("minhash", self.minhash)) if on is not None]
+        return names + ([self.semantic.detector] if self.semantic else [])
+
+    def _minhash(self, benchmark_fingerprint: str) -> MinHashIndex:
+        spec = self.config.minhash
+        hasher = MinHasher(spec.permutations, spec.shingle_words)
+        key = (f"{benchmark_fingerprint[:24]}-minhash-{MINHASH_ALGORITHM}-"
+               f"{spec.permutations}x{spec.shingle_words}")
+        signatures = self.cache.get(key, lambda: hasher.signatures([i.text for i in self.items]))
+        return MinHashIndex(self.items, signatures, hasher)
+
+    def scan(self, texts: Sequence[str]) -> list[TextScan]:
+        hits: list[list[Hit]] = [[] for _ in texts]
+        if self.ngram is not None:
+            minimum = self.config.ngram.min_matches
+            for found, text in zip(hits, texts, strict=True):
+                found += [_ngram_hit(hit, self.ngram.n) for hit in self.ngram.find_hits(text)
+                          if hit.matched_count >= minimum]
+        if self.coverage is not None:
+            for found, more in zip(hits, self.coverage.scan(texts, self.config.coverage.threshold),
+                                   strict=True):
+                found += more
+        if self.minhash is not None:
+            for found, more in zip(hits, self.minhash.scan(texts, self.config.minhash.threshold),
+                                   strict=True):
+                found += more
+        candidates: list[Candidate | None] = [None] * len(texts)
+        if self.semantic is not None:
+            threshold = (self.config.semantic.threshold if self.semantic.backend == "minilm"
+                         else self.config.semantic.tfidf_threshold)
+            for row, (position, score) in enumerate(self.semantic.best_matches(texts)):
+                item = self.items[position]
+                candidates[row] = Candidate(item, score)
+                if score >= threshold:
+                    hits[row].append(Hit(item.benchmark, item.item_id, self.semantic.detector,
+                                         score, self.semantic.describe(score)))
+        return [TextScan(found, candidate) for found, candidate in zip(hits, candidates,
+                                                                       strict=True)]
+
+
+def _ngram_hit(hit, n: int) -> Hit:
+    return Hit(
+        hit.benchmark, hit.item_id, "ngram", hit.matched_count / max(hit.item_ngram_count, 1),
+        f"shares {hit.matched_count} of the item's {hit.item_ngram_count} {n}-grams; "
+        f"first: {hit.matched_ngram!r}",
+    )

@@ -1,0 +1,1 @@
+"""Measurements over sets of generated texts."""

@@ -1,0 +1,84 @@
+"""The attributes a recipe samples for each prompt, drawn reproducibly from the spec's seed.
+
+Each draw gets its own random generator seeded from (spec seed, recipe, seed record, draw
+index), so a prompt does not change when other seeds or recipes are added or reordered.
+"""
+
+import json
+import random
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from synth_assets.lineage.ids import content_id
+from synth_assets.recipes.seeds import SeedRecord
+from synth_assets.spec import LoadedSpec
+from synth_assets.spec.model import AttributeSpec
+
+
+class AttributeValuesError(ValueError):
+    pass
+
+
+@cache
+def _read_values(path: Path) -> tuple[Any, ...]:
+    """A .jsonl file holds one JSON value a line; any other file one text value a line.
+    Blank lines and, in text files, lines starting with # are skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise AttributeValuesError(f"{path}: cannot read attribute values: {error}") from error
+    values = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or (path.suffix != ".jsonl" and line.lstrip().startswith("#")):
+            continue
+        if path.suffix == ".jsonl":
+            try:
+                values.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise AttributeValuesError(f"{path}:{number}: invalid JSON: {error.msg}") from None
+        else:
+            values.append(line.strip())
+    if not values:
+        raise AttributeValuesError(f"{path}: no attribute values")
+    return tuple(values)
+
+
+def attribute_values(
+    loaded: LoadedSpec, attribute: AttributeSpec, seed: SeedRecord
+) -> tuple[Any, ...]:
+    if attribute.values is not None:
+        return tuple(attribute.values)
+    if attribute.file is not None:
+        return _read_values(loaded.resolve(attribute.file))
+    values = seed.payload.get(attribute.from_seed)
+    if not isinstance(values, list) or not values:
+        raise AttributeValuesError(
+            f"seed {seed.source_file}:{seed.source_line} needs a non-empty list in field "
+            f"{attribute.from_seed!r}"
+        )
+    return tuple(values)
+
+
+def draw_seed(spec_seed: int, recipe_name: str, seed_id: str, draw: int) -> int:
+    return int(content_id("draw", spec_seed, recipe_name, seed_id, draw)[5:], 16)
+
+
+def sample_attributes(
+    loaded: LoadedSpec, recipe_name: str, seed: SeedRecord, draw: int
+) -> dict[str, Any]:
+    """One draw of every attribute of the recipe, in name order."""
+    recipe = loaded.spec.recipes[recipe_name]
+    rng = random.Random(draw_seed(loaded.spec.seed, recipe_name, seed.seed_id, draw))
+    drawn: dict[str, Any] = {}
+    for name in sorted(recipe.attributes):
+        attribute = recipe.attributes[name]
+        values = attribute_values(loaded, attribute, seed)
+        if attribute.pick > len(values):
+            raise AttributeValuesError(
+                f"recipe {recipe_name!r} attribute {name!r}: pick {attribute.pick} is more "
+                f"than the {len(values)} values it has"
+            )
+        drawn[name] = (rng.choice(values) if attribute.pick == 1
+                       else rng.sample(values, attribute.pick))
+    return drawn

@@ -1,0 +1,53 @@
+"""Which prompts a recipe sends: for every seed, `prompts_per_seed` draws of its attributes,
+each rendered into messages; draws that render the same messages count once."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from synth_assets.lineage.ids import content_id
+from synth_assets.recipes.attributes import sample_attributes
+from synth_assets.recipes.render import render_messages
+from synth_assets.recipes.seeds import SeedRecord
+from synth_assets.spec import LoadedSpec
+from synth_assets.spec.model import PipelineSpec
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    recipe: str
+    seed: SeedRecord
+    prompt_id: str
+    messages: list[dict[str, str]]
+    attributes: dict[str, Any]
+    draw: int
+
+
+def plan_prompts(loaded: LoadedSpec, recipe_name: str, seeds: list[SeedRecord]
+                 ) -> list[RenderedPrompt]:
+    recipe = loaded.spec.recipes[recipe_name]
+    prompts: dict[str, RenderedPrompt] = {}
+    for seed in seeds:
+        for draw in range(recipe.prompts_per_seed):
+            attributes = sample_attributes(loaded, recipe_name, seed, draw)
+            messages = render_messages(recipe_name, recipe, seed, attributes)
+            prompt_id = content_id("prm", recipe_name, seed.seed_id, messages)
+            prompts.setdefault(
+                prompt_id, RenderedPrompt(recipe_name, seed, prompt_id, messages, attributes, draw)
+            )
+    return list(prompts.values())
+
+
+def recipe_rounds(spec: PipelineSpec) -> dict[str, int]:
+    """Recipe -> round: 1 for a recipe on a seed set, one more than its `seeds_from` recipe
+    otherwise. Ordered so that every recipe comes after the round it reads from."""
+    rounds: dict[str, int] = {}
+
+    def round_of(name: str) -> int:
+        if name not in rounds:
+            source = spec.recipes[name].seeds_from
+            rounds[name] = 1 if source is None else round_of(source.recipe) + 1
+        return rounds[name]
+
+    for name in spec.recipes:
+        round_of(name)
+    return dict(sorted(rounds.items(), key=lambda item: item[1]))

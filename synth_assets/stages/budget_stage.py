@@ -1,0 +1,71 @@
+"""The budget gate of teacher_generations: estimate the teacher calls a run would make (cached
+answers cost nothing) and compare them with the spec's budget, before any call is sent."""
+
+from dataclasses import dataclass
+
+from synth_assets.lineage.store import LineageStore
+from synth_assets.recipes.seeds import SeedRecord
+from synth_assets.spec import LoadedSpec
+from synth_assets.stages.teacher_stage import plan_generations
+from synth_assets.teacher.estimate import (
+    TeacherEstimate,
+    budget_problems,
+    estimate_requests,
+    total_cost,
+)
+
+
+@dataclass(frozen=True)
+class BudgetVerdict:
+    planned: int  # generations the run would store
+    cached: int  # teacher calls already answered
+    estimates: list[TeacherEstimate]  # per teacher, for the calls still to make
+    problems: list[str]  # empty when the estimate fits the budget
+
+    @property
+    def within_budget(self) -> bool:
+        return not self.problems
+
+    @property
+    def calls_to_make(self) -> int:
+        return sum(e.calls for e in self.estimates)
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(e.total_tokens for e in self.estimates)
+
+    @property
+    def cost_usd(self) -> float | None:
+        return total_cost(self.estimates)
+
+    def summary(self) -> str:
+        cost = "unknown cost" if self.cost_usd is None else f"${self.cost_usd:.4f}"
+        head = (f"{self.calls_to_make} teacher calls to make ({self.cached} cached): "
+                f"~{self.total_tokens} tokens, {cost}")
+        if self.within_budget:
+            return f"{head}, within budget"
+        return f"{head}; over budget: " + "; ".join(self.problems)
+
+
+def check_generation_budget(
+    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]
+) -> BudgetVerdict:
+    spec = loaded.spec
+    planned = plan_generations(store, loaded, seeds).generations
+    requests = {p.request.call_id: p for p in planned}
+    cached = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"].tolist())
+    by_teacher: dict[str, list] = {}
+    for call_id, generation in requests.items():
+        if call_id not in cached:
+            by_teacher.setdefault(generation.teacher, []).append(generation.request)
+    estimates = [
+        estimate_requests(name, spec.teachers[name], to_call,
+                          spec.budget.expected_completion_tokens)
+        for name, to_call in sorted(by_teacher.items())
+    ]
+    return BudgetVerdict(
+        planned=len(planned),
+        cached=len(cached),
+        estimates=estimates,
+        problems=budget_problems(estimates, spec.budget),
+    )
