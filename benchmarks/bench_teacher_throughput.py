@@ -26,8 +26,10 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -40,6 +42,7 @@ from synth_assets.lineage.store import LineageStore  # noqa: E402
 from synth_assets.spec import load_spec  # noqa: E402
 from synth_assets.stages.seed_stage import run_seed_stage  # noqa: E402
 from synth_assets.stages.teacher_stage import run_teacher_stage  # noqa: E402
+from synth_assets.teacher.cost import register_spec_prices  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BENCH_CACHE = Path.home() / ".cache" / "synth-assets-bench"
@@ -126,9 +129,10 @@ def write_spec(folder: Path, api_base: str, prompts: list[str], concurrency: int
     return path
 
 
-def run_ours(api_base: str, prompts: list[str], concurrency: int, folder: Path
-             ) -> tuple[float, float]:
-    """(whole stage seconds, fully cached re-materialization seconds)."""
+def run_ours(api_base: str, prompts: list[str], concurrency: int, folder: Path,
+             cached_seconds: list[float]) -> float:
+    """Seconds for the whole stage on a fresh store; then re-materializes it fully cached and
+    appends that time to `cached_seconds`."""
     os.environ["BENCH_API_KEY"] = API_KEY
     loaded = load_spec(write_spec(folder, api_base, prompts, concurrency))
     store = LineageStore(folder / "synth.duckdb")
@@ -141,7 +145,8 @@ def run_ours(api_base: str, prompts: list[str], concurrency: int, folder: Path
     again = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
     cached = time.perf_counter() - started
     assert again.calls.cached == len(prompts) and again.calls.answered == 0
-    return fresh, cached
+    cached_seconds.append(cached)
+    return fresh
 
 
 CURATOR_SCRIPT = textwrap.dedent("""
@@ -206,6 +211,12 @@ def run_curator(python: Path, api_base: str, prompts: list[str], concurrency: in
     return result["seconds"]
 
 
+def server_stats(api_base: str) -> dict:
+    """Requests the server saw and the most in flight at once, since the last call."""
+    with urllib.request.urlopen(api_base.removesuffix("/v1") + "/stats") as response:
+        return json.load(response)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -220,33 +231,52 @@ def main() -> None:
     n, c = args.requests, args.concurrency
     times: dict[str, list[float]] = {name: [] for name in
                                      ["server", "bare", "ours", "curator", "cached"]}
+    in_flight: dict[str, int] = {}
+    requests_seen: dict[str, int] = {}
     print(f"{n} requests per run, concurrency {c}, server latency {args.latency * 1000:.0f} ms"
           f" (ideal {c / args.latency:.0f} req/s), {args.repeat} rounds, median shown; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     with bench_server(args.latency) as api_base, tempfile.TemporaryDirectory() as tmp:
+
+        def measure(name: str, run: Callable[[], float]) -> None:
+            times[name].append(run())
+            seen = server_stats(api_base)
+            if seen["requests"] < n:
+                raise RuntimeError(f"{name}: the server saw {seen['requests']} requests, not {n}")
+            in_flight[name] = max(in_flight.get(name, 0), seen["max_in_flight"])
+            requests_seen[name] = seen["requests"]
+
+        # The stage registers the spec's prices with litellm (process-wide); do it first so
+        # the bare loop runs with the same litellm configuration and stays the ceiling.
+        register_spec_prices(load_spec(write_spec(Path(tmp) / "prices", api_base, [], c))
+                             .spec.teachers["bench"])
         run_bare(api_base, prompts_for(-1, 2 * c), c)  # warm litellm up (imports, clients)
-        for round_index in range(args.repeat):
-            prompts = prompts_for(round_index, n)
-            times["server"].append(run_server_ceiling(api_base, prompts, c))
-            times["bare"].append(run_bare(api_base, prompts, c))
-            fresh, cached = run_ours(api_base, prompts, c, Path(tmp) / f"ours-{round_index}")
-            times["ours"].append(fresh)
-            times["cached"].append(cached)
+        server_stats(api_base)
+        for index in range(args.repeat):
+            prompts = prompts_for(index, n)
+            measure("server", partial(run_server_ceiling, api_base, prompts, c))
+            measure("bare", partial(run_bare, api_base, prompts, c))
+            cached: list[float] = []
+            measure("ours", partial(run_ours, api_base, prompts, c, Path(tmp) / f"ours-{index}",
+                                    cached))
+            times["cached"] += cached
             if curator_python:
-                times["curator"].append(run_curator(curator_python, api_base, prompts, c,
-                                                    Path(tmp) / f"curator-{round_index}"))
-            print(f"  round {round_index + 1}: " + ", ".join(
+                measure("curator", partial(run_curator, curator_python, api_base, prompts, c,
+                                           Path(tmp) / f"curator-{index}"))
+            print(f"  round {index + 1}: " + ", ".join(
                 f"{name} {values[-1]:.2f} s" for name, values in times.items() if values))
 
     rate = {name: n / statistics.median(values) for name, values in times.items() if values}
-    print(f"\n{'client':<44}{'req/s':>10}{'vs bare':>10}")
+    print(f"\n{'client':<44}{'req/s':>9}{'vs bare':>9}{'max in flight':>15}"
+          f"{'server saw':>12}")
     labels = {"server": "server ceiling (raw aiohttp client)",
-              "bare": "bare litellm.acompletion loop (ceiling)",
+              "bare": "bare litellm.acompletion loop",
               "ours": "synth_assets teacher stage (DuckDB cache)",
               "curator": f"{CURATOR_PACKAGE} (openai backend)"}
     for name, label in labels.items():
         if name in rate:
-            print(f"{label:<44}{rate[name]:>10.1f}{rate[name] / rate['bare']:>10.0%}")
+            print(f"{label:<44}{rate[name]:>9.1f}{rate[name] / rate['bare']:>9.0%}"
+                  f"{in_flight[name]:>15}{requests_seen[name]:>12}")
     if "curator" in rate:
         print(f"\nours / curator: {rate['ours'] / rate['curator']:.2f}x")
     print(f"fully cached re-materialization: {rate['cached']:.0f} records/s "

@@ -29,15 +29,30 @@ def completion_body(model: str) -> bytes:
 
 
 def build_app(latency_s: float) -> web.Application:
+    """POST /v1/chat/completions answers; GET /stats returns and resets the number of
+    requests and the most that were in flight at once since the last /stats."""
     body = completion_body("bench-model")
+    stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
 
     async def chat_completions(request: web.Request) -> web.Response:
         await request.read()
-        await asyncio.sleep(latency_s)
+        stats["requests"] += 1
+        stats["in_flight"] += 1
+        stats["max_in_flight"] = max(stats["max_in_flight"], stats["in_flight"])
+        try:
+            await asyncio.sleep(latency_s)
+        finally:
+            stats["in_flight"] -= 1
         return web.Response(body=body, content_type="application/json")
+
+    async def read_stats(request: web.Request) -> web.Response:
+        seen = {"requests": stats["requests"], "max_in_flight": stats["max_in_flight"]}
+        stats.update(requests=0, max_in_flight=stats["in_flight"])
+        return web.json_response(seen)
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/stats", read_stats)
     return app
 
 

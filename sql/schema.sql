@@ -193,6 +193,7 @@ CREATE TABLE IF NOT EXISTS mixture_materializations (
 CREATE TABLE IF NOT EXISTS forgotten_records (
     record_id     VARCHAR PRIMARY KEY,
     forgotten_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
 
 -- Contamination evidence added later: which part of the record matched and an excerpt of it.
 -- ALTER ... IF NOT EXISTS also upgrades stores created before these columns existed.

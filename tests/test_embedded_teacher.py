@@ -1,4 +1,5 @@
 import asyncio
+import json
 import time
 
 import litellm
@@ -113,11 +114,22 @@ def test_unknown_model_names_the_available_one() -> None:
 
 @pytest.mark.parametrize(
     ("params", "named"),
-    [({"response_format": {"type": "json_object"}}, "response_format"), ({"n": 2}, "n > 1")],
+    [({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}},
+      "response_format"), ({"n": 2}, "n > 1")],
 )
 def test_unsupported_parameter_fails_loudly(params: dict, named: str) -> None:
     with pytest.raises(litellm.BadRequestError, match=named):
         _complete(**params)
+
+
+def test_json_mode_constrains_the_answer_to_json() -> None:
+    cat = [{"role": "user", "content": "Describe a cat."}]
+    plain = _complete(cat, max_tokens=24, seed=1, temperature=0.0)
+    as_json = _complete(cat, max_tokens=24, seed=1, temperature=0.0,
+                        response_format={"type": "json_object"})
+    assert not plain.choices[0].message.content.lstrip().startswith("{")
+    assert as_json.choices[0].finish_reason == "stop"
+    assert isinstance(json.loads(as_json.choices[0].message.content), dict)
 
 
 def test_prompt_longer_than_context_is_a_context_window_error() -> None:

@@ -3,6 +3,8 @@ timeout, malformed bodies, empty, truncated and non-JSON answers: every request 
 (cached) or recorded as failed, and the counts add up."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -168,3 +170,35 @@ def test_failures_show_in_the_asset_metadata(faulty_run) -> None:
     assert header.startswith("| recipe | generations |") and header.endswith("| failed |")
     assert chat.startswith("| chat | 7 |") and chat.endswith("| 4 |")
     assert json_chat.startswith("| json_chat | 2 |") and json_chat.endswith("| 1 |")
+
+
+def test_run_stops_calling_when_answers_cannot_be_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process takes the DuckDB file for longer than the lock timeout: the writes
+    fail, and the run stops sending calls instead of paying for answers it cannot keep."""
+    monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
+    store = LineageStore(tmp_path / "synth.duckdb", lock_timeout_s=0.5)
+    holder: list[subprocess.Popen] = []
+
+    def answer(request: dict) -> StubReply:
+        if not holder:  # the first call arrives: take the file away from the run
+            holder.append(subprocess.Popen(
+                [sys.executable, "-c", "import duckdb, sys, time; "
+                 "held = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+                 str(store.path)], stdout=subprocess.PIPE, text=True))
+            holder[0].stdout.readline()
+        return StubReply(content="an answer", delay_s=0.05)
+
+    prompts = [f"prompt {i}" for i in range(400)]
+    try:
+        with OpenAIStub(answer) as stub:
+            loaded, seeds = seeded(store, write_teacher_spec(tmp_path / "spec", stub.base_url,
+                                                             prompts))
+            with pytest.raises(RuntimeError, match="writing teacher answers"):
+                run_teacher_stage(store, loaded, seeds, log=lambda _: None)
+    finally:
+        for process in holder:
+            process.kill()
+            process.wait()
+    assert len(stub.requests) < len(prompts) / 4

@@ -2,6 +2,7 @@
 client, and the per-minute limit seen from a real server."""
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -165,11 +166,13 @@ def test_requests_per_minute_limit_holds_at_the_server(
                                      teacher=teacher)
         run_teacher_stage(store, *seeded(store, warm_up), log=lambda _: None)
         spec = write_teacher_spec(tmp_path / "spec", stub.base_url, prompts, teacher=teacher)
-        result = run_teacher_stage(store, *seeded(store, spec), log=lambda _: None)
+        loaded, seeds = seeded(store, spec)
+        started = time.monotonic()
+        result = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
     assert result.calls.answered == len(prompts)
-    arrivals = sorted(stub.received_at[1:])
+    # By time t the limiter lets through at most one burst plus t x rate requests. (Arrival
+    # times within a window are not asserted: a busy machine can delay sends and bunch them.)
     per_second = rpm / 60
-    for index, first in enumerate(arrivals):
-        in_window = sum(1 for t in arrivals[index:] if t < first + 1.0)
-        assert in_window <= per_second * 2 + 1  # one burst plus one second of refill
-    assert arrivals[-1] - arrivals[0] >= (len(prompts) - per_second) / per_second * 0.9
+    burst = per_second
+    last = max(stub.received_at[1:])
+    assert last - started >= (len(prompts) - burst) / per_second

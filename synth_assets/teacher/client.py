@@ -11,7 +11,12 @@ import litellm
 
 from synth_assets.spec.model import TeacherSpec
 from synth_assets.teacher.budget import BudgetGuard, Estimate, Spend
-from synth_assets.teacher.cost import call_cost, token_prices, worst_case_tokens
+from synth_assets.teacher.cost import (
+    call_cost,
+    register_spec_prices,
+    token_prices,
+    worst_case_tokens,
+)
 from synth_assets.teacher.embedded import register_embedded_provider
 from synth_assets.teacher.faults import (
     FaultKind,
@@ -70,6 +75,7 @@ class TeacherRunner:
                  on_failure: Callable[[TeacherFailure], None],
                  log: Callable[[str], None], batch_size: int = 8) -> None:
         register_embedded_provider()
+        register_spec_prices(teacher)
         self.name = name
         self.teacher = teacher
         self.guard = guard
@@ -87,6 +93,7 @@ class TeacherRunner:
         self.finished = 0
         self._unfinished = 0
         self._room = asyncio.Event()
+        self._crashed = False
         self._api_key = os.environ.get(teacher.api_key_env) if teacher.api_key_env else None
 
     async def run(self, requests: Sequence[TeacherRequest]) -> list[TeacherRequest]:
@@ -96,6 +103,8 @@ class TeacherRunner:
         index = 0
         while index < len(requests):
             await self._wait_for_room()
+            if self._crashed:
+                break  # e.g. answers can no longer be stored: stop paying for new ones
             batch = requests[index:index + self.batch_size]
             admitted = self.guard.calls_that_fit(self._per_call_estimate(batch),
                                                  self._unfinished, len(batch))
@@ -115,9 +124,10 @@ class TeacherRunner:
             self._room.clear()
             await self._room.wait()
 
-    def _one_finished(self, _: asyncio.Task) -> None:
+    def _one_finished(self, task: asyncio.Task) -> None:
         self._unfinished -= 1
         self.finished += 1
+        self._crashed = self._crashed or (not task.cancelled() and task.exception() is not None)
         self._room.set()
 
     def _per_call_estimate(self, batch: Sequence[TeacherRequest]) -> Estimate:

@@ -35,7 +35,8 @@ class Progress:
         share = self.done / self.total if self.total else 1.0
         remaining = self.total - self.done
         eta = f", about {_duration(remaining / rate)} left" if rate > 0 and remaining else ""
-        return (f"teacher calls: {self.done}/{self.total} done ({share:.0%}) at {rate:.1f}/s; "
+        pace = f"{rate:.1f}/s" if rate >= 1 else f"{rate * 60:.1f}/min"
+        return (f"teacher calls: {self.done}/{self.total} done ({share:.0%}) at {pace}; "
                 f"{self.answered} answered, {self.failed} failed, {self.retries} retries "
                 f"({self.rate_limited} on 429); spent ${self.spent.cost_usd:.4f}, "
                 f"{self.spent.tokens} tokens{eta}")
