@@ -46,7 +46,7 @@ ORDER BY generations.recipe, generations.generation_id;
 -- name: verdicts_for_generations
 -- Stored verdicts of the wanted generations, any verifier and version.
 SELECT verdict_id, generation_id, verifier, verifier_version, passed, score, reason, evidence,
-       duration_s
+       duration_s, created_at
 FROM verdicts WHERE generation_id IN (SELECT record_id FROM wanted_ids);
 
 -- name: contamination_verdicts_for_generations
@@ -265,8 +265,48 @@ SELECT record_id FROM wanted_ids;
 -- name: generation_records
 -- The wanted generations with the record each yields (rounds read their parents this way).
 SELECT generations.generation_id, generations.recipe, generations.text,
-       generation_fields.fields, generation_fields.parse_error
+       seeds.payload AS seed_payload, generation_fields.fields, generation_fields.parse_error
 FROM generations
+JOIN seeds ON seeds.seed_id = generations.seed_id
 LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE generations.generation_id IN (SELECT record_id FROM wanted_ids)
 ORDER BY generations.generation_id;
+
+-- name: teacher_failures_of_run
+-- The teacher calls of one run that ended without a usable answer.
+SELECT failure_id, call_id, model, sample_index, error_kind, error, attempts, last_answer,
+       finish_reason, prompt_tokens, completion_tokens, cost_usd
+FROM teacher_failures WHERE run_id = $run_id
+ORDER BY error_kind, call_id;
+
+-- name: generations_to_verify
+-- Generations of one snapshot with what verifiers and dedup read: the seed, the prompt
+-- messages the teacher answered, and when the generation was stored.
+SELECT generations.generation_id, generations.recipe, generations.seed_id,
+       generations.sample_index, generations.text, generations.created_at,
+       seeds.payload AS seed_payload, prompts.messages AS prompt_messages,
+       generation_fields.fields, generation_fields.parse_error
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.recipe, generations.seed_id, generations.sample_index,
+         generations.generation_id;
+
+-- name: previously_verified_generations
+-- Every generation some earlier verified_subsets materialization admitted: the records new
+-- ones are deduplicated against.
+SELECT DISTINCT generations.generation_id, generations.sample_index, generations.text,
+       generations.created_at, prompts.messages AS prompt_messages
+FROM snapshots
+JOIN snapshot_members USING (snapshot_id)
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN prompts ON prompts.prompt_id = generations.prompt_id
+WHERE snapshots.stage = 'verified_subsets';
+
+-- name: judge_responses
+-- The cached answers (and latency) of the wanted LLM-judge calls.
+SELECT call_id, response_text, latency_s
+FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);

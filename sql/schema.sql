@@ -37,6 +37,27 @@ CREATE TABLE IF NOT EXISTS teacher_calls (
     created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- A teacher request that ended without a usable answer after its retries: one row per call
+-- and run, never a generation. The call is not cached, so a later run tries it again.
+CREATE TABLE IF NOT EXISTS teacher_failures (
+    failure_id         VARCHAR PRIMARY KEY,
+    call_id            VARCHAR NOT NULL,
+    run_id             VARCHAR NOT NULL,
+    model              VARCHAR NOT NULL,
+    params             JSON NOT NULL,
+    messages           JSON NOT NULL,
+    sample_index       INTEGER NOT NULL,
+    error_kind         VARCHAR NOT NULL,    -- rate_limited | server_error | timeout | connection | invalid_answer | rejected
+    error              VARCHAR NOT NULL,
+    attempts           INTEGER NOT NULL,
+    last_answer        VARCHAR,             -- the unusable answer, when one came back
+    finish_reason      VARCHAR,
+    prompt_tokens      INTEGER NOT NULL,    -- paid for the unusable answers
+    completion_tokens  INTEGER NOT NULL,
+    cost_usd           DOUBLE NOT NULL,
+    created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 CREATE TABLE IF NOT EXISTS generations (
     generation_id  VARCHAR PRIMARY KEY,
     recipe         VARCHAR NOT NULL,

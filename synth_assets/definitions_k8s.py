@@ -11,7 +11,8 @@ time across the cluster.
 import dagster as dg
 from dagster_k8s import k8s_job_executor
 
-from synth_assets.definitions import defs as local_defs
+# The module, not its `defs`: a code location holds exactly one Definitions at module scope.
+from synth_assets import definitions as local_location
 
 DATA_CLAIM = "synth-data"
 DATA_MOUNT = "/data"
@@ -28,4 +29,4 @@ STEP_POD_CONFIG = {
 
 step_pods = k8s_job_executor.configured(STEP_POD_CONFIG, name="synth_k8s_steps")
 
-defs = dg.Definitions.merge(local_defs, dg.Definitions(executor=step_pods))
+defs = dg.Definitions.merge(local_location.defs, dg.Definitions(executor=step_pods))

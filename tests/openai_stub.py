@@ -73,6 +73,7 @@ class OpenAIStub:
     def __init__(self, respond: Callable[[dict], str | StubReply]) -> None:
         self.respond = respond
         self.requests: list[dict] = []
+        self.received_at: list[float] = []  # time.monotonic() of each request, same order
         self.base_url = ""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -106,6 +107,7 @@ class OpenAIStub:
     def _record(self, request: dict) -> None:
         with self._lock:
             self.requests.append(request)
+            self.received_at.append(time.monotonic())
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         stub = self

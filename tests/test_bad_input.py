@@ -18,7 +18,7 @@ GOOD_LINE = b'{"question": "What is 2 + 2?", "answer": "4"}\n'
     ("content", "line", "message"),
     [
         (GOOD_LINE + b'{"question": "broken", \n', 2, "invalid JSON"),
-        (GOOD_LINE + GOOD_LINE + b'{"question": "no answer"}\n', 3, "missing required field"),
+        (GOOD_LINE + GOOD_LINE + b'{"answer": "no question"}\n', 3, "missing required field"),
         (GOOD_LINE + b'{"question": "caf\xe9?", "answer": "1"}\n', 2, "invalid UTF-8"),
         (b"", None, "no rows"),
         (GOOD_LINE + b'{"question": "", "answer": "1"}\n', 2, "non-empty text"),

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from synth_assets.lineage.store import LineageStore
@@ -20,8 +21,14 @@ def test_two_simultaneous_runs_both_succeed(
     with OpenAIStub(stub_answer) as stub:
         monkeypatch.setenv("SYNTH_SPEC", str(write_pipeline_spec(tmp_path / "spec", stub.base_url)))
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
+        # The first process to open a fresh DAGSTER_HOME creates its SQLite files; two doing
+        # it at once race on Dagster's schema migration, so the instance is created first.
+        dg.DagsterInstance.get().dispose()
         command = [DAGSTER, "job", "execute", "-m", "synth_assets.definitions",
                    "-j", "full_pipeline"]
+        # Create the instance's SQLite storage first: two processes creating it at once race
+        # on alembic's version table ("table alembic_version already exists").
+        subprocess.run([DAGSTER, "instance", "migrate"], check=True, capture_output=True)
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True) for _ in range(2)]
         outputs = [run.communicate(timeout=600)[0] for run in runs]

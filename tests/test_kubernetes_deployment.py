@@ -6,14 +6,22 @@ from pathlib import Path
 
 import kubernetes
 import yaml
+from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
 from dagster_k8s.container_context import K8sContainerContext
 from dagster_k8s.job import DagsterK8sJobConfig, construct_dagster_k8s_job
 
+from synth_assets import definitions_k8s
 from synth_assets.definitions_k8s import DATA_CLAIM, DATA_MOUNT, defs, step_pods
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
           "final_mixtures"}
+
+
+def test_module_loads_as_one_code_location() -> None:
+    # what `dagster api grpc -m synth_assets.definitions_k8s` finds at module scope
+    (target,) = loadable_targets_from_loaded_module(definitions_k8s)
+    assert target.target_definition is defs
 
 
 def test_every_job_runs_its_steps_as_kubernetes_jobs() -> None:

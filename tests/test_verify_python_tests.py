@@ -122,3 +122,32 @@ def test_all_164_humaneval_canonical_solutions_pass() -> None:
     assert len(verdicts) == 164
     assert failed == []
     assert elapsed < 60
+
+
+def test_every_solution_returning_none_instead_fails() -> None:
+    candidates = [Candidate(text="    return None\n", seed=seed(task_id)) for task_id in HUMANEVAL]
+    verdicts = verify_all(build_verifier("python_tests", {}), candidates)
+    assert [task for task, v in zip(HUMANEVAL, verdicts, strict=True) if v.passed] == []
+
+
+# The first of these operators found in a canonical solution is flipped.
+OPERATOR_FLIPS = [("==", "!="), ("<=", ">"), (">=", "<"), (" < ", " >= "), (" > ", " <= "),
+                  ("+ 1", "+ 2"), ("- 1", "- 2"), (" and ", " or "), (" or ", " and ")]
+# Mutants the HumanEval tests themselves cannot tell from the canonical solution.
+SURVIVING_MUTANTS = {
+    "HumanEval/124": "`month == 2` flipped to `!=`: no test date distinguishes February",
+}
+
+
+def mutant(code: str) -> str | None:
+    return next((code.replace(old, new, 1) for old, new in OPERATOR_FLIPS if old in code), None)
+
+
+def test_operator_flipped_mutants_of_canonical_solutions_fail() -> None:
+    mutants = {task_id: text for task_id, problem in HUMANEVAL.items()
+               if (text := mutant(problem["canonical_solution"])) is not None}
+    assert len(mutants) > 100
+    verdicts = verify_all(build_verifier("python_tests", {}),
+                          [Candidate(text=text, seed=seed(task)) for task, text in mutants.items()])
+    surviving = {task for task, v in zip(mutants, verdicts, strict=True) if v.passed}
+    assert surviving == set(SURVIVING_MUTANTS)

@@ -12,6 +12,11 @@ from synth_assets.verify import Candidate, Verifier, build_verifier, verify_all
         ("math_answer", {"tolerance": 0.01}),
         ("python_tests", {"timeout_s": 5, "memory_mb": 256}),
         ("length", {"min_chars": 1, "max_chars": 10}),
+        ("program_of_thought", {"entry_point": "compute", "timeout_s": 2}),
+        ("llm_judge", {"teacher": "judge", "scale_max": 5}),
+        ("refusal", {"max_repetition": 0.3}),
+        ("language", {"languages": ["de", "en"]}),
+        ("json_schema", {"schema": {"type": "object"}}),
     ],
 )
 def test_builds_each_kind_with_its_options(kind: str, options: dict) -> None:
@@ -23,7 +28,8 @@ def test_builds_each_kind_with_its_options(kind: str, options: dict) -> None:
 
 
 def test_unknown_kind_is_named() -> None:
-    with pytest.raises(ValueError, match="'regex_match'.*known kinds: format, length, math_answer"):
+    with pytest.raises(ValueError,
+                       match="'regex_match'.*known kinds: format, json_schema, language"):
         build_verifier("regex_match", {})
 
 

@@ -34,6 +34,8 @@ def budget_metadata(verdict: BudgetVerdict, loaded: LoadedSpec) -> dict[str, obj
 
 
 def refuse_over_budget(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]) -> None:
+    if loaded.spec.budget.allow_partial:
+        return
     verdict = check_generation_budget(store, loaded, seeds)
     if not verdict.within_budget:
         raise dg.Failure(description=f"budget gate: {verdict.summary()}",

@@ -8,6 +8,7 @@ import pandas as pd
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
 from synth_assets.assets.metadata import clip, markdown_table
+from synth_assets.assets.teacher_metadata import teacher_generations_metadata
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
@@ -41,34 +42,14 @@ def teacher_generations(
     """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
     store = synth.store()
     refuse_over_budget(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets))
-    result = run_teacher_stage(
-        store, synth.load_spec(), seeds_of_snapshot(store, seed_sets), log=context.log.info
-    )
+    result = run_teacher_stage(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets),
+                               log=context.log.info, run_id=context.run.run_id)
+    if result.calls.budget_stop:
+        context.log.warning("stopped early, keeping what was answered: "
+                            f"{result.calls.budget_stop}")
     generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
-    per_recipe = (
-        generations.groupby("recipe")
-        .agg(generations=("generation_id", "size"), completion_tokens=("completion_tokens", "sum"),
-             cost_usd=("cost_usd", "sum"), mean_latency_s=("latency_s", "mean"))
-        .reset_index()
-    )
     return dg.Output(result.snapshot_id, metadata={
-        "snapshot_id": result.snapshot_id,
-        "generations": len(generations),
-        "planned": result.planned,
-        "teacher_calls_made": result.called,
-        "teacher_calls_cached": result.cached,
-        "failed_calls": len(result.failures),
-        "new_generations": result.new_generations,
-        "prompt_tokens": int(generations["prompt_tokens"].sum()),
-        "completion_tokens": int(generations["completion_tokens"].sum()),
-        "cost_usd": float(generations["cost_usd"].sum()),
-        "mean_latency_s": float(generations["latency_s"].mean()) if len(generations) else 0.0,
-        "per_recipe": markdown_table(per_recipe),
-        "failures": markdown_table(pd.DataFrame(
-            [{"call_id": f.request.call_id, "error": f.error} for f in result.failures],
-            columns=["call_id", "error"])),
-        "preview": markdown_table(generations.assign(text=generations["text"].map(clip)),
-                                  ["generation_id", "recipe", "text"], limit=6),
+        **teacher_generations_metadata(result, generations),
         **diversity_metadata(generations),
     })
 
@@ -87,6 +68,8 @@ def verified_subsets(
         "passed": result.passed,
         "pass_rate": result.passed / result.judged if result.judged else 0.0,
         "verdicts_made_now": dg.MetadataValue.json(result.newly_run),
+        "duplicates_dropped": result.duplicates,
+        "judge_calls_failed": result.judge_failures,
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
         **diversity_metadata(verified),

@@ -13,13 +13,16 @@ from synth_assets.stages.seed_stage import seeds_of_snapshot
                 description="Budget gate, before any teacher call: the tokens and cost of the "
                             "teacher calls this run would make (uncached prompts x samples x "
                             "expected answer length, at spec or litellm prices) stay within the "
-                            "spec's budget.max_tokens and budget.max_cost_usd.")
+                            "spec's budget.max_tokens and budget.max_cost_usd (a warning only "
+                            "with budget.allow_partial).")
 def teacher_budget(synth: SynthStore, seed_sets: str) -> dg.AssetCheckResult:
     store, loaded = synth.store(), synth.load_spec()
     verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets))
+    # With allow_partial an over-budget estimate only warns: the run spends up to the budget.
+    partial = loaded.spec.budget.allow_partial
     return dg.AssetCheckResult(
         passed=verdict.within_budget,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.WARN if partial else dg.AssetCheckSeverity.ERROR,
         description=verdict.summary(),
         metadata=budget_metadata(verdict, loaded),
     )

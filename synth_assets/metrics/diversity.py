@@ -58,7 +58,7 @@ def distinct_n(tokenized: Sequence[list[str]], n: int) -> float:
 
 def compression_ratio(texts: Sequence[str]) -> float:
     raw = "\n".join(texts).encode("utf-8")
-    return len(raw) / len(gzip.compress(raw, mtime=0)) if raw else 0.0
+    return len(raw) / len(gzip.compress(raw, compresslevel=6, mtime=0)) if raw else 0.0
 
 
 def mean_pairwise_similarity(tokenized: Sequence[list[str]], pairs: int = SIMILARITY_PAIRS,

@@ -7,8 +7,9 @@ from typing import Any
 from synth_assets.jsonl import read_jsonl
 from synth_assets.lineage.ids import content_id
 
+# A math seed's `answer` is optional: without one, math verifiers judge by self-consistency.
 REQUIRED_FIELDS = {
-    "math": ("question", "answer"),
+    "math": ("question",),
     "code": ("prompt", "entry_point", "tests"),
     "instruction": ("instruction",),
     "document": ("title", "text"),

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from synth_assets.spec.builtins import BUILTIN_PREFIX, builtin_path, resolve_recipes
 from synth_assets.spec.model import PipelineSpec
+from synth_assets.verify.registry import build_verifier
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "default_spec" / "pipeline.yaml"
 
@@ -125,6 +126,14 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
         check(f"recipes.{recipe_name}.teacher", recipe.teacher, spec.teachers, "teacher")
         for index, verifier in enumerate(recipe.verifiers):
             check(f"recipes.{recipe_name}.verifiers.{index}", verifier, spec.verifiers, "verifier")
+    for verifier_name, verifier in spec.verifiers.items():
+        key = f"verifiers.{verifier_name}.options"
+        try:
+            build_verifier(verifier.type, verifier.options)
+        except ValueError as error:
+            problems.append((key, str(error)))
+        if verifier.type == "llm_judge" and isinstance(verifier.options.get("teacher"), str):
+            check(f"{key}.teacher", verifier.options["teacher"], spec.teachers, "teacher")
     for mixture_name, mixture in spec.mixtures.items():
         for component_name, component in mixture.components.items():
             key = f"mixtures.{mixture_name}.components.{component_name}"

@@ -30,6 +30,19 @@ class TeacherSpec(StrictModel):
     timeout_s: float = Field(default=120.0, gt=0)
     input_cost_per_token: float | None = Field(default=None, ge=0)
     output_cost_per_token: float | None = Field(default=None, ge=0)
+    requests_per_minute: int | None = Field(default=None, gt=0)
+    tokens_per_minute: int | None = Field(
+        default=None, gt=0, description="prompt + completion tokens; a call reserves max_tokens"
+    )
+    max_retries: int = Field(
+        default=5, ge=0, description="retries of one call on 429, 5xx, timeouts, lost connections"
+    )
+    max_invalid_retries: int = Field(
+        default=2, ge=0,
+        description="retries of an unusable answer (empty, cut by max_tokens, invalid JSON)",
+    )
+    retry_base_delay_s: float = Field(default=1.0, gt=0)
+    retry_max_delay_s: float = Field(default=60.0, gt=0)
 
 
 class AttributeSpec(StrictModel):
@@ -79,6 +92,9 @@ class RecipeSpec(StrictModel):
     )
     verifiers: list[str] = Field(default_factory=list)
     domain: Literal["math", "code", "general"]
+    response_format: Literal["text", "json"] = Field(
+        default="text", description="json: ask for a JSON object and reject answers that are not"
+    )
 
     @model_validator(mode="after")
     def _one_seed_source(self) -> "RecipeSpec":
@@ -88,8 +104,22 @@ class RecipeSpec(StrictModel):
 
 
 class VerifierSpec(StrictModel):
-    type: Literal["math_answer", "python_tests", "length", "format"]
+    type: Literal["math_answer", "python_tests", "length", "format", "program_of_thought",
+                  "llm_judge", "refusal", "language", "json_schema"]
     options: dict[str, Any] = Field(default_factory=dict)
+    min_score: float | None = Field(
+        default=None, ge=0, le=1,
+        description="admit a record when its verdict's score is at least this; unset: when the "
+        "verdict passed. Applied when selecting, so changing it re-runs nothing",
+    )
+
+
+class DedupSpec(StrictModel):
+    enabled: bool = True
+    threshold: float = Field(default=0.7, gt=0, le=1,
+                             description="Jaccard similarity of word n-grams for near-duplicates")
+    ngram: int = Field(default=5, gt=0)
+    num_perm: int = Field(default=128, ge=16, le=1024)
 
 
 class BenchmarkSpec(StrictModel):
@@ -281,13 +311,20 @@ class QualitySpec(StrictModel):
 
 
 class BudgetSpec(StrictModel):
-    """Limits checked against an estimate before any teacher call of a run (unset: no limit)."""
+    """Spend allowed to one materialization of teacher_generations (new calls only): checked
+    against an estimate before any call (the budget gate) and against actual spend before each
+    batch (the run stops cleanly). Unset: no limit."""
 
     max_cost_usd: float | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, gt=0, description="prompt + completion tokens")
     expected_completion_tokens: int | None = Field(
         default=None, gt=0,
         description="tokens per answer in the estimate; default: the teacher's max_tokens",
+    )
+    allow_partial: bool = Field(
+        default=False,
+        description="false: a run whose estimate exceeds the budget does not start; true: it "
+                    "starts and stops cleanly before the batch that would cross the budget",
     )
 
 
@@ -299,6 +336,7 @@ class PipelineSpec(StrictModel):
     verifiers: dict[str, VerifierSpec] = Field(default_factory=dict)
     benchmarks: dict[str, BenchmarkSpec] = Field(default_factory=dict)
     contamination: ContaminationSpec = ContaminationSpec()
+    dedup: DedupSpec = DedupSpec()
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()

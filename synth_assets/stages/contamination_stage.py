@@ -61,7 +61,7 @@ def run_contamination_stage(
     ids = generations["generation_id"].tolist()
     fingerprint = index.fingerprint
     # A scan is derived from the verdicts that admitted the record and the benchmark index.
-    verdict_ids = admitting_verdict_ids(loaded, generations)
+    verdict_ids = admitting_verdict_ids(store, loaded, generations)
     scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid]) for gid in ids}
     stored = store.query_with_ids(
         "contamination_verdicts_for_generations", ids, index_fingerprint=fingerprint

@@ -36,8 +36,9 @@ class DerivedSeed:
 
 
 def verified_ids(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame) -> set[str]:
-    """Those of `generations` (generation_id, recipe) whose every current verdict passed."""
-    wanted = admitting_verdict_ids(loaded, generations)
+    """Those of `generations` (generation_id, recipe, seed_payload) whose every current
+    verdict passed."""
+    wanted = admitting_verdict_ids(store, loaded, generations)
     stored = store.query_with_ids("verdicts_for_generations", list(wanted))
     passed = set(stored.loc[stored["passed"].astype(bool), "verdict_id"])
     return {gid for gid, verdict_ids in wanted.items() if set(verdict_ids) <= passed}
@@ -52,7 +53,7 @@ def derived_seeds(
     seed_of = dict(parents)
     records = store.query_with_ids("generation_records", list(seed_of))
     stored = records[records["fields"].notna()]
-    verified = verified_ids(store, loaded, stored[["generation_id", "recipe"]])
+    verified = verified_ids(store, loaded, stored[["generation_id", "recipe", "seed_payload"]])
     by_id: dict[str, tuple[SeedRecord, list[str]]] = {}
     for row in stored[stored["generation_id"].isin(verified)].itertuples():
         parent_seed = seed_of[row.generation_id]

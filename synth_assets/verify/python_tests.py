@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
-import secrets
 import time
 from dataclasses import dataclass
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
+from synth_assets.verify.harness import judging_program, read_report
 from synth_assets.verify.sandbox import SandboxResult, run_python
 
 _PYTHON_FENCE_LANGUAGES = ("", "python", "python3", "py")
@@ -33,7 +33,7 @@ class PythonTestsVerifier:
     memory_mb: int = 512
 
     name = "python_tests"
-    version = "1"
+    version = "2"
 
     def __post_init__(self) -> None:
         if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
@@ -45,16 +45,16 @@ class PythonTestsVerifier:
         start = time.perf_counter()
         entry_point = seed_field(candidate.seed, "entry_point", self.name)
         code = extract_code(candidate.text, entry_point)
-        # Printed after check() returns, so a program that exits early with status 0
-        # (sys.exit(0) in the solution) does not pass.
-        sentinel = f"synth-assets-tests-passed-{secrets.token_hex(8)}"
-        program = _build_program(code, candidate.seed, sentinel)
-        result = run_python(program, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
-        passed = (
-            result.exit_code == 0
-            and not result.timed_out
-            and result.stdout.rstrip("\n").endswith(sentinel)
+        tests = seed_field(candidate.seed, "tests", self.name)
+        program, token = judging_program(
+            _solution_source(code, candidate.seed), tests, entry_point, mode="tests"
         )
+        result = run_python(
+            program, timeout_s=self.timeout_s, memory_mb=self.memory_mb, stdin=token + "\n"
+        )
+        # The harness reports only after check() returned, so a program that exits early
+        # with status 0 (sys.exit(0) or os._exit(0) in the solution) does not pass.
+        passed = read_report(result, token) is not None
         return Verdict(
             passed=passed,
             score=1.0 if passed else 0.0,
@@ -82,23 +82,15 @@ def _defines_function(code: str, name: str) -> bool:
     return re.search(pattern, code, re.MULTILINE) is not None
 
 
-def _build_program(code: str, seed: dict, sentinel: str) -> str:
-    """Solution, then the seed's tests, then the check call, then `sentinel` printed last."""
+def _solution_source(code: str, seed: dict) -> str:
+    """The code to run: the response's code, completed with what the seed's prompt defines."""
     prompt = seed_field(seed, "prompt", "python_tests")
     entry_point = seed_field(seed, "entry_point", "python_tests")
-    tests = seed_field(seed, "tests", "python_tests")
     if _defines_function(code, entry_point):
         # A full solution still needs what the prompt defines (imports, and helpers such as
         # HumanEval/38's encode_cyclic); the prompt's own stub is then redefined by the code.
-        solution = _prompt_preamble(prompt) + "\n" + code
-    else:
-        solution = prompt + code
-    return (
-        # As in the reference harness, which exec()s the program, an
-        # `if __name__ == "__main__":` demo block in the response must not run.
-        '__name__ = "solution"\n'
-        f"{solution}\n\n{tests}\n\ncheck({entry_point})\nprint({sentinel!r})\n"
-    )
+        return _prompt_preamble(prompt) + "\n" + code
+    return prompt + code
 
 
 def _fenced_blocks(text: str) -> list[tuple[str, str]]:

@@ -8,15 +8,25 @@ from typing import Any
 
 from synth_assets.verify.base import Verifier
 from synth_assets.verify.format import FormatVerifier
+from synth_assets.verify.json_schema import JsonSchemaVerifier
+from synth_assets.verify.language import LanguageVerifier
 from synth_assets.verify.length import LengthVerifier
+from synth_assets.verify.llm_judge import LlmJudgeVerifier
 from synth_assets.verify.math_answer import MathAnswerVerifier
+from synth_assets.verify.program_of_thought import ProgramOfThoughtVerifier
 from synth_assets.verify.python_tests import PythonTestsVerifier
+from synth_assets.verify.refusal import RefusalVerifier
 
 VERIFIER_KINDS: dict[str, type] = {
     "math_answer": MathAnswerVerifier,
     "python_tests": PythonTestsVerifier,
     "length": LengthVerifier,
     "format": FormatVerifier,
+    "program_of_thought": ProgramOfThoughtVerifier,
+    "llm_judge": LlmJudgeVerifier,
+    "refusal": RefusalVerifier,
+    "language": LanguageVerifier,
+    "json_schema": JsonSchemaVerifier,
 }
 
 

@@ -1,21 +1,30 @@
 """Run untrusted, model-written Python in a locked-down child process.
 
-Layers, outermost first:
-- prlimit: CPU seconds, address space, process count, file size, open files, no core dumps.
-  (Set by a wrapper program rather than a preexec_fn, which is unsafe in a threaded parent.)
-- When running as root and the kernel allows it, unshare: new network namespace (only a down
-  loopback), pid namespace (the whole tree dies with it), mount namespace (world-writable
-  directories read-only, a small private tmpfs as the working directory) and IPC namespace;
-  then setpriv drops to a sandbox uid of its own, so RLIMIT_NPROC counts only this run.
-- Always: a new session (the process group is SIGKILLed on timeout), `python -I -S` (isolated
-  mode, no site: the program sees the standard library only, the same on every host), an
-  environment built from scratch (no secrets), a fresh directory deleted afterwards, and
-  stdout/stderr read incrementally, keeping only the last OUTPUT_CAP_BYTES of each.
+Where this process is root and the kernel allows namespaces (the normal case), runs go through
+a warm sandbox server (sandbox_server.py), started once per process:
+- the server lives in its own network namespace (only a down loopback: no network, not even
+  127.0.0.1) and mount namespace (/tmp, /var/tmp, /dev/shm, /run/lock read-only);
+- each run gets fresh pid, mount and IPC namespaces (the whole process tree dies with it), a
+  private size-capped tmpfs as its working directory, a uid of its own (so RLIMIT_NPROC counts
+  only this run and it cannot signal or read any other process), no supplementary groups,
+  no_new_privs, and rlimits on CPU seconds, address space, process count, file size, open
+  files and core dumps; the program runs in a forked, already-started interpreter, so a run
+  costs a few forks instead of a new interpreter.
+Without namespaces (not root, or forbidden by the kernel or a container) the fallback runs
+`python -I -S` under prlimit as this user, in its own session: the same rlimits, timeout,
+clean environment and output cap, but network access and the same uid; a warning says so
+once, and every result says `network_isolated=False`.
+
+Always: an environment built from scratch (no secrets), a fresh directory deleted afterwards,
+the standard library only (`-I -S`), the process group or namespace SIGKILLed at the
+wall-clock timeout, and stdout/stderr read incrementally keeping the last OUTPUT_CAP_BYTES.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import json
 import logging
 import math
 import os
@@ -27,8 +36,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,22 +52,25 @@ WORKDIR_BYTES = 64 * 1024 * 1024
 # another run's RLIMIT_NPROC (which the kernel counts per uid).
 SANDBOX_UID_BASE = 61000
 SANDBOX_UID_COUNT = 256
+# How long past its timeout a run may take to report before we give up on the server.
+SERVER_GRACE_S = 10.0
 _POLL_S = 0.05
+_SERVER_SCRIPT = Path(__file__).with_name("sandbox_server.py")
 _log = logging.getLogger(__name__)
 
-# Runs as root inside the new namespaces, then starts the program as the sandbox uid.
-# Mounts made here are private to the namespace (unshare's default propagation).
-_NAMESPACE_SETUP = """
+# Starts the sandbox server as root inside its new network, mount and IPC namespaces. Mounts
+# made here are private to the namespace (unshare's default propagation). The interpreter's
+# prefix is bind-mounted read-only into a world-readable directory, because the sandbox uids
+# cannot read it where it lives (e.g. under /root).
+_SERVER_SETUP = """
 set -eu
-run_dir=$1; uid=$2; python_prefix=$3; workdir_bytes=$4; shift 4
+server_dir=$1; python_prefix=$2; python_version=$3; shift 3
 for dir in /tmp /var/tmp /dev/shm /run/lock; do
     if [ -d "$dir" ]; then mount --bind -o ro "$dir" "$dir"; fi
 done
-mount --bind -o ro "$python_prefix" "$run_dir/python"
-mount -t tmpfs -o "size=$workdir_bytes,mode=0700,uid=$uid,gid=$uid,nosuid,nodev,noexec" \\
-    tmpfs "$run_dir/work"
-cd "$run_dir/work"  # re-enter: our cwd still points at the directory under the new mount
-"$@"
+mount --bind -o ro "$python_prefix" "$server_dir/python"
+export LD_LIBRARY_PATH="$server_dir/python/lib"
+exec "$server_dir/python/bin/python$python_version" -I -S "$@"
 """
 
 
@@ -85,13 +98,18 @@ def _namespaces_work() -> bool:
     """Probe once whether this process may build the namespaced sandbox."""
     if os.geteuid() != 0:
         problem = "not running as root"
-    elif not all(shutil.which(tool) for tool in ("unshare", "setpriv")):
-        problem = "unshare or setpriv (util-linux) not on PATH"
+    elif shutil.which("unshare") is None:
+        problem = "unshare (util-linux) not on PATH"
     else:
-        probe = _run("print('ok')", timeout_s=20, memory_mb=256, stdin="", namespaced=True)
-        if probe.exit_code == 0 and probe.stdout == "ok\n":
-            return True
-        problem = f"probe failed: {probe.stderr.strip()[-300:]}"
+        try:
+            probe = _run("print('ok')", timeout_s=20, memory_mb=256, stdin="", namespaced=True)
+        except (OSError, RuntimeError) as error:
+            probe = None
+            problem = f"the sandbox server failed: {error}"
+        if probe is not None:
+            if probe.exit_code == 0 and probe.stdout == "ok\n":
+                return True
+            problem = f"probe failed: {probe.stderr.strip()[-300:]}"
     _log.warning(
         "sandbox without namespaces (%s): untrusted code runs as this user, with network "
         "access, limited only by rlimits",
@@ -115,48 +133,48 @@ def _run(
             "HOME": str(workdir),
             "TMPDIR": str(workdir),
         }
-        limits = _prlimit_command(timeout_s, memory_mb)
         if not namespaced:
-            command = [*limits, sys.executable, "-I", "-S", str(program)]
-            return _execute(command, env, workdir, stdin, timeout_s, namespaced=False)
+            command = [*_prlimit_command(timeout_s, memory_mb), sys.executable, "-I", "-S",
+                       str(program)]
+            return _execute_unshared(command, env, workdir, stdin, timeout_s)
         with _sandbox_uid() as uid:
-            # The sandbox uid cannot read the parent's interpreter where it lives (e.g. under
-            # /root), so the interpreter's prefix is bind-mounted read-only into the run dir.
-            (run_dir / "python").mkdir()
             run_dir.chmod(0o755)
             program.chmod(0o644)
-            env["LD_LIBRARY_PATH"] = str(run_dir / "python" / "lib")
-            version = f"{sys.version_info.major}.{sys.version_info.minor}"
-            python = run_dir / "python" / "bin" / f"python{version}"
-            command = [
-                *limits,
-                "unshare", "--net", "--pid", "--fork", "--kill-child", "--mount",
-                "--mount-proc", "--ipc", "--",
-                "/bin/sh", "-c", _NAMESPACE_SETUP, "sh",
-                str(run_dir), str(uid), sys.base_prefix, str(WORKDIR_BYTES),
-                "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--no-new-privs", "--",
-                str(python), "-I", "-S", str(program),
-            ]  # fmt: skip
-            return _execute(command, env, workdir, stdin, timeout_s, namespaced=True)
+            request = {
+                "program": str(program),
+                "workdir": str(workdir),
+                "uid": uid,
+                "env": env,
+                "timeout_s": timeout_s,
+                "workdir_bytes": WORKDIR_BYTES,
+                "rlimits": _rlimits(timeout_s, memory_mb),
+            }
+            return _execute_in_server(request, stdin)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _rlimits(timeout_s: float, memory_mb: int) -> dict[str, tuple[int, int]]:
+    """(soft, hard) per resource. CPU seconds are a backstop behind the wall-clock timeout."""
+    cpu_s = math.ceil(timeout_s) + 1
+    return {
+        "RLIMIT_CPU": (cpu_s, cpu_s + 1),
+        "RLIMIT_AS": (memory_mb * 1024 * 1024,) * 2,
+        "RLIMIT_NPROC": (MAX_PROCESSES,) * 2,
+        "RLIMIT_FSIZE": (MAX_FILE_BYTES,) * 2,
+        "RLIMIT_NOFILE": (MAX_OPEN_FILES,) * 2,
+        "RLIMIT_CORE": (0, 0),
+    }
 
 
 def _prlimit_command(timeout_s: float, memory_mb: int) -> list[str]:
     if shutil.which("prlimit") is None:
         raise RuntimeError("the sandbox needs `prlimit` (util-linux) on PATH")
-    cpu_s = math.ceil(timeout_s) + 1
-    return [
-        "prlimit",
-        f"--cpu={cpu_s}:{cpu_s + 1}",
-        f"--as={memory_mb * 1024 * 1024}",
-        f"--nproc={MAX_PROCESSES}",
-        f"--fsize={MAX_FILE_BYTES}",
-        f"--nofile={MAX_OPEN_FILES}",
-        "--core=0",
-        "--",
-    ]
+    options = {"RLIMIT_CPU": "cpu", "RLIMIT_AS": "as", "RLIMIT_NPROC": "nproc",
+               "RLIMIT_FSIZE": "fsize", "RLIMIT_NOFILE": "nofile", "RLIMIT_CORE": "core"}
+    limits = _rlimits(timeout_s, memory_mb)
+    return ["prlimit", *(f"--{options[name]}={soft}:{hard}"
+                         for name, (soft, hard) in limits.items()), "--"]
 
 
 @contextmanager
@@ -179,12 +197,122 @@ def _sandbox_uid() -> Iterator[int]:
     raise RuntimeError(f"all {SANDBOX_UID_COUNT} sandbox uids are in use")
 
 
-def _execute(
-    command: list[str], env: dict[str, str], cwd: Path, stdin: str, timeout_s: float,
-    namespaced: bool,
-) -> SandboxResult:  # fmt: skip
+class _SandboxServer:
+    """The warm server process of this (parent) process; restarted after a fork or a crash."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner_pid: int | None = None
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._server_dir: Path | None = None
+
+    def submit(self, request: dict, fds: list[int]) -> None:
+        """Hand one run to the server; it reports on the status pipe among `fds`."""
+        message = json.dumps(request).encode()
+        with self._lock:
+            for attempt in (1, 2):
+                if self._control is None or self._owner_pid != os.getpid() or (
+                    self._process is not None and self._process.poll() is not None
+                ):
+                    self._start()
+                try:
+                    socket.send_fds(self._control, [message], fds)
+                    return
+                except OSError:
+                    if attempt == 2:
+                        raise
+                    self._control = None  # the server died: start a new one and retry
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._owner_pid != os.getpid():
+                return
+            if self._control is not None:
+                self._control.close()  # the server exits when its end reads EOF
+            if self._process is not None:
+                try:
+                    self._process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+            if self._server_dir is not None:
+                shutil.rmtree(self._server_dir, ignore_errors=True)
+            self._control = self._process = self._server_dir = None
+
+    def _start(self) -> None:
+        if self._process is not None and self._owner_pid == os.getpid():
+            self._process.kill()
+            self._process.wait()
+        server_dir = Path(tempfile.mkdtemp(prefix="synth-sandbox-server-"))
+        server_dir.chmod(0o755)
+        (server_dir / "python").mkdir()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        command = [
+            "unshare", "--net", "--mount", "--ipc", "--",
+            "/bin/sh", "-c", _SERVER_SETUP, "sh", str(server_dir), sys.base_prefix, version,
+            str(_SERVER_SCRIPT), str(theirs.fileno()),
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=[theirs.fileno()],
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+            start_new_session=True,
+        )
+        theirs.close()
+        ours.settimeout(30)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            process.kill()
+            error = process.stderr.read().decode(errors="replace").strip()[-300:]
+            process.wait()
+            ours.close()
+            shutil.rmtree(server_dir, ignore_errors=True)
+            raise OSError(f"the sandbox server did not start: {error or 'no output'}")
+        ours.settimeout(None)
+        process.stderr.close()
+        self._owner_pid = os.getpid()
+        self._process, self._control, self._server_dir = process, ours, server_dir
+
+
+_server = _SandboxServer()
+atexit.register(_server.stop)
+
+
+def _execute_in_server(request: dict, stdin: str) -> SandboxResult:
     start = time.monotonic()
-    deadline = start + timeout_s
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+    stderr_r, stderr_w = os.pipe()
+    status_r, status_w = os.pipe()
+    try:
+        _server.submit(request, [stdin_r, stdout_w, stderr_w, status_w])
+    finally:
+        for fd in (stdin_r, stdout_w, stderr_w, status_w):
+            os.close(fd)
+    deadline = start + request["timeout_s"] + SERVER_GRACE_S
+    captured, truncated = _pump([stdout_r, stderr_r, status_r], stdin_w, stdin, deadline)
+    status: dict = {}
+    for line in captured[status_r].decode().splitlines():
+        status.update(json.loads(line))
+    if "error" in status:
+        raise RuntimeError(f"the sandbox failed to set up a run: {status['error']}")
+    timed_out = bool(status.get("timed_out")) or "exit_code" not in status
+    exit_code = -signal.SIGKILL if timed_out else status["exit_code"]
+    return _result(exit_code, timed_out, captured[stdout_r], captured[stderr_r], truncated,
+                   start, network_isolated=True)
+
+
+def _execute_unshared(
+    command: list[str], env: dict[str, str], cwd: Path, stdin: str, timeout_s: float
+) -> SandboxResult:
+    start = time.monotonic()
     process = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
@@ -194,56 +322,84 @@ def _execute(
         env=env,
         start_new_session=True,
     )
-    captured = {process.stdout: bytearray(), process.stderr: bytearray()}
-    truncated = False
-    pending_stdin = memoryview(stdin.encode("utf-8"))
-    selector = selectors.DefaultSelector()
-    for pipe in captured:
-        selector.register(pipe, selectors.EVENT_READ)
-    if pending_stdin:
-        os.set_blocking(process.stdin.fileno(), False)
-        selector.register(process.stdin, selectors.EVENT_WRITE)
-    else:
-        process.stdin.close()
-
-    exited = False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or (exited and not selector.get_map()):
-            break
-        if selector.get_map():
-            events = selector.select(min(remaining, _POLL_S))
-        else:
-            events = []
-            time.sleep(min(remaining, 0.005))  # pipes closed but the program has not exited yet
-        for key, _ in events:
-            if key.fileobj is process.stdin:
-                pending_stdin = _write_stdin(process, pending_stdin, selector)
-                continue
-            chunk = os.read(key.fd, 65536)
-            if not chunk:
-                selector.unregister(key.fileobj)
-                continue
-            # Keep the tail: tracebacks and final results come last.
-            buffer = captured[key.fileobj]
-            buffer += chunk
-            if len(buffer) > OUTPUT_CAP_BYTES:
-                del buffer[: len(buffer) - OUTPUT_CAP_BYTES]
-                truncated = True
-        if not exited and _has_exited(process):
-            exited = True
-            _kill_group(process)  # orphaned children would otherwise keep the pipes open
-
-    _kill_group(process)
-    returncode = process.wait()
-    selector.close()
+    # _pump owns (and closes) its fds: hand it copies and drop Popen's.
+    stdin_fd, stdout, stderr = (os.dup(pipe.fileno()) for pipe in
+                                (process.stdin, process.stdout, process.stderr))
     for pipe in (process.stdin, process.stdout, process.stderr):
         pipe.close()
+    state = {"exited": False}
 
-    exit_code = returncode
-    if namespaced and returncode > 128:
-        exit_code = -(returncode - 128)  # the namespace's init shell reports signal N as 128+N
-    if not exited:
+    def kill_group_once_exited() -> None:
+        # Orphaned children would otherwise keep the pipes open.
+        if not state["exited"] and _has_exited(process):
+            state["exited"] = True
+            _kill_group(process)
+
+    captured, truncated = _pump(
+        [stdout, stderr], stdin_fd, stdin, start + timeout_s, kill_group_once_exited
+    )
+    while not state["exited"] and time.monotonic() < start + timeout_s:
+        time.sleep(0.005)  # pipes closed but the program has not exited yet
+        kill_group_once_exited()
+    _kill_group(process)
+    returncode = process.wait()
+    timed_out = not state["exited"]
+    return _result(returncode, timed_out, captured[stdout], captured[stderr], truncated, start,
+                   network_isolated=False)
+
+
+def _pump(
+    outputs: list[int], stdin_fd: int, stdin: str, deadline: float,
+    on_tick: Callable[[], None] | None = None,
+) -> tuple[dict[int, bytearray], bool]:  # fmt: skip
+    """Feed stdin and read every output until all are closed or the deadline passes, keeping
+    the last OUTPUT_CAP_BYTES of each. Closes all the fds it was given."""
+    captured = {fd: bytearray() for fd in outputs}
+    truncated = False
+    pending = memoryview(stdin.encode("utf-8"))
+    selector = selectors.DefaultSelector()
+    for fd in outputs:
+        selector.register(fd, selectors.EVENT_READ)
+    if pending:
+        os.set_blocking(stdin_fd, False)
+        selector.register(stdin_fd, selectors.EVENT_WRITE)
+    else:
+        os.close(stdin_fd)
+    try:
+        while any(key.fd in captured for key in selector.get_map().values()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for key, _ in selector.select(min(remaining, _POLL_S)):
+                if key.fd == stdin_fd:
+                    pending = _write_stdin(stdin_fd, pending, selector)
+                    continue
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fd)
+                    continue
+                # Keep the tail: tracebacks and final results come last.
+                buffer = captured[key.fd]
+                buffer += chunk
+                if len(buffer) > OUTPUT_CAP_BYTES:
+                    del buffer[: len(buffer) - OUTPUT_CAP_BYTES]
+                    truncated = True
+            if on_tick is not None:
+                on_tick()
+    finally:
+        if pending:
+            os.close(stdin_fd)
+        for fd in outputs:
+            os.close(fd)
+        selector.close()
+    return captured, truncated
+
+
+def _result(
+    exit_code: int, timed_out: bool, stdout: bytes, stderr: bytes, truncated: bool,
+    start: float, network_isolated: bool,
+) -> SandboxResult:  # fmt: skip
+    if timed_out:
         killed_reason: str | None = "timeout"
     elif exit_code < 0:
         killed_reason = f"signal {signal.Signals(-exit_code).name}"
@@ -251,29 +407,27 @@ def _execute(
         killed_reason = None
     return SandboxResult(
         exit_code=exit_code,
-        stdout=captured[process.stdout].decode("utf-8", errors="replace"),
-        stderr=captured[process.stderr].decode("utf-8", errors="replace"),
-        timed_out=not exited,
+        stdout=stdout.decode("utf-8", errors="replace"),
+        stderr=stderr.decode("utf-8", errors="replace"),
+        timed_out=timed_out,
         duration_s=time.monotonic() - start,
         killed_reason=killed_reason,
-        network_isolated=namespaced,
+        network_isolated=network_isolated,
         output_truncated=truncated,
     )
 
 
-def _write_stdin(
-    process: subprocess.Popen, pending: memoryview, selector: selectors.BaseSelector
-) -> memoryview:
+def _write_stdin(fd: int, pending: memoryview, selector: selectors.BaseSelector) -> memoryview:
     try:
-        written = os.write(process.stdin.fileno(), pending[: select.PIPE_BUF])
+        written = os.write(fd, pending[: select.PIPE_BUF])
     except BlockingIOError:
         return pending
     except BrokenPipeError:
         written = len(pending)  # the program stopped reading; drop the rest
     pending = pending[written:]
     if not pending:
-        selector.unregister(process.stdin)
-        process.stdin.close()
+        selector.unregister(fd)
+        os.close(fd)
     return pending
 
 

@@ -1,0 +1,257 @@
+"""Teacher call throughput, side by side in one run, against one local OpenAI-compatible server
+with a fixed latency per answer (benchmarks/openai_bench_server.py, in its own process):
+
+  server    a raw aiohttp client at the same concurrency: what the server itself can serve
+  bare      the ceiling for a litellm client: asyncio.gather over litellm.acompletion behind a
+            semaphore, nothing stored
+  ours      synth_assets' teacher stage (limits, retries, cost, budget, progress, and every
+            answer committed to DuckDB as it arrives), fresh store each time
+  curator   bespokelabs-curator's LLM (openai backend) in its own venv, created by this script
+            under ~/.cache/synth-assets-bench/ on first use
+  cached    the teacher stage re-materialized when every answer is cached (records/s)
+
+Usage: python benchmarks/bench_teacher_throughput.py [--requests N] [--concurrency C]
+       [--latency S] [--repeat R] [--no-curator]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import aiohttp  # noqa: E402
+import litellm  # noqa: E402
+import yaml  # noqa: E402
+
+from synth_assets.lineage.store import LineageStore  # noqa: E402
+from synth_assets.spec import load_spec  # noqa: E402
+from synth_assets.stages.seed_stage import run_seed_stage  # noqa: E402
+from synth_assets.stages.teacher_stage import run_teacher_stage  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BENCH_CACHE = Path.home() / ".cache" / "synth-assets-bench"
+CURATOR_VENV = BENCH_CACHE / "curator-venv"
+CURATOR_PACKAGE = "bespokelabs-curator"
+MODEL = "bench-model"
+MAX_TOKENS = 64
+API_KEY = "sk-bench-not-a-secret"
+
+
+@contextmanager
+def bench_server(latency_s: float) -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "openai_bench_server.py"), "--latency", str(latency_s)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(process.stdout.readline().split()[1])
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def prompts_for(round_index: int, count: int) -> list[str]:
+    """Distinct prompts per round, so no run is answered from a cache."""
+    return [f"Round {round_index}, question {i}: what is {i} + {round_index}?"
+            for i in range(count)]
+
+
+async def _raw_client(api_base: str, prompts: list[str], concurrency: int) -> None:
+    semaphore = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def one(prompt: str) -> None:
+            async with semaphore:
+                body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}]}
+                async with session.post(f"{api_base}/chat/completions", json=body) as response:
+                    await response.read()
+
+        await asyncio.gather(*(one(p) for p in prompts))
+
+
+def run_server_ceiling(api_base: str, prompts: list[str], concurrency: int) -> float:
+    started = time.perf_counter()
+    asyncio.run(_raw_client(api_base, prompts, concurrency))
+    return time.perf_counter() - started
+
+
+async def _bare_litellm(api_base: str, prompts: list[str], concurrency: int) -> None:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(prompt: str) -> None:
+        async with semaphore:
+            await litellm.acompletion(
+                model=f"openai/{MODEL}", api_base=api_base, api_key=API_KEY,
+                messages=[{"role": "user", "content": prompt}], temperature=0.7, top_p=1.0,
+                max_tokens=MAX_TOKENS, seed=0, max_retries=0)
+
+    await asyncio.gather(*(one(p) for p in prompts))
+
+
+def run_bare(api_base: str, prompts: list[str], concurrency: int) -> float:
+    started = time.perf_counter()
+    asyncio.run(_bare_litellm(api_base, prompts, concurrency))
+    return time.perf_counter() - started
+
+
+def write_spec(folder: Path, api_base: str, prompts: list[str], concurrency: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "seeds.jsonl").write_text(
+        "".join(json.dumps({"instruction": p}) + "\n" for p in prompts), encoding="utf-8")
+    spec = {
+        "version": 1,
+        "seed_sets": {"questions": {"path": "seeds.jsonl", "kind": "instruction"}},
+        "teachers": {"bench": {
+            "model": f"openai/{MODEL}", "api_base": api_base, "api_key_env": "BENCH_API_KEY",
+            "max_tokens": MAX_TOKENS, "concurrency": concurrency,
+            "input_cost_per_token": 1e-7, "output_cost_per_token": 4e-7}},
+        "recipes": {"answers": {"seed_set": "questions", "teacher": "bench",
+                                "domain": "general", "template": "{{ instruction }}"}},
+    }
+    path = folder / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def run_ours(api_base: str, prompts: list[str], concurrency: int, folder: Path
+             ) -> tuple[float, float]:
+    """(whole stage seconds, fully cached re-materialization seconds)."""
+    os.environ["BENCH_API_KEY"] = API_KEY
+    loaded = load_spec(write_spec(folder, api_base, prompts, concurrency))
+    store = LineageStore(folder / "synth.duckdb")
+    seeds = run_seed_stage(store, loaded).seeds
+    started = time.perf_counter()
+    result = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
+    fresh = time.perf_counter() - started
+    assert result.calls.answered == len(prompts), result.calls
+    started = time.perf_counter()
+    again = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
+    cached = time.perf_counter() - started
+    assert again.calls.cached == len(prompts) and again.calls.answered == 0
+    return fresh, cached
+
+
+CURATOR_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    from bespokelabs import curator
+
+    api_base, concurrency, prompts_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    prompts = json.load(open(prompts_file))
+    llm = curator.LLM(
+        model_name="{model}",
+        backend="openai",
+        generation_params={{"temperature": 0.7, "top_p": 1.0, "max_tokens": {max_tokens},
+                           "seed": 0}},
+        backend_params={{"base_url": api_base, "api_key": "{api_key}",
+                        "max_concurrent_requests": concurrency,
+                        "max_requests_per_minute": 10_000_000,
+                        "max_tokens_per_minute": 10_000_000_000,
+                        "max_retries": 0, "require_all_responses": True}},
+    )
+    started = time.perf_counter()
+    response = llm(prompts)
+    seconds = time.perf_counter() - started
+    print("CURATOR_RESULT", json.dumps({{"seconds": seconds, "rows": len(response.dataset)}}))
+""").format(model=MODEL, max_tokens=MAX_TOKENS, api_key=API_KEY)
+
+
+def ensure_curator() -> Path:
+    python = CURATOR_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {CURATOR_VENV} and installing {CURATOR_PACKAGE} (first run only)")
+        subprocess.run([sys.executable, "-m", "venv", str(CURATOR_VENV)], check=True)
+    if subprocess.run([str(python), "-c", "import bespokelabs.curator"],
+                      capture_output=True).returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", CURATOR_PACKAGE], check=True)
+    return python
+
+
+def run_curator(python: Path, api_base: str, prompts: list[str], concurrency: int,
+                folder: Path) -> float:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prompts.json").write_text(json.dumps(prompts))
+    (folder / "run_curator.py").write_text(CURATOR_SCRIPT)
+    # Offline: tiktoken reads cl100k_base from the copy litellm ships (in curator's venv).
+    tokenizers = subprocess.run(
+        [str(python), "-c", "import litellm, os; print(os.path.join(os.path.dirname("
+         "litellm.__file__), 'litellm_core_utils', 'tokenizers'))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    env = {**os.environ, "CURATOR_CACHE_DIR": str(folder / "curator-cache"),
+           "CURATOR_DISABLE_RICH_DISPLAY": "1", "HF_DATASETS_OFFLINE": "1",
+           "TELEMETRY_ENABLED": "False", "TIKTOKEN_CACHE_DIR": tokenizers}
+    completed = subprocess.run(
+        [str(python), str(folder / "run_curator.py"), api_base, str(concurrency),
+         str(folder / "prompts.json")], capture_output=True, text=True, env=env, cwd=folder)
+    line = next((line for line in completed.stdout.splitlines()
+                 if line.startswith("CURATOR_RESULT")), None)
+    if completed.returncode != 0 or line is None:
+        raise RuntimeError(f"curator failed:\n{completed.stdout[-2000:]}\n"
+                           f"{completed.stderr[-4000:]}")
+    result = json.loads(line.split(" ", 1)[1])
+    if result["rows"] != len(prompts):
+        raise RuntimeError(f"curator answered {result['rows']} of {len(prompts)} prompts")
+    return result["seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-curator", action="store_true")
+    args = parser.parse_args()
+    litellm.suppress_debug_info = True
+    curator_python = None if args.no_curator else ensure_curator()
+
+    n, c = args.requests, args.concurrency
+    times: dict[str, list[float]] = {name: [] for name in
+                                     ["server", "bare", "ours", "curator", "cached"]}
+    print(f"{n} requests per run, concurrency {c}, server latency {args.latency * 1000:.0f} ms"
+          f" (ideal {c / args.latency:.0f} req/s), {args.repeat} rounds, median shown; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    with bench_server(args.latency) as api_base, tempfile.TemporaryDirectory() as tmp:
+        run_bare(api_base, prompts_for(-1, 2 * c), c)  # warm litellm up (imports, clients)
+        for round_index in range(args.repeat):
+            prompts = prompts_for(round_index, n)
+            times["server"].append(run_server_ceiling(api_base, prompts, c))
+            times["bare"].append(run_bare(api_base, prompts, c))
+            fresh, cached = run_ours(api_base, prompts, c, Path(tmp) / f"ours-{round_index}")
+            times["ours"].append(fresh)
+            times["cached"].append(cached)
+            if curator_python:
+                times["curator"].append(run_curator(curator_python, api_base, prompts, c,
+                                                    Path(tmp) / f"curator-{round_index}"))
+            print(f"  round {round_index + 1}: " + ", ".join(
+                f"{name} {values[-1]:.2f} s" for name, values in times.items() if values))
+
+    rate = {name: n / statistics.median(values) for name, values in times.items() if values}
+    print(f"\n{'client':<44}{'req/s':>10}{'vs bare':>10}")
+    labels = {"server": "server ceiling (raw aiohttp client)",
+              "bare": "bare litellm.acompletion loop (ceiling)",
+              "ours": "synth_assets teacher stage (DuckDB cache)",
+              "curator": f"{CURATOR_PACKAGE} (openai backend)"}
+    for name, label in labels.items():
+        if name in rate:
+            print(f"{label:<44}{rate[name]:>10.1f}{rate[name] / rate['bare']:>10.0%}")
+    if "curator" in rate:
+        print(f"\nours / curator: {rate['ours'] / rate['curator']:.2f}x")
+    print(f"fully cached re-materialization: {rate['cached']:.0f} records/s "
+          f"({statistics.median(times['cached']):.2f} s for {n} records)")
+
+
+if __name__ == "__main__":
+    main()
