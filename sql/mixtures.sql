@@ -38,7 +38,8 @@ carried_verified AS (
                           WHERE verdicts.generation_id = carried.generation_id
                             AND verdicts.verifier = recipe_verifiers.verifier
                             AND verdicts.verifier_version = recipe_verifiers.version
-                            AND coalesce(verdicts.score >= recipe_verifiers.min_score,
+                            AND coalesce(verdicts.score
+                                             >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE),
                                          verdicts.passed)))
 ),
 carried_scans AS (
@@ -179,8 +180,9 @@ ORDER BY 1;
 -- Pass rates of the current verifier versions over the generations this run judged, for the
 -- recipes of the mixture. Registered: recipe_verifiers(recipe, verifier, version, min_score).
 SELECT verdicts.verifier, verdicts.verifier_version, count(*) AS judged,
-       count(*) FILTER (WHERE coalesce(verdicts.score >= recipe_verifiers.min_score,
-                                       verdicts.passed)) AS passed
+       count(*) FILTER (WHERE coalesce(
+           verdicts.score >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE), verdicts.passed))
+           AS passed
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN recipe_verifiers ON recipe_verifiers.recipe = generations.recipe
