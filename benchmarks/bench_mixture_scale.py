@@ -53,13 +53,19 @@ def build(work: Path, size: int) -> Path:
 def measure(code_root: Path, work: Path, db: Path, new_api: bool, memory_limit: str) -> dict:
     """Run one mixture build in a fresh process; its time and peak RSS."""
     program = f"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
+
+def peak_mb():
+    # VmHWM starts afresh at exec (ru_maxrss would carry the parent's peak over).
+    status = Path("/proc/self/status").read_text()
+    return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) / 1024
+
 sys.path.insert(0, {str(code_root)!r})
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.stages.mixture_stage import run_mixture_stage
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+baseline = peak_mb()
 loaded = load_spec({str(work / 'pipeline.yaml')!r})
 store = LineageStore({str(db)!r})
 args = ("snap_fixture_clean", "snap_fixture_judged") if {new_api} else ("snap_fixture_clean",)
@@ -68,8 +74,7 @@ results = run_mixture_stage(store, loaded, *args, Path({str(work / 'exports')!r}
                             run_id="bench", log=lambda _: None)
 seconds = time.perf_counter() - start
 print(json.dumps({{"seconds": seconds, "records": results[0].manifest["counts"]["total"],
-                  "baseline_mb": baseline / 1024,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "baseline_mb": baseline, "peak_mb": peak_mb()}}))
 """
     env = {**os.environ, "PYTHONPATH": str(code_root), "SYNTH_DUCKDB_MEMORY_LIMIT": memory_limit}
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,

@@ -5,6 +5,7 @@
 --   recipe_domains(recipe, domain), task_fields(kind, field)
 --   current_real_ids(record_id)                      real records loaded by this run
 --   quotas(component, stratum, unit, amount)         from synth_assets/mix/plan.py
+--   recipe_verifiers(recipe, verifier, version, min_score)  current verifiers per recipe
 
 -- name: create_mixture_pool
 -- Every record the mixture may pick: records this run cleared (members of the contamination
@@ -26,7 +27,8 @@ carried AS (
     EXCEPT SELECT generation_id FROM cleared_now
 ),
 carried_verified AS (
-    -- passed every verifier of its recipe at the current versions (recipe_verifiers)
+    -- admitted by every verifier of its recipe at the current versions (recipe_verifiers):
+    -- score at least min_score where the spec sets one, else the verdict passed
     SELECT carried.generation_id
     FROM carried JOIN generations USING (generation_id)
     WHERE NOT EXISTS (
@@ -36,7 +38,9 @@ carried_verified AS (
                           WHERE verdicts.generation_id = carried.generation_id
                             AND verdicts.verifier = recipe_verifiers.verifier
                             AND verdicts.verifier_version = recipe_verifiers.version
-                            AND verdicts.passed))
+                            AND coalesce(verdicts.score
+                                             >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE),
+                                         verdicts.passed)))
 ),
 carried_scans AS (
     SELECT scans.generation_id, max(scans.scan_id) AS scan_id
@@ -174,9 +178,11 @@ ORDER BY 1;
 
 -- name: verifier_pass_rates
 -- Pass rates of the current verifier versions over the generations this run judged, for the
--- recipes of the mixture. Registered: recipe_verifiers(recipe, verifier, version).
+-- recipes of the mixture. Registered: recipe_verifiers(recipe, verifier, version, min_score).
 SELECT verdicts.verifier, verdicts.verifier_version, count(*) AS judged,
-       count(*) FILTER (WHERE verdicts.passed) AS passed
+       count(*) FILTER (WHERE coalesce(
+           verdicts.score >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE), verdicts.passed))
+           AS passed
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN recipe_verifiers ON recipe_verifiers.recipe = generations.recipe

@@ -165,8 +165,9 @@ ORDER BY changed.change, changed.record_id;
 -- name: source_status
 -- Where each wanted source record (generation or real record) stands in one mixture
 -- materialization: judged by its run, in its pool, in the mixture, contamination hits against
--- its benchmark index, and verdicts that failed at its verifier versions.
--- Registered: wanted_ids(record_id), verifier_versions(verifier, version).
+-- its benchmark index, and verdicts that did not admit it at its verifier versions and
+-- thresholds (min_score; unset: the verdict's own pass).
+-- Registered: wanted_ids(record_id), verifier_versions(verifier, version, min_score).
 SELECT wanted.record_id AS source_id,
        coalesce(generations.recipe, real_records.source) AS source_name,
        CASE WHEN generations.generation_id IS NOT NULL THEN 'synthetic'
@@ -188,17 +189,22 @@ SELECT wanted.record_id AS source_id,
         WHERE hits.generation_id = wanted.record_id
           AND list_contains($index_fingerprints, scans.index_fingerprint)) AS contamination_hits,
        (SELECT string_agg(verdicts.verifier || ' ' || verdicts.verifier_version || ': '
-                          || verdicts.reason, '; ' ORDER BY verdicts.verifier)
+                          || verdicts.reason || ' (score ' || round(verdicts.score, 3) || ')',
+                          '; ' ORDER BY verdicts.verifier)
         FROM verdicts JOIN verifier_versions
           ON verifier_versions.verifier = verdicts.verifier
          AND verifier_versions.version = verdicts.verifier_version
-        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+        WHERE verdicts.generation_id = wanted.record_id
+          AND NOT coalesce(verdicts.score >= TRY_CAST(verifier_versions.min_score AS DOUBLE),
+                           verdicts.passed))
            AS failed_verdicts,
        (SELECT list(DISTINCT verdicts.verifier)
         FROM verdicts JOIN verifier_versions
           ON verifier_versions.verifier = verdicts.verifier
          AND verifier_versions.version = verdicts.verifier_version
-        WHERE verdicts.generation_id = wanted.record_id AND NOT verdicts.passed)
+        WHERE verdicts.generation_id = wanted.record_id
+          AND NOT coalesce(verdicts.score >= TRY_CAST(verifier_versions.min_score AS DOUBLE),
+                           verdicts.passed))
            AS failed_verifiers
 FROM wanted_ids AS wanted
 LEFT JOIN generations ON generations.generation_id = wanted.record_id

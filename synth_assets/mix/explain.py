@@ -58,11 +58,15 @@ def source_status(store: LineageStore, mat: Materialization, source_ids: Sequenc
     """source id -> where it stands in the materialization (see `source_status` in
     sql/queries.sql), plus a `status` word."""
     settings = mat.settings
-    versions = {name: v["version"] for name, v in settings["verifiers"].items()}
+    verifiers = settings["verifiers"]
     rows = store.query_rows(
         "source_status",
         {"wanted_ids": {"record_id": list(source_ids)},
-         "verifier_versions": {"verifier": list(versions), "version": list(versions.values())}},
+         "verifier_versions": {
+             "verifier": list(verifiers),
+             "version": [v["version"] for v in verifiers.values()],
+             "min_score": [None if v.get("min_score") is None else str(v["min_score"])
+                           for v in verifiers.values()]}},
         judged_snapshot_id=mat.row["judged_snapshot_id"],
         pool_snapshot_id=mat.row["pool_snapshot_id"],
         mixture_snapshot_id=mat.row["mixture_snapshot_id"],

@@ -174,9 +174,10 @@ def _register_inputs(writer: StoreWriter, loaded: LoadedSpec, name: str,
     writer.register("current_real_ids", [{"record_id": i} for i in inputs.real_ids],
                     ["record_id"])
     writer.register("recipe_verifiers", [
-        {"recipe": r, "verifier": v, "version": versions[v]}
+        {"recipe": r, "verifier": v, "version": versions[v],
+         "min_score": spec.verifiers[v].min_score}
         for r in mixture.recipes for v in spec.recipes[r].verifiers
-    ], ["recipe", "verifier", "version"])
+    ], ["recipe", "verifier", "version", "min_score"])
 
 
 def _plan_summary(loaded: LoadedSpec, name: str, strata: list[Stratum], quotas: list[Quota],
