@@ -42,7 +42,6 @@ from synth_assets.lineage.store import LineageStore  # noqa: E402
 from synth_assets.spec import load_spec  # noqa: E402
 from synth_assets.stages.seed_stage import run_seed_stage  # noqa: E402
 from synth_assets.stages.teacher_stage import run_teacher_stage  # noqa: E402
-from synth_assets.teacher.cost import register_spec_prices  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BENCH_CACHE = Path.home() / ".cache" / "synth-assets-bench"
@@ -246,10 +245,6 @@ def main() -> None:
             in_flight[name] = max(in_flight.get(name, 0), seen["max_in_flight"])
             requests_seen[name] = seen["requests"]
 
-        # The stage registers the spec's prices with litellm (process-wide); do it first so
-        # the bare loop runs with the same litellm configuration and stays the ceiling.
-        register_spec_prices(load_spec(write_spec(Path(tmp) / "prices", api_base, [], c))
-                             .spec.teachers["bench"])
         run_bare(api_base, prompts_for(-1, 2 * c), c)  # warm litellm up (imports, clients)
         server_stats(api_base)
         for index in range(args.repeat):

@@ -5,6 +5,7 @@ timeout, malformed bodies, empty, truncated and non-JSON answers: every request 
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -172,6 +173,19 @@ def test_failures_show_in_the_asset_metadata(faulty_run) -> None:
     assert json_chat.startswith("| json_chat | 2 |") and json_chat.endswith("| 1 |")
 
 
+HOLD_THE_FILE = """
+import sys, time, duckdb
+while True:
+    try:
+        held = duckdb.connect(sys.argv[1])
+        break
+    except duckdb.IOException:  # the run holds it for a moment while it writes
+        time.sleep(0.01)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
 def test_run_stops_calling_when_answers_cannot_be_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,15 +194,19 @@ def test_run_stops_calling_when_answers_cannot_be_stored(
     monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
     store = LineageStore(tmp_path / "synth.duckdb", lock_timeout_s=0.5)
     holder: list[subprocess.Popen] = []
+    locked = threading.Event()
+    start_holder = threading.Lock()
 
     def answer(request: dict) -> StubReply:
-        if not holder:  # the first call arrives: take the file away from the run
-            holder.append(subprocess.Popen(
-                [sys.executable, "-c", "import duckdb, sys, time; "
-                 "held = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
-                 str(store.path)], stdout=subprocess.PIPE, text=True))
-            holder[0].stdout.readline()
-        return StubReply(content="an answer", delay_s=0.05)
+        with start_holder:
+            if not holder:  # the first call arrives: another process takes the file
+                holder.append(subprocess.Popen([sys.executable, "-c", HOLD_THE_FILE,
+                                                str(store.path)],
+                                               stdout=subprocess.PIPE, text=True))
+                assert holder[0].stdout.readline().strip() == "locked"
+                locked.set()
+        locked.wait()  # no answer before the file is taken
+        return StubReply(content="an answer")
 
     prompts = [f"prompt {i}" for i in range(400)]
     try:

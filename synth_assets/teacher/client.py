@@ -11,12 +11,7 @@ import litellm
 
 from synth_assets.spec.model import TeacherSpec
 from synth_assets.teacher.budget import BudgetGuard, Estimate, Spend
-from synth_assets.teacher.cost import (
-    call_cost,
-    register_spec_prices,
-    token_prices,
-    worst_case_tokens,
-)
+from synth_assets.teacher.cost import call_cost, token_prices, worst_case_tokens
 from synth_assets.teacher.embedded import register_embedded_provider
 from synth_assets.teacher.faults import (
     FaultKind,
@@ -75,7 +70,6 @@ class TeacherRunner:
                  on_failure: Callable[[TeacherFailure], None],
                  log: Callable[[str], None], batch_size: int = 8) -> None:
         register_embedded_provider()
-        register_spec_prices(teacher)
         self.name = name
         self.teacher = teacher
         self.guard = guard

@@ -24,23 +24,6 @@ def token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
     return info.get("input_cost_per_token") or 0.0, info.get("output_cost_per_token") or 0.0
 
 
-def register_spec_prices(teacher: TeacherSpec) -> None:
-    """Tell litellm the spec's prices for a model its cost map lacks. Besides making its own
-    cost figures right, this spares litellm a search through every known model name on each
-    response (a large share of its per-call CPU for unknown models)."""
-    if not has_spec_prices(teacher) or teacher.model in litellm.model_cost:
-        return
-    provider = teacher.model.split("/", 1)[0] if "/" in teacher.model else "openai"
-    litellm.register_model({teacher.model: {
-        "input_cost_per_token": teacher.input_cost_per_token or 0.0,
-        "output_cost_per_token": teacher.output_cost_per_token or 0.0,
-        "cache_creation_input_token_cost": 0.0,
-        "cache_read_input_token_cost": 0.0,
-        "litellm_provider": provider,
-        "mode": "chat",
-    }})
-
-
 def call_cost(teacher: TeacherSpec, response: litellm.ModelResponse, prompt_tokens: int,
               completion_tokens: int) -> float:
     """Spec prices win; otherwise the cost litellm computed from its cost map for this response
