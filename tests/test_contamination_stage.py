@@ -92,8 +92,11 @@ def test_hits_quarantine_and_judge_decide_who_stays(staged):
     result = run_contamination_stage(store, loaded, snapshot, log=lambda _: None, batch_rows=2)
 
     assert (result.scanned, result.contaminated, result.quarantined) == (5, 2, 1)
-    cleared = set(store.query_frame("cleared_generations_in_snapshot",
-                                    snapshot_id=result.snapshot_id)["generation_id"])
+    clean_scans = {row["record_id"] for row in
+                   store.query("snapshot_member_ids", snapshot_id=result.snapshot_id)}
+    verdicts = store.query_with_ids("contamination_verdicts_for_generations",
+                                    list(ids.values()), index_fingerprint=result.index_fingerprint)
+    cleared = set(verdicts.loc[verdicts["scan_id"].isin(clean_scans), "generation_id"])
     assert cleared == {ids["gB"], ids["gC2"]}
 
     hits = store.query_with_ids("contamination_hits_for_generations", list(ids.values()),
