@@ -192,7 +192,7 @@ def test_run_stops_calling_when_answers_cannot_be_stored(
     """Another process takes the DuckDB file for longer than the lock timeout: the writes
     fail, and the run stops sending calls instead of paying for answers it cannot keep."""
     monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
-    store = LineageStore(tmp_path / "synth.duckdb", lock_timeout_s=0.5)
+    store = LineageStore(tmp_path / "synth.duckdb", lock_timeout_s=0.2)
     holder: list[subprocess.Popen] = []
     locked = threading.Event()
     start_holder = threading.Lock()
@@ -206,9 +206,9 @@ def test_run_stops_calling_when_answers_cannot_be_stored(
                 assert holder[0].stdout.readline().strip() == "locked"
                 locked.set()
         locked.wait()  # no answer before the file is taken
-        return StubReply(content="an answer")
+        return StubReply(content="an answer", delay_s=0.05)  # at most 80 answers a second
 
-    prompts = [f"prompt {i}" for i in range(400)]
+    prompts = [f"prompt {i}" for i in range(2000)]
     try:
         with OpenAIStub(answer) as stub:
             loaded, seeds = seeded(store, write_teacher_spec(tmp_path / "spec", stub.base_url,
