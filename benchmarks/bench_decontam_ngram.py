@@ -35,6 +35,7 @@ import venv
 from pathlib import Path
 
 import yaml
+from process_memory import peak_mb, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 GSM8K = REPO.parent / "shared" / "data" / "gsm8k"
@@ -43,18 +44,6 @@ PEER_VENV = CACHE / "lm-eval-venv"
 PLANT_EVERY = 250
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
-
-
-def peak_mb() -> float:
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child would report
-    # its parent's peak.
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
 
 
 def ensure_peer() -> Path:

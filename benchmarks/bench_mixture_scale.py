@@ -56,12 +56,9 @@ def measure(code_root: Path, work: Path, db: Path, new_api: bool, memory_limit: 
 import json, sys, time
 from pathlib import Path
 
-def peak_mb():
-    # VmHWM starts afresh at exec (ru_maxrss would carry the parent's peak over).
-    status = Path("/proc/self/status").read_text()
-    return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) / 1024
-
 sys.path.insert(0, {str(code_root)!r})
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from process_memory import peak_mb
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.stages.mixture_stage import run_mixture_stage

@@ -13,6 +13,7 @@ import sys
 import time
 
 import duckdb
+from process_memory import peak_mb, rss_mb
 
 with contextlib.redirect_stdout(io.StringIO()):  # it prints a warning about its C++ helper
     from lm_eval.decontamination.janitor import Janitor
@@ -26,17 +27,6 @@ WHERE snapshot_members.snapshot_id = ?
 """
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
-
-
-def peak_mb() -> float:
-    # VmHWM, not ru_maxrss, which Linux carries over from the parent across fork and exec.
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
 
 
 def main() -> None:
