@@ -98,6 +98,21 @@ FROM snapshot_members JOIN generations ON generations.generation_id = snapshot_m
 WHERE snapshot_members.snapshot_id = $snapshot_id
 GROUP BY generations.recipe ORDER BY generations.recipe;
 
+-- name: partition_head_members
+-- Every record the current snapshot of some partition of a stage holds: what the stages after
+-- a partitioned one read (all days and recipes together).
+SELECT DISTINCT snapshot_members.record_id
+FROM partition_heads JOIN snapshot_members USING (snapshot_id)
+WHERE partition_heads.stage = $partitioned_stage;
+
+-- name: partition_heads_of_stage
+-- Each partition of a stage with the snapshot it holds now and its size.
+SELECT partition_heads.partition_key, partition_heads.snapshot_id, snapshots.member_count,
+       partition_heads.updated_at
+FROM partition_heads JOIN snapshots USING (snapshot_id)
+WHERE partition_heads.stage = $stage
+ORDER BY partition_heads.partition_key;
+
 -- name: snapshot_size
 SELECT count(*) AS members FROM snapshot_members WHERE snapshot_id = $snapshot_id;
 

@@ -165,6 +165,17 @@ CREATE TABLE IF NOT EXISTS snapshot_members (
     PRIMARY KEY (snapshot_id, record_id)
 );
 
+-- The snapshot each partition of a partitioned stage holds now: teacher_generations and
+-- verified_subsets are partitioned by day and recipe ('*' for a run without a partition).
+-- A pointer that each materialization of the partition moves; snapshots are never edited.
+CREATE TABLE IF NOT EXISTS partition_heads (
+    stage          VARCHAR NOT NULL,
+    partition_key  VARCHAR NOT NULL,
+    snapshot_id    VARCHAR NOT NULL,
+    updated_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (stage, partition_key)
+);
+
 CREATE TABLE IF NOT EXISTS edges (
     child_id   VARCHAR NOT NULL,
     parent_id  VARCHAR NOT NULL,

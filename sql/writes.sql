@@ -21,6 +21,11 @@ ORDER BY record_id;
 INSERT OR IGNORE INTO snapshot_members
 SELECT DISTINCT $snapshot_id, record_id FROM staged_snapshot_ids;
 
+-- name: set_partition_head
+-- Point a partition of a stage at the snapshot its latest materialization produced.
+INSERT OR REPLACE INTO partition_heads (stage, partition_key, snapshot_id, updated_at)
+VALUES ($stage, $partition_key, $snapshot_id, current_timestamp);
+
 -- name: delete_edges_touching
 -- Remove every edge into or out of the staged ids (data-removal requests only).
 DELETE FROM edges

@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from synth_assets.cli_mixtures import add_mixture_commands
@@ -19,31 +20,47 @@ def _ensure_dagster_home() -> Path:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    """Materialize all five stages and their checks, recorded in DAGSTER_HOME's instance;
-    `--rounds N` materializes N times, so recipes with `seeds_from` get N rounds."""
+    """Generate each day's partition of every recipe, then publish the contamination reports
+    and mixtures (synth_assets.assets.runner), recorded in DAGSTER_HOME's instance."""
     home = _ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
 
+    from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
     from synth_assets.lineage.store import default_db_path
+    from synth_assets.resources import SynthStore
 
     with dg.DagsterInstance.get() as instance:
-        job = defs.resolve_job_def("full_pipeline")
-        for _ in range(args.rounds):
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
-            if not result.success:
-                break
-    print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
-    for event in result.get_asset_check_evaluations():
-        status = "passed" if event.passed else "FAILED"
-        print(f"  check {event.asset_key.to_user_string()}/{event.check_name}: {status}")
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    print(f"  materialized: {', '.join(sorted(materialized)) or 'nothing'}")
-    print(f"  lineage store: {default_db_path()}\n  Dagster home: {home}")
-    if result.success:
-        print("  try: synth lineage <id from an export's data.jsonl>   |   dagster dev")
-    return 0 if result.success else 1
+        try:
+            days = days_between(args.first_day, args.last_day)
+            runs = run_days(instance, defs, SynthStore().load_spec(), days)
+        except ValueError as error:
+            print(f"synth run: {error}", file=sys.stderr)
+            return 2
+    for name, result in runs.runs:
+        print(f"\n{name}: run {result.run_id} {'succeeded' if result.success else 'FAILED'}")
+        for event in result.get_asset_check_evaluations():
+            status = "passed" if event.passed else "FAILED"
+            print(f"  check {event.asset_key.to_user_string()}/{event.check_name}: {status}")
+        materialized = sorted({e.asset_key.to_user_string()
+                               for e in result.get_asset_materialization_events()})
+        print(f"  materialized: {', '.join(materialized) or 'nothing'}")
+    print(f"\nlineage store: {default_db_path()}\nDagster home: {home}")
+    if runs.success:
+        print("try: synth lineage <id from an export's data.jsonl>   |   dagster dev")
+    return 0 if runs.success else 1
+
+
+def days_between(first: str, last: str) -> list[str]:
+    """Every day from first to last (YYYY-MM-DD), both included."""
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError as error:
+        raise ValueError(f"a day must be YYYY-MM-DD ({error})") from None
+    if end < start:
+        raise ValueError(f"--last-day {last} is before --first-day {first}")
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
 def show_lineage(args: argparse.Namespace) -> int:
@@ -77,9 +94,11 @@ def check_spec(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="materialize the whole pipeline once")
-    run.add_argument("--rounds", type=int, default=1,
-                     help="materialize this many times (one more round of seeds_from recipes each)")
+    run = commands.add_parser("run", help="generate a day (or a range of days) of every recipe, "
+                                          "then publish reports and mixtures")
+    today = datetime.now(UTC).date().isoformat()
+    run.add_argument("--first-day", default=today, help="first day to generate (default today)")
+    run.add_argument("--last-day", default=None, help="last day (default: the first day)")
     run.set_defaults(handler=run_pipeline)
     lineage = commands.add_parser("lineage", help="print a record's full history")
     lineage.add_argument("record_id")
@@ -91,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("spec")
     spec.set_defaults(handler=check_spec)
     args = parser.parse_args(argv)
+    if args.command == "run" and args.last_day is None:
+        args.last_day = args.first_day
     return args.handler(args)
 
 

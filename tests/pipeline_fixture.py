@@ -2,11 +2,22 @@
 some right, some wrong, some code that fails its tests, one answer copying a GSM8K test item."""
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
+import dagster as dg
 import yaml
 
+from synth_assets.assets.runner import PipelineRuns, run_days
+from synth_assets.definitions import defs
+from synth_assets.spec import load_spec
+from synth_assets.teacher.requests import sampling_seed
 from tests.conftest import GSM8K_DIR, write_jsonl
+
+TEST_DAY = "2026-11-20"  # the day partition the pipeline tests generate
+# The sampling seed of a prompt's first sample, unpartitioned and on TEST_DAY.
+FIRST_SAMPLE_SEEDS = {sampling_seed(0), sampling_seed(0, TEST_DAY)}
 
 MATH_SEEDS = [
     {"question": "Ann has 3 boxes with 4 pens each. How many pens does she have?", "answer": "12"},
@@ -42,15 +53,15 @@ def first_gsm8k_test_question() -> str:
 def stub_answer(request: dict) -> str:
     """The stub teacher: right, wrong or contaminated depending on the prompt and sample seed."""
     prompt = request["messages"][-1]["content"]
-    sample = request.get("seed", 0)
+    first_sample = request.get("seed", 0) in FIRST_SAMPLE_SEEDS
     if "Ann has 3 boxes" in prompt:
-        if sample == 0:
+        if first_sample:
             return f"Similar to: {first_gsm8k_test_question()} Anyway, 3*4=12. The answer is 12."
         return "Three boxes of four pens: 3 x 4 = 12 pens. The answer is 12."
     if "train goes 60 km" in prompt:
         return "60 + 2 = 62. The answer is 62."
     if "Tom had 10 apples" in prompt:
-        return "10 - 3 = 7. The answer is 7." if sample == 0 else "The answer is 13."
+        return "10 - 3 = 7. The answer is 7." if first_sample else "The answer is 13."
     if "def add" in prompt:
         return "```python\ndef add(a: int, b: int) -> int:\n    return a + b\n```"
     if "def double" in prompt:
@@ -121,3 +132,9 @@ def write_pipeline_spec(folder: Path, api_base: str, **quality: float) -> Path:
     path = folder / "pipeline.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+def run_pipeline(instance: dg.DagsterInstance, days: Sequence[str] = (TEST_DAY,)
+                 ) -> PipelineRuns:
+    """What `synth run` does, for the spec SYNTH_SPEC names."""
+    return run_days(instance, defs, load_spec(os.environ["SYNTH_SPEC"]), days)

@@ -1,14 +1,17 @@
 """The budget gate: an estimate of the teacher calls a run would make, checked against the spec's
 budget before any call is sent."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
 
+from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.definitions import defs
 from synth_assets.lineage.store import LineageStore
+from synth_assets.spec import load_spec
 from synth_assets.spec.model import BudgetSpec, TeacherSpec
 from synth_assets.teacher.estimate import (
     budget_problems,
@@ -17,7 +20,7 @@ from synth_assets.teacher.estimate import (
 )
 from synth_assets.teacher.requests import build_request
 from tests.openai_stub import OpenAIStub
-from tests.pipeline_fixture import EXPECTED, stub_answer, write_pipeline_spec
+from tests.pipeline_fixture import EXPECTED, TEST_DAY, stub_answer, write_pipeline_spec
 
 STUB_MAX_TOKENS = 64  # the stub teacher's max_tokens in tests/pipeline_fixture.py
 
@@ -41,13 +44,22 @@ def use_spec(monkeypatch: pytest.MonkeyPatch, spec: Path) -> None:
     monkeypatch.setenv("SYNTH_SPEC", str(spec))
 
 
-def run(selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
+MATH = partition_key(TEST_DAY, "math_cot")
+MATH_CALLS = 6  # 3 seeds x 2 samples
+
+
+def run(selection: list[str] | None = None, partition: dg.MultiPartitionKey | None = MATH
+        ) -> dg.ExecuteInProcessResult:
+    """The whole pipeline (or the selected assets) for one partition, or for none."""
     with dg.DagsterInstance.get() as instance:
+        register_recipes(instance, load_spec(os.environ["SYNTH_SPEC"]))
         if selection is None:
             job = defs.resolve_job_def("full_pipeline")
-            return job.execute_in_process(instance=instance, raise_on_error=False)
+            return job.execute_in_process(instance=instance, raise_on_error=False,
+                                          partition_key=partition)
         job = defs.resolve_implicit_global_asset_job_def()
         return job.execute_in_process(instance=instance, raise_on_error=False,
+                                      partition_key=partition,
                                       asset_selection=[dg.AssetKey(k) for k in selection])
 
 
@@ -70,9 +82,9 @@ def test_over_budget_run_makes_no_teacher_call(
     assert not result.success
     gate = budget_check(result)
     assert not gate.passed
-    expected_cost = EXPECTED["generations"] * STUB_MAX_TOKENS * 0.001
+    expected_cost = MATH_CALLS * STUB_MAX_TOKENS * 0.001  # the run's partition only
     assert gate.metadata["estimated_cost_usd"].value == pytest.approx(expected_cost)
-    assert gate.metadata["teacher_calls_to_make"].value == EXPECTED["generations"]
+    assert gate.metadata["teacher_calls_to_make"].value == MATH_CALLS
     assert "exceeds budget.max_cost_usd" in gate.description
     assert materialized(result) == {"seed_sets"}
     assert len(stub_teacher.requests) == 0
@@ -86,6 +98,11 @@ def test_over_budget_run_makes_no_teacher_call(
     failure = alone.get_step_failure_events()[0].step_failure_data.error
     assert "budget gate" in failure.message
     assert len(stub_teacher.requests) == 0
+
+    # A run without a partition (seed_sets alone) checks today's partition of every recipe.
+    seeds_only = run(["seed_sets"], partition=None)
+    assert budget_check(seeds_only).metadata["teacher_calls_to_make"].value == \
+        EXPECTED["generations"]
 
 
 def test_unpriced_teacher_cannot_be_held_to_a_cost_budget(
@@ -109,7 +126,7 @@ def test_cached_answers_cost_nothing_against_the_budget(
     first = run()
     assert first.success and budget_check(first).passed
     full_estimate = budget_check(first).metadata["estimated_tokens"].value
-    assert full_estimate > EXPECTED["generations"] * STUB_MAX_TOKENS
+    assert full_estimate > MATH_CALLS * STUB_MAX_TOKENS
 
     # A budget far below a full run still admits a rerun: every answer is cached.
     use_spec(monkeypatch, with_budget(spec_path, {"max_tokens": 1}))
@@ -117,9 +134,9 @@ def test_cached_answers_cost_nothing_against_the_budget(
     assert second.success
     gate = budget_check(second)
     assert gate.passed
-    assert gate.metadata["teacher_calls_cached"].value == EXPECTED["generations"]
+    assert gate.metadata["teacher_calls_cached"].value == MATH_CALLS
     assert gate.metadata["estimated_tokens"].value == 0
-    assert len(stub_teacher.requests) == EXPECTED["generations"]
+    assert len(stub_teacher.requests) == MATH_CALLS
 
 
 def test_estimate_counts_prompts_samples_and_expected_length() -> None:

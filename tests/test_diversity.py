@@ -8,10 +8,10 @@ import yaml
 
 from synth_assets.checks.diversity_suite import diversity_expectations, diversity_frame
 from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.definitions import defs
 from synth_assets.metrics.diversity import measure
 from synth_assets.spec.model import QualitySpec
 from tests.openai_stub import OpenAIStub
+from tests.pipeline_fixture import run_pipeline
 
 VARIED = [
     "The tide rises twice a day because the Moon pulls on the oceans.",
@@ -86,9 +86,9 @@ def test_collapsed_teacher_fails_the_blocking_check_and_stops_the_run(
         monkeypatch.setenv("SYNTH_SPEC", str(path))
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
         with dg.DagsterInstance.get() as instance:
-            result = defs.resolve_job_def("full_pipeline").execute_in_process(
-                instance=instance, raise_on_error=False)
-    assert not result.success
+            runs = run_pipeline(instance)
+    assert not runs.success
+    [(_, result)] = runs.runs
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not checks["teacher_generations_diversity"].passed
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}

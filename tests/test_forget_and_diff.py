@@ -10,7 +10,8 @@ import yaml
 
 from synth_assets.cli import main
 from synth_assets.lineage.forget import EXTENSIONS_OF_KIND, TABLE_OF_KIND
-from tests.test_pipeline_end_to_end import row_counts, run_full_pipeline, stub_pipeline  # noqa: F401
+from tests.pipeline_fixture import run_pipeline
+from tests.test_pipeline_end_to_end import row_counts, stub_pipeline  # noqa: F401
 
 SKY = "%sky looks blue%"
 
@@ -34,7 +35,7 @@ def test_diff_explains_a_raised_verifier_threshold(stub_pipeline, capsys,  # noq
                                                    dagster_home: Path) -> None:
     _, instance, _ = stub_pipeline
     db = dagster_home / "synth.duckdb"
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
     sky = one(db, "SELECT g.generation_id FROM generations g JOIN seeds s USING (seed_id) "
                   "WHERE s.payload LIKE ?", SKY)[0]
     sky_mix = one(db, "SELECT mixture_record_id FROM mixture_records "
@@ -43,8 +44,9 @@ def test_diff_explains_a_raised_verifier_threshold(stub_pipeline, capsys,  # noq
     spec_path = Path(os.environ["SYNTH_SPEC"])
     spec = yaml.safe_load(spec_path.read_text())
     spec["verifiers"]["length"]["options"]["min_chars"] = 200     # the sky answer has ~117
+    spec["quality"]["min_pass_rate"] = 0.0    # chat's partition now passes nothing
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
 
     capsys.readouterr()
     assert main(["diff", "mix"]) == 0
@@ -64,7 +66,7 @@ def test_forget_removes_every_descendant_and_nothing_else(stub_pipeline, capsys,
                                                           dagster_home: Path) -> None:
     stub, instance, store = stub_pipeline
     db = dagster_home / "synth.duckdb"
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
     seed = one(db, "SELECT seed_id FROM seeds WHERE payload LIKE '%Tom had 10 apples%'")[0]
     generations = set(one(db, "SELECT generation_id FROM generations WHERE seed_id = ?", seed))
     in_list = ",".join(f"'{g}'" for g in sorted(generations))
@@ -106,7 +108,7 @@ def test_forget_removes_every_descendant_and_nothing_else(stub_pipeline, capsys,
     # The re-materialized export no longer holds it, and a new run does not bring it back.
     assert gone_mix not in (dagster_home / "exports" / "mix" / "data.jsonl").read_text()
     calls = len(stub.requests)
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
     assert len(stub.requests) == calls
     assert seed not in ids_by_table(db)["seeds"]
     assert row_counts(store)["seeds"] == 6

@@ -2,24 +2,26 @@
 local OpenAI-compatible stub whose answers we choose."""
 
 import json
+import random
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from synth_assets.definitions import defs
 from synth_assets.lineage.history import format_chain, lineage_chain
 from synth_assets.lineage.store import LineageStore
 from tests.openai_stub import OpenAIStub
-from tests.pipeline_fixture import EXPECTED, stub_answer, write_pipeline_spec
+from tests.pipeline_fixture import (
+    EXPECTED,
+    TEST_DAY,
+    run_pipeline,
+    stub_answer,
+    write_pipeline_spec,
+)
 
 STAGES = ["seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
           "final_mixtures"]
-
-
-def run_full_pipeline(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    job = defs.resolve_job_def("full_pipeline")
-    return job.execute_in_process(instance=instance, raise_on_error=False)
+RECIPES = ["math_cot", "code", "chat"]
 
 
 def row_counts(store: LineageStore) -> dict[str, int]:
@@ -37,14 +39,22 @@ def stub_pipeline(dagster_home: Path, tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home: Path) -> None:
     stub, instance, store = stub_pipeline
-    result = run_full_pipeline(instance)
-    assert result.success
-    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
-    assert materialized == set(STAGES)
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {**{f"{stage}_expectations": True for stage in STAGES},
-                      "teacher_generations_diversity": True, "verified_subsets_diversity": True,
-                      "teacher_budget": True}
+    runs = run_pipeline(instance)
+    assert runs.success
+    # One generation run per recipe partition of the day, then one publishing run.
+    assert [name for name, _ in runs.runs] == [f"{TEST_DAY} {r}" for r in RECIPES] + ["publish"]
+    assert runs.materialized() == set(STAGES)
+    checks = [(e.check_name, e.passed) for e in runs.check_evaluations()]
+    assert sorted(checks) == sorted(
+        [(name, True) for name in ["seed_sets_expectations", "teacher_budget",
+                                   "teacher_generations_expectations",
+                                   "teacher_generations_diversity",
+                                   "verified_subsets_expectations",
+                                   "verified_subsets_diversity"]] * len(RECIPES)
+        + [("contamination_reports_expectations", True), ("final_mixtures_expectations", True)])
+    partitions = instance.get_materialized_partitions(dg.AssetKey("verified_subsets"))
+    assert partitions == {f"{TEST_DAY}|{recipe}" for recipe in RECIPES}
+    publish = runs.runs[-1][1]
 
     counts = row_counts(store)
     assert counts["seeds"] == EXPECTED["seeds"]
@@ -53,10 +63,12 @@ def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home:
     assert len(stub.requests) == EXPECTED["generations"]
     assert counts["contamination_verdicts"] == EXPECTED["verified"]
 
-    verified = result.asset_materializations_for_node("verified_subsets")[0].metadata
-    assert verified["judged"].value == EXPECTED["generations"]
-    assert verified["passed"].value == EXPECTED["verified"]
-    report = result.asset_materializations_for_node("contamination_reports")[0].metadata
+    verified = [result.asset_materializations_for_node("verified_subsets")[0].metadata
+                for _, result in runs.runs[:-1]]
+    assert sum(m["judged"].value for m in verified) == EXPECTED["generations"]
+    assert sum(m["passed"].value for m in verified) == EXPECTED["verified"]
+    report = publish.asset_materializations_for_node("contamination_reports")[0].metadata
+    assert report["records_scanned"].value == EXPECTED["verified"]
     assert report["records_contaminated"].value == EXPECTED["contaminated"]
     assert report["records_clean"].value == EXPECTED["clean"]
     assert "gsm8k_test" in report["worst_hits"].value
@@ -66,7 +78,7 @@ def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home:
     assert manifest["counts"] == {"synthetic": EXPECTED["mixture_synthetic"],
                                   "real": EXPECTED["mixture_real"],
                                   "total": EXPECTED["mixture_synthetic"] + EXPECTED["mixture_real"]}
-    assert manifest["run_id"] == result.run_id
+    assert manifest["run_id"] == publish.run_id
     rows = [json.loads(line) for line in (export / "data.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and (export / "data.parquet").stat().st_size > 0
     assert all("Similar to:" not in row["response"] for row in rows), "contaminated record exported"
@@ -86,9 +98,9 @@ def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home:
 
 def test_second_materialization_makes_no_calls_and_adds_no_rows(stub_pipeline) -> None:
     stub, instance, store = stub_pipeline
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
     calls, counts = len(stub.requests), row_counts(store)
-    assert run_full_pipeline(instance).success
+    assert run_pipeline(instance).success
     assert len(stub.requests) == calls
     assert row_counts(store) == counts
 
@@ -101,11 +113,59 @@ def test_failing_expectation_stops_downstream_stages(
         monkeypatch.setenv("SYNTH_SPEC", str(spec))
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
         with dg.DagsterInstance.get() as instance:
-            result = run_full_pipeline(instance)
-    assert not result.success
-    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+            runs = run_pipeline(instance)
+    assert not runs.success
+    assert len(runs.runs) == 1  # the first recipe's run failed, nothing ran after it
+    checks = {e.check_name: e for e in runs.check_evaluations()}
     failed = checks["verified_subsets_expectations"]
     assert not failed.passed
     assert "pass rate" in failed.metadata["failed_expectations"].value
-    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
-    assert materialized == {"seed_sets", "teacher_generations", "verified_subsets"}
+    assert runs.materialized() == {"seed_sets", "teacher_generations", "verified_subsets"}
+
+
+def varied_answer(request: dict) -> str:
+    """stub_answer after a sentence drawn from the sampling seed, so that the samples of
+    different days differ as a real teacher's do (and survive deduplication)."""
+    words = random.Random(request.get("seed", 0)).choices(VOCABULARY, k=12)
+    return f"{' '.join(words).capitalize()}.\n\n{stub_answer(request)}"
+
+
+VOCABULARY = ("apple river quiet number basket orange travel window seven garden candle "
+              "market silver pencil morning ladder forest bright yellow engine").split()
+
+
+def test_three_days_each_add_generations_and_the_mixture_draws_on_all(
+    dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
+    days = ["2026-11-18", "2026-11-19", TEST_DAY]
+    with OpenAIStub(varied_answer) as stub, dg.DagsterInstance.get() as instance:
+        monkeypatch.setenv("SYNTH_SPEC", str(write_pipeline_spec(tmp_path / "spec",
+                                                                  stub.base_url)))
+        runs = run_pipeline(instance, days)
+        store = LineageStore(dagster_home / "synth.duckdb")
+        assert runs.success
+        assert len(runs.runs) == len(days) * len(RECIPES) + 1
+        # Each day draws new samples of every prompt: three days, three times the calls.
+        assert len(stub.requests) == len(days) * EXPECTED["generations"]
+        assert row_counts(store)["generations"] == len(days) * EXPECTED["generations"]
+        assert len({(r["messages"][-1]["content"], r["seed"]) for r in stub.requests}) == \
+            len(days) * EXPECTED["generations"]
+        expected_partitions = {f"{day}|{recipe}" for day in days for recipe in RECIPES}
+        for stage in ["teacher_generations", "verified_subsets"]:
+            assert instance.get_materialized_partitions(dg.AssetKey(stage)) == expected_partitions
+            heads = store.query("partition_heads_of_stage", stage=stage)
+            assert {h["partition_key"] for h in heads} == expected_partitions
+
+        heads = store.query("partition_heads_of_stage", stage="verified_subsets")
+        verified_by_day = {day: set() for day in days}
+        for head in heads:
+            day = head["partition_key"].split("|")[0]
+            verified_by_day[day] |= {r["record_id"] for r in store.query(
+                "snapshot_member_ids", snapshot_id=head["snapshot_id"])}
+        assert all(verified_by_day.values()), verified_by_day
+        publish = runs.runs[-1][1]
+        report = publish.asset_materializations_for_node("contamination_reports")[0].metadata
+        assert report["records_scanned"].value == len(set().union(*verified_by_day.values()))
+        mixture = publish.asset_materializations_for_node("final_mixtures")[0].metadata
+        assert mixture["mix/synthetic"].value > EXPECTED["mixture_synthetic"]

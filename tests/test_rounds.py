@@ -1,6 +1,6 @@
 """Two rounds through the real pipeline: persona-rewritten math problems (round 1) are
-verified, then recomputed by program-of-thought (round 2) from their verified records, and
-every round-2 record links back to its round-1 parent."""
+verified, then recomputed by program-of-thought (round 2) from their verified records of the
+same day, and every round-2 record links back to its round-1 parent."""
 
 import json
 from pathlib import Path
@@ -9,12 +9,16 @@ import dagster as dg
 import pytest
 import yaml
 
+from synth_assets.assets.automation import next_round_sensor
+from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.definitions import defs
 from synth_assets.lineage.history import lineage_chain
 from synth_assets.lineage.store import LineageStore
+from synth_assets.resources import SynthStore
+from synth_assets.spec import load_spec
 from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
-from tests.pipeline_fixture import MATH_SEEDS, REAL_RECORDS
+from tests.pipeline_fixture import MATH_SEEDS, REAL_RECORDS, TEST_DAY, run_pipeline
 
 PERSONA_ANSWERS = {
     "Ann has 3 boxes": "Problem: A beekeeper fills 3 crates with 4 jars each. How many jars?\n"
@@ -74,20 +78,18 @@ def test_round_two_reads_verified_round_one_records_and_links_to_them(
     with OpenAIStub(stub_answer) as stub:
         monkeypatch.setenv("SYNTH_SPEC", str(write_spec(tmp_path / "spec", stub.base_url)))
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
-        job = defs.resolve_job_def("full_pipeline")
         with dg.DagsterInstance.get() as instance:
-            first = job.execute_in_process(instance=instance, raise_on_error=False)
-            assert first.success
-            # Nothing was verified before this run, so round 2 had no seeds yet.
-            assert len(generations(store, "persona")) == 3
-            assert generations(store, "recomputed") == []
-            second = job.execute_in_process(instance=instance, raise_on_error=False)
-    assert second.success
-    assert len(stub.requests) == 3 + 2   # round 1 once (cached after), round 2 for 2 parents
+            runs = run_pipeline(instance)
+    assert runs.success
+    # Round 1's partition of the day runs first, so round 2 reads what it verified.
+    assert [name for name, _ in runs.runs] == [f"{TEST_DAY} persona", f"{TEST_DAY} recomputed",
+                                               "publish"]
+    assert len(stub.requests) == 3 + 2   # round 1, then round 2 for its 2 verified parents
+    assert len(generations(store, "persona")) == 3
 
     round_two = generations(store, "recomputed")
     assert len(round_two) == 2
-    verified = second.asset_materializations_for_node("verified_subsets")[0].metadata
+    verified = runs.runs[1][1].asset_materializations_for_node("verified_subsets")[0].metadata
     per_recipe = verified["per_recipe"].value
     assert "| recomputed | 2 | 1 |" in per_recipe, per_recipe   # the wrong program fails
 
@@ -107,3 +109,34 @@ def test_round_two_reads_verified_round_one_records_and_links_to_them(
         original = [node for node in chain if node["kind"] == "seed"
                     and json.loads(node["details"])["seed_set"] == "math"]
         assert len(original) == 1, "the chain reaches the seed set's own seed"
+
+
+def test_next_round_sensor_starts_round_two_of_the_day_round_one_was_verified(
+    dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with OpenAIStub(stub_answer) as stub:
+        spec = write_spec(tmp_path / "spec", stub.base_url)
+        monkeypatch.setenv("SYNTH_SPEC", str(spec))
+        monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
+        resources = {"synth": SynthStore(spec_path=str(spec))}
+        with dg.DagsterInstance.get() as instance:
+            def tick(cursor: str | None) -> dg.SensorResult:
+                context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                                  resources=resources,
+                                                  repository_def=defs.get_repository_def())
+                # The daemon evaluates with the instance's partitions in reach; so does this.
+                with dg.partition_loading_context(dynamic_partitions_store=instance):
+                    return next_round_sensor.evaluate_tick(context)
+
+            start = tick(None)
+            assert start.run_requests == [] and "from now on" in start.skip_message
+            register_recipes(instance, load_spec(spec))
+            generate = defs.resolve_job_def("generate")
+            assert generate.execute_in_process(
+                instance=instance, partition_key=partition_key(TEST_DAY, "persona")).success
+            after = tick(start.cursor)
+            assert tick(after.cursor).run_requests == []  # each materialization once
+    [request] = after.run_requests
+    assert request.partition_key == partition_key(TEST_DAY, "recomputed")
+    assert request.tags["synth/after"] == f"{TEST_DAY}|persona"
+    assert next_round_sensor.job_name == "generate"

@@ -6,12 +6,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.assets.pipeline import seed_sets, teacher_generations
 from synth_assets.lineage.store import LineageStore
 from synth_assets.resources import SynthStore
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.teacher.cached import BudgetPriceError
 from tests.openai_stub import OpenAIStub
+from tests.pipeline_fixture import TEST_DAY
 from tests.teacher_fixture import seeded, write_teacher_spec
 
 PROMPTS = [f"prompt {i:02d}" for i in range(60)]
@@ -69,8 +71,10 @@ def test_asset_reports_the_budget_stop(stub: OpenAIStub, tmp_path: Path, dagster
                               budget={"max_cost_usd": 0.25, "allow_partial": True})
     resource = SynthStore(spec_path=str(spec), db_path=str(tmp_path / "synth.duckdb"))
     with dg.DagsterInstance.get() as instance:
+        register_recipes(instance, resource.load_spec())
         result = dg.materialize([seed_sets, teacher_generations], instance=instance,
-                                resources={"synth": resource})
+                                resources={"synth": resource},
+                                partition_key=partition_key(TEST_DAY, "chat"))
     assert result.success
     metadata = result.asset_materializations_for_node("teacher_generations")[0].metadata
     made = metadata["teacher_calls_made"].value

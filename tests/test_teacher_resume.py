@@ -12,11 +12,16 @@ import dagster as dg
 import duckdb
 import pytest
 
+from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.assets.pipeline import seed_sets, teacher_generations
 from synth_assets.lineage.store import LineageStore
 from synth_assets.resources import SynthStore
+from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub, StubReply
+from tests.pipeline_fixture import TEST_DAY
 from tests.teacher_fixture import FAST_RETRIES, ScriptedTeacher, write_teacher_spec
+
+CHAT = partition_key(TEST_DAY, "chat")
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 PROMPTS = [f"question number {i}" for i in range(40)]
@@ -80,10 +85,12 @@ def test_sigkilled_run_resumes_without_paying_twice(
         monkeypatch.setenv("SYNTH_SPEC", str(spec))
         monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test")
         output = tmp_path / "killed_run.log"
+        with dg.DagsterInstance.get() as instance:
+            register_recipes(instance, load_spec(spec))
         with output.open("w") as log:
             process = subprocess.Popen(
                 [DAGSTER, "asset", "materialize", "-m", "synth_assets.definitions",
-                 "--select", "seed_sets,teacher_generations"],
+                 "--select", "seed_sets,teacher_generations", "--partition", CHAT],
                 stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: the step process dies with it
             )
@@ -103,7 +110,7 @@ def test_sigkilled_run_resumes_without_paying_twice(
         with dg.DagsterInstance.get() as instance:
             release_killed_runs(instance)
             result = dg.materialize([seed_sets, teacher_generations], instance=instance,
-                                    resources={"synth": SynthStore()})
+                                    resources={"synth": SynthStore()}, partition_key=CHAT)
     assert result.success
     metadata = result.asset_materializations_for_node("teacher_generations")[0].metadata
     assert metadata["teacher_calls_cached"].value == answered

@@ -1,5 +1,6 @@
-"""The UI as a user sees it: `dagster dev` on 127.0.0.1, a run launched through the GraphQL API,
-then headless Chromium on the asset graph. The screenshot is kept in test-artifacts/."""
+"""The UI as a user sees it: `dagster dev` on 127.0.0.1, a three-day backfill and a run launched
+through the GraphQL API, then headless Chromium on the asset graph. The screenshots are kept in
+test-artifacts/."""
 
 import json
 import os
@@ -13,11 +14,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 from playwright.sync_api import sync_playwright
 
+from synth_assets.assets.partitions import register_recipes
+from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import stub_answer, write_pipeline_spec
 
@@ -34,8 +38,15 @@ LOCATION_LOADED = """{ workspaceOrError { ... on Workspace {
     locationEntries { name loadStatus locationOrLoadError { __typename } } } } }"""
 
 
-def graphql(url: str, query: str) -> dict:
-    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+LAUNCH_BACKFILL = """mutation Launch($params: LaunchBackfillParams!) {
+    launchPartitionBackfill(backfillParams: $params) {
+        __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message } } }"""
+BACKFILL_DAYS = ["2026-11-18", "2026-11-19", "2026-11-20"]
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(f"{url}/graphql", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
@@ -93,14 +104,52 @@ def dagster_dev(dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
                 server.wait()
 
 
+def failures(runs: list[dg.DagsterRun]) -> str:
+    """What went wrong in each run, from its event log."""
+    with dg.DagsterInstance.get() as instance:
+        return "\n".join(
+            f"{run.run_id} {run.tags.get('dagster/partition')}: {event.message} "
+            f"{getattr(event.dagster_event.event_specific_data, 'error', '')}"
+            for run in runs for event in instance.all_logs(run.run_id)
+            if event.is_dagster_event and event.dagster_event.is_failure)
+
+
 # One process for the whole run (the default starts one per step, each importing Dagster).
 IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 
-def test_run_launched_over_graphql_and_the_asset_graph_in_chromium(dagster_dev) -> None:
+def test_backfill_and_run_launched_over_graphql_and_the_asset_graph_in_chromium(
+    dagster_dev
+) -> None:
     url, client, log = dagster_dev
-    run_id = client.submit_job_execution("full_pipeline", run_config=IN_PROCESS)
+    with dg.DagsterInstance.get() as instance:
+        register_recipes(instance, load_spec(os.environ["SYNTH_SPEC"]))
+    # A backfill of three days of one recipe, as the job's partitions page launches it; the
+    # daemon of `dagster dev` starts one run per partition.
+    launched = graphql(url, LAUNCH_BACKFILL, {"params": {
+        "selector": {"partitionSetName": "generate_partition_set", "repositorySelector": {
+            "repositoryLocationName": "synth_assets.definitions",
+            "repositoryName": "__repository__"}},
+        "partitionNames": [f"{day}|chat" for day in BACKFILL_DAYS],
+    }})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
     finished = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+
+    def backfill_runs() -> list[dg.DagsterRun]:
+        with dg.DagsterInstance.get() as instance:
+            return list(instance.get_runs(dg.RunsFilter(
+                tags={"dagster/backfill": launched["backfillId"]})))
+
+    wait_until(lambda: len(backfill_runs()) == len(BACKFILL_DAYS)
+               and all(r.status in finished for r in backfill_runs()), 900,
+               "the three-day backfill", log)
+    failed = [r for r in backfill_runs() if r.status != DagsterRunStatus.SUCCESS]
+    assert not failed, failures(failed)
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_materialized_partitions(dg.AssetKey("verified_subsets")) == {
+            f"{day}|chat" for day in BACKFILL_DAYS}
+
+    run_id = client.submit_job_execution("publish", run_config=IN_PROCESS)
     wait_until(lambda: client.get_run_status(run_id) in finished, 600, f"run {run_id}", log)
     assert client.get_run_status(run_id) == DagsterRunStatus.SUCCESS
     graphql(url, "mutation { setNuxSeen }")  # what the community pop-up's Skip button does

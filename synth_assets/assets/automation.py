@@ -1,10 +1,12 @@
-"""What starts runs without a person: a daily schedule, a sensor on the seed files' content and
-declarative automation that makes every later stage follow when the stage before it changes.
+"""What starts runs without a person: a daily schedule, a sensor on the seed files' content, a
+sensor that starts the next round of a recipe, and declarative automation that makes the later
+stages follow.
 
-Defaults: the sensor and the stage automation run as soon as a daemon does (they act only on a
-change a person made, and every teacher call passes the budget gate); the daily schedule starts
-stopped because it spends teacher money with no one watching: turn it on in the UI (Automation)
-or with `dagster schedule start daily_generation`.
+Teacher calls cost money, so only the schedule, the two sensors, a person or a backfill start
+teacher_generations; every run of it passes the budget gate first. Defaults: the seed-file and
+round sensors and the stage automation run as soon as a daemon does (they act on a change a
+person made); the daily schedule starts stopped because it spends with no one watching: turn it
+on in the UI (Automation) or with `dagster schedule start daily_generation`.
 """
 
 import json
@@ -12,77 +14,173 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from synth_assets.assets.jobs import GENERATE_JOB
+from synth_assets.assets.partitions import (
+    RECIPES,
+    generation_partition,
+    partition_key,
+    register_recipes,
+    today,
+)
 from synth_assets.lineage.ids import content_id
 from synth_assets.resources import SynthStore
 from synth_assets.spec.files import seed_file_hashes
+from synth_assets.spec.model import PipelineSpec
 
-PIPELINE_JOB = "full_pipeline"
-FIRST_STAGE = "seed_sets"
+VERIFIED = dg.AssetKey("verified_subsets")
+ROUND_BATCH = 100
 
-# Follow upstream changes, but never past a failed blocking check (the budget gate included).
-FOLLOW_UPSTREAM = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-).with_label("eager, after upstream blocking checks pass")
+
+
+def _follow(updated: dg.AutomationCondition) -> dg.AutomationCondition:
+    """After `updated`, once nothing upstream is running, never past a failed blocking check."""
+    return (updated.since_last_handled()
+            & ~dg.AutomationCondition.any_deps_in_progress()
+            & ~dg.AutomationCondition.in_progress()
+            & dg.AutomationCondition.all_deps_blocking_checks_passed())
+
+
+ANY_DEP_UPDATED = dg.AutomationCondition.any_deps_updated()
+STAGE_AUTOMATION = {
+    dg.AssetKey("verified_subsets"): (
+        _follow(ANY_DEP_UPDATED) & ~dg.AutomationCondition.any_deps_missing()
+    ).with_label("when its partition of teacher_generations changed and passed its checks"),
+    # Reading every day and recipe, the last two stages do not wait for days never generated.
+    dg.AssetKey("contamination_reports"): _follow(ANY_DEP_UPDATED).with_label(
+        "when any partition of verified_subsets changed and passed its checks"),
+    # teacher_generations is read only to say what was judged: the reports lead.
+    dg.AssetKey("final_mixtures"): _follow(
+        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
+    ).with_label("when contamination_reports changed and passed its checks"),
+}
 
 
 def with_stage_automation(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    """The same assets, every stage after the first one following its upstream."""
+    """The same assets, the stages after generation following their upstream."""
     return list(dg.map_asset_specs(
-        lambda spec: spec if spec.key == dg.AssetKey(FIRST_STAGE)
-        else spec.replace_attributes(automation_condition=FOLLOW_UPSTREAM),
+        lambda spec: spec.replace_attributes(automation_condition=STAGE_AUTOMATION[spec.key])
+        if spec.key in STAGE_AUTOMATION else spec,
         assets,
     ))
 
 
 stage_automation = dg.AutomationConditionSensorDefinition(
     "stage_automation",
-    target=dg.AssetSelection.all() - dg.AssetSelection.assets(FIRST_STAGE),
+    target=dg.AssetSelection.assets(*STAGE_AUTOMATION),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Materializes a stage when the stage before it changed and passed its checks.",
+    description="Verifies a generated partition, then rebuilds the contamination reports and "
+                "mixtures from every partition, when the stage before changed and passed its "
+                "checks.",
 )
+
+
+def first_round_recipes(spec: PipelineSpec, seed_sets: set[str] | None = None) -> list[str]:
+    """Recipes reading a seed set (those of `seed_sets` only, when given)."""
+    return [name for name, recipe in spec.recipes.items()
+            if recipe.seeds_from is None and (seed_sets is None or recipe.seed_set in seed_sets)]
+
+
+def next_round_recipes(spec: PipelineSpec, recipe: str) -> list[str]:
+    return [name for name, r in spec.recipes.items()
+            if r.seeds_from is not None and r.seeds_from.recipe == recipe]
+
+
+def register_recipes_request(spec: PipelineSpec) -> dg.AddDynamicPartitionsRequest:
+    return RECIPES.build_add_request(list(spec.recipes))
 
 
 @dg.schedule(
-    job_name=PIPELINE_JOB,
+    job_name=GENERATE_JOB,
     cron_schedule="0 3 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Every day at 03:00 UTC: the whole pipeline (new teacher calls only for "
-                "prompts not answered yet; the budget gate runs first).",
+    description="Every day at 03:00 UTC: a new day of generations, one run per first-round "
+                "recipe (later rounds follow through next_round_sensor). The budget gate runs "
+                "first in every run.",
 )
-def daily_generation(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def daily_generation(context: dg.ScheduleEvaluationContext, synth: SynthStore
+                     ) -> list[dg.RunRequest]:
+    loaded = synth.load_spec()
+    # Schedules cannot return partition requests, so the recipes are registered here.
+    register_recipes(context.instance, loaded)
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return dg.RunRequest(run_key=f"daily-{day}",
-                         tags={"synth/trigger": "daily_schedule", "synth/day": day})
+    return [
+        dg.RunRequest(run_key=f"daily-{day}-{recipe}", partition_key=partition_key(day, recipe),
+                      tags={"synth/trigger": "daily_schedule"})
+        for recipe in first_round_recipes(loaded.spec)
+    ]
 
 
 @dg.sensor(
-    job_name=PIPELINE_JOB,
+    job_name=GENERATE_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs the pipeline when a seed file's content changes (SHA-256 of its bytes; "
-                "touching a file is not a change). The first tick only records the hashes.",
+    description="Generates today's partition of every recipe reading a seed file whose content "
+                "changed (SHA-256 of its bytes; touching a file is not a change). The first "
+                "tick only records the hashes. Every tick registers the spec's recipes as "
+                "partitions.",
 )
 def seed_file_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.SensorResult:
-    current = seed_file_hashes(synth.load_spec())
+    loaded = synth.load_spec()
+    register = [register_recipes_request(loaded.spec)]
+    current = seed_file_hashes(loaded)
     cursor = json.dumps(current, sort_keys=True)
     if context.cursor is None:
         return dg.SensorResult(skip_reason=f"watching {len(current)} seed files from now on",
-                               cursor=cursor)
+                               cursor=cursor, dynamic_partitions_requests=register)
     previous: dict[str, str] = json.loads(context.cursor)
     changed = sorted(name for name, digest in current.items() if previous.get(name) != digest)
     if not changed:
-        return dg.SensorResult(skip_reason="no seed file changed", cursor=cursor)
+        return dg.SensorResult(skip_reason="no seed file changed", cursor=cursor,
+                               dynamic_partitions_requests=register)
     # The key names each change (old and new hash), so reverting a file runs again.
     transitions = [(name, previous.get(name), current[name]) for name in changed]
+    day = today()
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(
-            run_key=content_id("seedchange", transitions),
-            tags={"synth/trigger": "seed_file_changed", "synth/seed_sets": ",".join(changed)},
-        )],
+        run_requests=[
+            dg.RunRequest(run_key=content_id("seedchange", transitions, day, recipe),
+                          partition_key=partition_key(day, recipe),
+                          tags={"synth/trigger": "seed_file_changed",
+                                "synth/seed_sets": ",".join(changed)})
+            for recipe in first_round_recipes(loaded.spec, set(changed))
+        ],
         cursor=cursor,
+        dynamic_partitions_requests=register,
     )
 
 
+@dg.sensor(
+    job_name=GENERATE_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts the next round of a day: after a partition of verified_subsets "
+                "materializes, generates the same day of every recipe whose seeds_from reads "
+                "that recipe. The first tick only records where the history ends.",
+)
+def next_round_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.SensorResult:
+    if context.cursor is None:
+        latest = context.instance.fetch_materializations(VERIFIED, limit=1)
+        position = latest.records[0].storage_id if latest.records else 0
+        return dg.SensorResult(skip_reason="watching verified_subsets from now on",
+                               cursor=str(position))
+    found = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=VERIFIED, after_storage_id=int(context.cursor)),
+        limit=ROUND_BATCH, ascending=True,
+    )
+    if not found.records:
+        return dg.SensorResult(skip_reason="no new verified partition", cursor=context.cursor)
+    spec = synth.load_spec().spec
+    requests = []
+    for record in found.records:
+        parent = generation_partition(record.partition_key)
+        requests += [
+            dg.RunRequest(run_key=f"round-{record.storage_id}-{recipe}",
+                          partition_key=partition_key(parent.day, recipe),
+                          tags={"synth/trigger": "next_round", "synth/after": parent.key})
+            for recipe in next_round_recipes(spec, parent.recipe)
+        ]
+    return dg.SensorResult(run_requests=requests, cursor=str(found.records[-1].storage_id))
+
+
 SCHEDULES = [daily_generation]
-SENSORS = [seed_file_sensor, stage_automation]
+SENSORS = [seed_file_sensor, next_round_sensor, stage_automation]

@@ -9,6 +9,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.budget_stage import BudgetVerdict, check_generation_budget
+from synth_assets.stages.partitions import GenerationPartition
 
 
 def budget_metadata(verdict: BudgetVerdict, loaded: LoadedSpec) -> dict[str, object]:
@@ -33,10 +34,11 @@ def budget_metadata(verdict: BudgetVerdict, loaded: LoadedSpec) -> dict[str, obj
     return metadata
 
 
-def refuse_over_budget(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]) -> None:
+def refuse_over_budget(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
+                       partition: GenerationPartition) -> None:
     if loaded.spec.budget.allow_partial:
         return
-    verdict = check_generation_budget(store, loaded, seeds)
+    verdict = check_generation_budget(store, loaded, seeds, [partition])
     if not verdict.within_budget:
         raise dg.Failure(description=f"budget gate: {verdict.summary()}",
                          metadata=budget_metadata(verdict, loaded))

@@ -1,6 +1,12 @@
 """The five stages as Dagster assets. Each one reads its spec, calls the stage in
 synth_assets.stages and reports what happened; the value passed downstream is the id of the
-snapshot the stage stored in the lineage store."""
+snapshot the stage stored in the lineage store.
+
+teacher_generations and verified_subsets are partitioned by day and recipe (assets.partitions);
+contamination_reports and final_mixtures read every partition together, through the snapshot
+each partition holds now."""
+
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
@@ -8,21 +14,40 @@ import pandas as pd
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
 from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
+from synth_assets.assets.partitions import (
+    GENERATION_PARTITIONS,
+    generation_partition,
+    register_recipes,
+)
 from synth_assets.assets.teacher_metadata import teacher_generations_metadata
 from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
+from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
+from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 from synth_assets.stages.teacher_stage import run_teacher_stage
+from synth_assets.stages.verify_stage import STAGE as VERIFY_STAGE
 from synth_assets.stages.verify_stage import run_verify_stage
 
 GROUP = "synthetic_data"
 
 
+@dataclass(frozen=True)
+class ContaminationSnapshots:
+    """What contamination_reports passes on: the verified records it scanned, and the clean."""
+
+    scanned: str
+    clean: str
+
+
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
-    """Seed records read from the spec's seed files, validated, stored with content ids."""
-    result = run_seed_stage(synth.store(), synth.load_spec())
+    """Seed records read from the spec's seed files, validated, stored with content ids. The
+    spec's recipes become the recipe partitions of the generation stages."""
+    loaded = synth.load_spec()
+    result = run_seed_stage(synth.store(), loaded)
+    register_recipes(context.instance, loaded)
     preview = pd.DataFrame(
         [{"seed_id": s.seed_id, "seed_set": s.seed_set, "task": s.task} for s in result.seeds]
     )
@@ -35,15 +60,19 @@ def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+          partitions_def=GENERATION_PARTITIONS)
 def teacher_generations(
     context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
 ) -> dg.Output[str]:
-    """The teacher model's answers to every recipe prompt, via litellm, cached in DuckDB."""
-    store = synth.store()
-    refuse_over_budget(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets))
-    result = run_teacher_stage(store, synth.load_spec(), seeds_of_snapshot(store, seed_sets),
-                               log=context.log.info, run_id=context.run.run_id)
+    """The teacher model's answers to one recipe's prompts on one day, via litellm, cached in
+    DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
+    store, loaded = synth.store(), synth.load_spec()
+    partition = generation_partition(context.partition_key)
+    seeds = seeds_of_snapshot(store, seed_sets)
+    refuse_over_budget(store, loaded, seeds, partition)
+    result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
+                               run_id=context.run.run_id, partition=partition)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
@@ -54,13 +83,16 @@ def teacher_generations(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+          partitions_def=GENERATION_PARTITIONS)
 def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:
-    """Generations that pass every verifier of their recipe (verdicts stored per record)."""
+    """Generations of one recipe and day that pass every verifier of their recipe (verdicts
+    stored per record)."""
     store = synth.store()
-    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info)
+    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info,
+                              partition_key=generation_partition(context.partition_key).key)
     verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
@@ -76,17 +108,19 @@ def verified_subsets(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[verified_subsets])
 def contamination_reports(
-    context: dg.AssetExecutionContext, synth: SynthStore, verified_subsets: str
-) -> dg.Output[str]:
-    """Verified records scanned for benchmarks (n-gram, coverage, MinHash, semantic, optional
-    LLM judge); contaminated records and those derived from contaminated seeds are held back."""
-    result = run_contamination_stage(
-        synth.store(), synth.load_spec(), verified_subsets, log=context.log.info
-    )
-    return dg.Output(result.snapshot_id, metadata={
+    context: dg.AssetExecutionContext, synth: SynthStore
+) -> dg.Output[ContaminationSnapshots]:
+    """The verified records of every day and recipe scanned for benchmarks (n-gram, coverage,
+    MinHash, semantic, optional LLM judge); contaminated records and those derived from
+    contaminated seeds are held back."""
+    store = synth.store()
+    scanned = all_partitions_snapshot(store, VERIFY_STAGE)
+    result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
+    return dg.Output(ContaminationSnapshots(scanned=scanned, clean=result.snapshot_id), metadata={
         "snapshot_id": result.snapshot_id,
+        "scanned_snapshot_id": scanned,
         "records_scanned": result.scanned,
         "records_contaminated": result.contaminated,
         "records_quarantined": result.quarantined,
@@ -103,15 +137,19 @@ def contamination_reports(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"})
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+          deps=[teacher_generations])
 def final_mixtures(
-    context: dg.AssetExecutionContext, synth: SynthStore, contamination_reports: str,
-    teacher_generations: str,
+    context: dg.AssetExecutionContext, synth: SynthStore,
+    contamination_reports: ContaminationSnapshots,
 ) -> dg.Output[dict[str, str]]:
-    """Clean synthetic records mixed with real data as each mixture's components ask, exported
-    (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a card) with a manifest."""
+    """Clean synthetic records of every day and recipe mixed with real data as each mixture's
+    components ask, exported (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a
+    card) with a manifest."""
+    store = synth.store()
+    judged = all_partitions_snapshot(store, TEACHER_STAGE)
     results = run_mixture_stage(
-        synth.store(), synth.load_spec(), contamination_reports, teacher_generations,
+        store, synth.load_spec(), contamination_reports.clean, judged,
         synth.export_root(), run_id=context.run.run_id, log=context.log.info,
     )
     metadata: dict[str, object] = {"mixtures": len(results)}

@@ -1,8 +1,12 @@
 """Each stage's Great Expectations suite as a blocking Dagster asset check: a failure stops
 every downstream stage of the same run."""
 
+import warnings
+
 import dagster as dg
 
+from synth_assets.assets.partitions import GENERATION_PARTITIONS
+from synth_assets.assets.pipeline import ContaminationSnapshots
 from synth_assets.checks.diversity_suite import diversity_suite
 from synth_assets.checks.ge_adapter import validate_frame
 from synth_assets.checks.mixture_suite import final_mixtures_suite
@@ -14,6 +18,10 @@ from synth_assets.checks.suites import (
 )
 from synth_assets.resources import SynthStore
 
+# Checks of the partitioned stages are partitioned alike (a Dagster preview feature), so each
+# runs on the partition its run materialized.
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
+
 
 @dg.asset_check(asset="seed_sets", blocking=True,
                 description="GE suite: seeds have unique ids, known sets and kinds, and every "
@@ -24,6 +32,7 @@ def seed_sets_expectations(synth: SynthStore, seed_sets: str) -> dg.AssetCheckRe
 
 
 @dg.asset_check(asset="teacher_generations", blocking=True,
+                partitions_def=GENERATION_PARTITIONS,
                 description="GE suite: generations have unique ids, known recipes, no empty text, "
                             "non-negative tokens, cost and latency, and a minimum count.")
 def teacher_generations_expectations(
@@ -36,6 +45,7 @@ def teacher_generations_expectations(
 
 
 @dg.asset_check(asset="verified_subsets", blocking=True,
+                partitions_def=GENERATION_PARTITIONS,
                 additional_ins={"teacher_generations": dg.AssetIn("teacher_generations")},
                 description="GE suite: the overall verifier pass rate is at least the spec's "
                             "quality.min_pass_rate.")
@@ -49,14 +59,14 @@ def verified_subsets_expectations(
 
 
 @dg.asset_check(asset="contamination_reports", blocking=True,
-                additional_ins={"verified_subsets": dg.AssetIn("verified_subsets")},
                 description="GE suite: the share of verified records overlapping a benchmark is "
                             "below the spec's contamination.max_contaminated_rate.")
 def contamination_reports_expectations(
-    synth: SynthStore, contamination_reports: str, verified_subsets: str
+    synth: SynthStore, contamination_reports: ContaminationSnapshots
 ) -> dg.AssetCheckResult:
     frame, expectations = contamination_reports_suite(
-        synth.store(), synth.load_spec(), contamination_reports, verified_subsets
+        synth.store(), synth.load_spec(), contamination_reports.clean,
+        contamination_reports.scanned,
     )
     return validate_frame(frame, expectations, "contamination_reports")
 
@@ -81,13 +91,15 @@ def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheck
     return validate_frame(frame, expectations, f"{asset}_diversity")
 
 
-@dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY)
+@dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY,
+                partitions_def=GENERATION_PARTITIONS)
 def teacher_generations_diversity(synth: SynthStore, teacher_generations: str
                                   ) -> dg.AssetCheckResult:
     return _diversity(synth, teacher_generations, "teacher_generations")
 
 
-@dg.asset_check(asset="verified_subsets", blocking=True, description=_DIVERSITY)
+@dg.asset_check(asset="verified_subsets", blocking=True, description=_DIVERSITY,
+                partitions_def=GENERATION_PARTITIONS)
 def verified_subsets_diversity(synth: SynthStore, verified_subsets: str) -> dg.AssetCheckResult:
     return _diversity(synth, verified_subsets, "verified_subsets")
 

@@ -4,20 +4,28 @@ whose estimated teacher calls exceed the spec's budget stops before it spends an
 import dagster as dg
 
 from synth_assets.assets.budget import budget_metadata
+from synth_assets.assets.partitions import run_partition, today
 from synth_assets.resources import SynthStore
 from synth_assets.stages.budget_stage import check_generation_budget
+from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.seed_stage import seeds_of_snapshot
 
 
 @dg.asset_check(asset="seed_sets", blocking=True,
                 description="Budget gate, before any teacher call: the tokens and cost of the "
-                            "teacher calls this run would make (uncached prompts x samples x "
-                            "expected answer length, at spec or litellm prices) stay within the "
-                            "spec's budget.max_tokens and budget.max_cost_usd (a warning only "
-                            "with budget.allow_partial).")
-def teacher_budget(synth: SynthStore, seed_sets: str) -> dg.AssetCheckResult:
+                            "teacher calls this run would make for its partition (day and "
+                            "recipe; for a run without one, today's partition of every recipe): "
+                            "uncached prompts x samples x expected answer length, at spec or "
+                            "litellm prices, within the spec's budget.max_tokens and "
+                            "budget.max_cost_usd (a warning only with budget.allow_partial).")
+def teacher_budget(context: dg.AssetCheckExecutionContext, synth: SynthStore, seed_sets: str
+                   ) -> dg.AssetCheckResult:
     store, loaded = synth.store(), synth.load_spec()
-    verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets))
+    partition = run_partition(context.run)
+    partitions = ([partition] if partition is not None
+                  else [GenerationPartition(today(), recipe) for recipe in loaded.spec.recipes])
+    verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets),
+                                      partitions)
     # With allow_partial an over-budget estimate only warns: the run spends up to the budget.
     partial = loaded.spec.budget.allow_partial
     return dg.AssetCheckResult(

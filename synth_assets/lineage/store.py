@@ -22,6 +22,7 @@ from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
+ALL_PARTITIONS = "all partitions"  # label of a snapshot joining every partition of a stage
 
 
 def default_db_path() -> Path:
@@ -86,6 +87,19 @@ class StoreWriter:
             pa.table({"snapshot_id": [snapshot_id] * len(members), "record_id": members}),
         )
         return snapshot_id
+
+    def record_partition_snapshot(self, stage: str, partition_key: str,
+                                  member_ids: Sequence[str]) -> str:
+        """record_snapshot for one partition of a stage, which then holds that snapshot."""
+        snapshot_id = self.record_snapshot(stage, partition_key, member_ids)
+        self.execute("writes.sql", "set_partition_head", stage=stage,
+                     partition_key=partition_key, snapshot_id=snapshot_id)
+        return snapshot_id
+
+    def record_all_partitions_snapshot(self, stage: str) -> str:
+        """One snapshot of every record the partitions of a stage hold now."""
+        return self.record_snapshot_of(stage, ALL_PARTITIONS, "queries.sql",
+                                       "partition_head_members", partitioned_stage=stage)
 
     def register(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         """Make rows readable by the named statements as a table called `name` (no rows: an

@@ -1,7 +1,8 @@
 """The attributes a recipe samples for each prompt, drawn reproducibly from the spec's seed.
 
 Each draw gets its own random generator seeded from (spec seed, recipe, seed record, draw
-index), so a prompt does not change when other seeds or recipes are added or reordered.
+index and, for a daily partition, the day), so a prompt does not change when other seeds or
+recipes are added or reordered.
 """
 
 import json
@@ -60,16 +61,19 @@ def attribute_values(
     return tuple(values)
 
 
-def draw_seed(spec_seed: int, recipe_name: str, seed_id: str, draw: int) -> int:
-    return int(content_id("draw", spec_seed, recipe_name, seed_id, draw)[5:], 16)
+def draw_seed(spec_seed: int, recipe_name: str, seed_id: str, draw: int,
+              day: str | None = None) -> int:
+    """A day (the partition of a daily run) salts the draw, so each day samples anew."""
+    salt = [] if day is None else [day]
+    return int(content_id("draw", spec_seed, recipe_name, seed_id, draw, *salt)[5:], 16)
 
 
 def sample_attributes(
-    loaded: LoadedSpec, recipe_name: str, seed: SeedRecord, draw: int
+    loaded: LoadedSpec, recipe_name: str, seed: SeedRecord, draw: int, day: str | None = None
 ) -> dict[str, Any]:
     """One draw of every attribute of the recipe, in name order."""
     recipe = loaded.spec.recipes[recipe_name]
-    rng = random.Random(draw_seed(loaded.spec.seed, recipe_name, seed.seed_id, draw))
+    rng = random.Random(draw_seed(loaded.spec.seed, recipe_name, seed.seed_id, draw, day))
     drawn: dict[str, Any] = {}
     for name in sorted(recipe.attributes):
         attribute = recipe.attributes[name]

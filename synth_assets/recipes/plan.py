@@ -1,5 +1,6 @@
 """Which prompts a recipe sends: for every seed, `prompts_per_seed` draws of its attributes,
-each rendered into messages; draws that render the same messages count once."""
+each rendered into messages; draws that render the same messages count once. A day (the
+partition of a daily run) gives every draw new attributes."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +23,13 @@ class RenderedPrompt:
     draw: int
 
 
-def plan_prompts(loaded: LoadedSpec, recipe_name: str, seeds: list[SeedRecord]
-                 ) -> list[RenderedPrompt]:
+def plan_prompts(loaded: LoadedSpec, recipe_name: str, seeds: list[SeedRecord],
+                 day: str | None = None) -> list[RenderedPrompt]:
     recipe = loaded.spec.recipes[recipe_name]
     prompts: dict[str, RenderedPrompt] = {}
     for seed in seeds:
         for draw in range(recipe.prompts_per_seed):
-            attributes = sample_attributes(loaded, recipe_name, seed, draw)
+            attributes = sample_attributes(loaded, recipe_name, seed, draw, day)
             messages = render_messages(recipe_name, recipe, seed, attributes)
             prompt_id = content_id("prm", recipe_name, seed.seed_id, messages)
             prompts.setdefault(
@@ -51,3 +52,12 @@ def recipe_rounds(spec: PipelineSpec) -> dict[str, int]:
     for name in spec.recipes:
         round_of(name)
     return dict(sorted(rounds.items(), key=lambda item: item[1]))
+
+
+def recipe_chain(spec: PipelineSpec, name: str) -> set[str]:
+    """The recipe and every earlier round it reads from through `seeds_from`."""
+    chain = {name}
+    while (source := spec.recipes[name].seeds_from) is not None:
+        name = source.recipe
+        chain.add(name)
+    return chain

@@ -1,11 +1,13 @@
 """The budget gate of teacher_generations: estimate the teacher calls a run would make (cached
 answers cost nothing) and compare them with the spec's budget, before any call is sent."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.teacher_stage import plan_generations
 from synth_assets.teacher.estimate import (
     TeacherEstimate,
@@ -48,10 +50,14 @@ class BudgetVerdict:
 
 
 def check_generation_budget(
-    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]
+    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
+    partitions: Sequence[GenerationPartition] | None = None,
 ) -> BudgetVerdict:
+    """The estimate for the given partitions together (none given: every recipe, no day)."""
     spec = loaded.spec
-    planned = plan_generations(store, loaded, seeds).generations
+    planned = [generation
+               for partition in (partitions or [None])
+               for generation in plan_generations(store, loaded, seeds, partition).generations]
     requests = {p.request.call_id: p for p in planned}
     cached = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"].tolist())
     by_teacher: dict[str, list] = {}

@@ -10,10 +10,11 @@ from typing import Any
 
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
-from synth_assets.recipes.plan import plan_prompts, recipe_rounds
+from synth_assets.recipes.plan import plan_prompts, recipe_chain, recipe_rounds
 from synth_assets.recipes.records import build_record, reader_fingerprint
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.partitions import GenerationPartition, partition_label
 from synth_assets.stages.rounds import DerivedSeed, derived_seeds
 from synth_assets.stages.seed_stage import seed_row
 from synth_assets.teacher.cached import (
@@ -63,12 +64,20 @@ class TeacherStageResult:
 
 
 def plan_generations(
-    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord]
+    store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
+    partition: GenerationPartition | None = None,
 ) -> GenerationPlan:
-    """Every recipe's prompts and samples, round by round (see stages.rounds)."""
+    """Every recipe's prompts and samples, round by round (see stages.rounds); for a partition,
+    its recipe's on its day (the earlier rounds it reads from are planned, not returned)."""
     spec = loaded.spec
+    day = None if partition is None else partition.day
+    if partition is not None:
+        partition.check_against(loaded)
+    wanted = set(spec.recipes) if partition is None else recipe_chain(spec, partition.recipe)
     plan = GenerationPlan(generations=[], derived_seeds={})
     for recipe_name, round_number in recipe_rounds(spec).items():
+        if recipe_name not in wanted:
+            continue
         recipe = spec.recipes[recipe_name]
         if recipe.seeds_from is None:
             recipe_seeds = [s for s in seeds if s.seed_set == recipe.seed_set]
@@ -78,7 +87,7 @@ def plan_generations(
             plan.derived_seeds[recipe_name] = derived_seeds(store, loaded, recipe_name, parents)
             recipe_seeds = [d.seed for d in plan.derived_seeds[recipe_name]]
         teacher, reader = spec.teachers[recipe.teacher], reader_fingerprint(recipe)
-        for prompt in plan_prompts(loaded, recipe_name, recipe_seeds):
+        for prompt in plan_prompts(loaded, recipe_name, recipe_seeds, day):
             for sample_index in range(recipe.samples_per_seed):
                 plan.generations.append(PlannedGeneration(
                     recipe=recipe_name,
@@ -86,14 +95,20 @@ def plan_generations(
                     prompt_id=prompt.prompt_id,
                     messages=prompt.messages,
                     request=build_request(teacher, prompt.messages, sample_index,
-                                          recipe.response_format),
+                                          recipe.response_format, day),
                     teacher=recipe.teacher,
                     attributes=prompt.attributes,
                     draw=prompt.draw,
                     round=round_number,
                     reader=reader,
                 ))
-    return plan
+    if partition is None:
+        return plan
+    return GenerationPlan(
+        generations=[p for p in plan.generations if p.recipe == partition.recipe],
+        derived_seeds={name: derived for name, derived in plan.derived_seeds.items()
+                       if name == partition.recipe},
+    )
 
 
 def run_teacher_stage(
@@ -103,8 +118,9 @@ def run_teacher_stage(
     log: Callable[[str], None] = print,
     run_id: str | None = None,
     progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
+    partition: GenerationPartition | None = None,
 ) -> TeacherStageResult:
-    plan = plan_generations(store, loaded, seeds)
+    plan = plan_generations(store, loaded, seeds, partition)
     planned = plan.generations
     for name, derived in plan.derived_seeds.items():
         log(f"recipe {name}: {len(derived)} seeds from verified records of "
@@ -122,7 +138,7 @@ def run_teacher_stage(
     answered = [p for p in planned if p.request.call_id in calls.texts]
     derived = [seed for seeds in plan.derived_seeds.values() for seed in seeds]
     new_generations, snapshot_id = _store_generations(store, loaded, answered, derived,
-                                                      calls.texts)
+                                                      calls.texts, partition_label(partition))
     failed_ids = {f.request.call_id for f in calls.failures}
     return TeacherStageResult(
         snapshot_id=snapshot_id,
@@ -145,7 +161,7 @@ def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) ->
 
 def _store_generations(
     store: LineageStore, loaded: LoadedSpec, answered: list[PlannedGeneration],
-    derived: list[DerivedSeed], texts: dict[str, str],
+    derived: list[DerivedSeed], texts: dict[str, str], partition_key: str,
 ) -> tuple[int, str]:
     """Store prompts, generations, their edges and the snapshot in one transaction; returns
     (new generations, snapshot id)."""
@@ -177,7 +193,8 @@ def _store_generations(
         new_generations = writer.insert_new("generations", generations)
         writer.insert_new("generation_fields", fields)
         writer.link(edges)
-        snapshot_id = writer.record_snapshot(STAGE, "*", [p.generation_id for p in answered])
+        snapshot_id = writer.record_partition_snapshot(STAGE, partition_key,
+                                                       [p.generation_id for p in answered])
     return new_generations, snapshot_id
 
 

@@ -14,6 +14,7 @@ from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import VerifierSpec
 from synth_assets.stages.judge_calls import ask_judge
+from synth_assets.stages.partitions import UNPARTITIONED
 from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
 from synth_assets.verify.base import needs_siblings
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
@@ -121,7 +122,9 @@ def run_verify_stage(
     loaded: LoadedSpec,
     generation_snapshot_id: str,
     log: Callable[[str], None] = print,
+    partition_key: str = UNPARTITIONED,
 ) -> VerifyStageResult:
+    """Verify one snapshot of generations; the result becomes what `partition_key` holds."""
     spec = loaded.spec
     generations = store.query_frame("generations_to_verify", snapshot_id=generation_snapshot_id)
     ids = generations["generation_id"].tolist()
@@ -147,7 +150,7 @@ def run_verify_stage(
     passed_ids = [gid for gid in admitted if gid not in duplicates]
     with store.writer() as writer:
         writer.link([(dup, kept, "duplicate_of") for dup, kept in duplicates.items()])
-        snapshot_id = writer.record_snapshot(STAGE, "*", passed_ids)
+        snapshot_id = writer.record_partition_snapshot(STAGE, partition_key, passed_ids)
     if duplicates:
         log(f"dropped {len(duplicates)} duplicates of earlier verified records")
 

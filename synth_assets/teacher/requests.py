@@ -21,18 +21,26 @@ class TeacherRequest:
         return "response_format" in self.params
 
 
+def sampling_seed(sample_index: int, day: str | None = None) -> int:
+    """The model's seed for one sample: n samples of a prompt differ yet stay reproducible, and
+    a day (the partition of a daily run) draws new samples of the same prompt."""
+    if day is None:
+        return sample_index
+    return int(content_id("sample", day, sample_index)[-8:], 16)
+
+
 def build_request(
     teacher: TeacherSpec,
     messages: list[dict[str, str]],
     sample_index: int,
     response_format: str = "text",
+    day: str | None = None,
 ) -> TeacherRequest:
-    # The per-sample seed makes n samples of one prompt differ yet stay reproducible.
     params: dict[str, Any] = {
         "temperature": teacher.temperature,
         "top_p": teacher.top_p,
         "max_tokens": teacher.max_tokens,
-        "seed": sample_index,
+        "seed": sampling_seed(sample_index, day),
     }
     if response_format == "json":
         params["response_format"] = {"type": "json_object"}

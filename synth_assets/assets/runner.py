@@ -1,0 +1,50 @@
+"""Materialize days in order, in this process: for each day every recipe's partition in round
+order (so a round reads what its source round verified that day), then the contamination
+reports and mixtures from every partition. `synth run` is this."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+
+from synth_assets.assets.jobs import GENERATE_JOB, PUBLISH_JOB
+from synth_assets.assets.partitions import check_day, partition_key, register_recipes
+from synth_assets.recipes.plan import recipe_rounds
+from synth_assets.spec import LoadedSpec
+
+
+@dataclass
+class PipelineRuns:
+    runs: list[tuple[str, dg.ExecuteInProcessResult]]  # (what it materialized, its result)
+
+    @property
+    def success(self) -> bool:
+        return all(result.success for _, result in self.runs)
+
+    def materialized(self) -> set[str]:
+        return {event.asset_key.to_user_string() for _, result in self.runs
+                for event in result.get_asset_materialization_events()}
+
+    def check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [evaluation for _, result in self.runs
+                for evaluation in result.get_asset_check_evaluations()]
+
+
+def run_days(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: LoadedSpec,
+             days: Sequence[str]) -> PipelineRuns:
+    """Stops at the first run that fails (a failed blocking check included)."""
+    for day in days:
+        check_day(day)
+    register_recipes(instance, loaded)
+    runs = PipelineRuns([])
+    generate, publish = defs.resolve_job_def(GENERATE_JOB), defs.resolve_job_def(PUBLISH_JOB)
+    for day in days:
+        for recipe in recipe_rounds(loaded.spec):
+            runs.runs.append((f"{day} {recipe}", generate.execute_in_process(
+                instance=instance, partition_key=partition_key(day, recipe),
+                raise_on_error=False)))
+            if not runs.success:
+                return runs
+    runs.runs.append(("publish", publish.execute_in_process(instance=instance,
+                                                             raise_on_error=False)))
+    return runs
