@@ -138,8 +138,8 @@ def child_ours(mode: str, db: str, spec_path: str, snapshot: str, batch: int) ->
         scanner = SegmentScanner(build_detectors(store, loaded))
         records = contaminated = 0
         for frame in store.stream("generations_to_scan", batch, snapshot_id=snapshot):
-            contaminated += sum(any(result.hits for _, _, result in segments)
-                                for segments in scanner.scan(frame))
+            contaminated += sum(bool(task.hits or response.hits)
+                                for _, task, _, response in scanner.scan(frame))
             records += len(frame)
     seconds = time.perf_counter() - start
     print(json.dumps({"records": records, "seconds": seconds, "contaminated": contaminated,
@@ -234,6 +234,13 @@ def main() -> None:
         print(f"{'':10}ratio ours/janitor: stage "
               f"{results['stage']['records'] / results['stage']['seconds'] / janitor:.1f}x, "
               f"scan only {results['scan']['records'] / results['scan']['seconds'] / janitor:.1f}x")
+    print("\npeak RSS growth by record count (flat = memory does not grow with the records):")
+    for name, label in (("stage", "ours, stage"), ("scan", "ours, scan only"),
+                        ("janitor", "lm-eval janitor")):
+        growth = [results[name]["peak_mb"] - results[name]["baseline_mb"] for _, results in rows]
+        print(f"  {label:15} " + ", ".join(f"{size:,}: +{mb:.0f} MB" for (size, _), mb
+                                           in zip(rows, growth, strict=True))
+              + f"  ({rows[-1][0] - rows[0][0]:,} more records: {growth[-1] - growth[0]:+.0f} MB)")
     build, salted, stable = index_costs(spec_path)
     print(f"\nn-gram index build in-process (GSM8K test + HumanEval): {build * 1000:.0f} ms "
           "per run")

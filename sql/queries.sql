@@ -371,6 +371,18 @@ JOIN snapshot_members ON snapshot_members.record_id = down.record_id
 JOIN generations ON generations.generation_id = down.record_id
 WHERE snapshot_members.snapshot_id = $snapshot_id AND down.depth > 0;
 
+-- name: spilled_clean_generations
+-- The wanted generations listed in a clean-scan file: the Parquet file of (generation_id, scan_id)
+-- the contamination stage writes while streaming, instead of keeping them in memory.
+SELECT generation_id FROM read_parquet($clean_file)
+WHERE generation_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: spilled_clean_scans
+-- The scans of a clean-scan file, except the generations in `quarantined_now(generation_id)`: the
+-- members of the contamination stage's clean snapshot.
+SELECT scan_id AS record_id FROM read_parquet($clean_file)
+WHERE generation_id NOT IN (SELECT generation_id FROM quarantined_now);
+
 -- name: contamination_by_benchmark
 -- Per benchmark, over a snapshot's generations scanned with the given index: items and records
 -- hit (own hits or quarantine through a contaminated seed) and the detectors that fired.

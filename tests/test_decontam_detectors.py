@@ -140,7 +140,7 @@ def test_suite_reports_evidence_per_detector(tmp_path):
     assert "TF-IDF cosine" in by_detector["semantic-tfidf"].evidence
     assert scan.candidate.item.item_id == "toy:0"
     [unrelated] = suite.scan(["The mitochondria is the powerhouse of the cell."])
-    assert unrelated.hits == []
+    assert unrelated.hits == ()
 
 
 def test_judge_prompt_and_answer_parsing():

@@ -37,3 +37,12 @@ def test_non_ascii_letters_are_lowercased_and_kept():
 )
 def test_token_bytes_equal_encoded_normalized_tokens(text):
     assert normalized_token_bytes(text) == [token.encode() for token in normalize_tokens(text)]
+
+
+def test_token_bytes_equal_normalized_tokens_on_every_non_ascii_character():
+    # Every character of the Basic Multilingual Plane and a sample beyond it, between letters:
+    # whatever it is (letter, punctuation of any kind, Unicode space, symbol, combining mark,
+    # changed by lower()), the fast byte path must cut the text exactly as the reference does.
+    codes = [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]
+    text = " ".join(f"a{chr(code)}B" for code in codes)
+    assert normalized_token_bytes(text) == [token.encode() for token in normalize_tokens(text)]

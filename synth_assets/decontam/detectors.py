@@ -26,8 +26,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class TextScan:
-    hits: list[Hit]
+    hits: tuple[Hit, ...]
     candidate: Candidate | None
+
+
+# What most texts get: one shared object, so scanning many clean texts allocates nothing per text.
+NO_FINDINGS = TextScan((), None)
 
 
 class DetectorSuite:
@@ -67,20 +71,23 @@ class DetectorSuite:
         return MinHashIndex(self.items, signatures, hasher)
 
     def scan(self, texts: Sequence[str]) -> list[TextScan]:
-        hits: list[list[Hit]] = [[] for _ in texts]
+        hits: dict[int, list[Hit]] = {}  # row -> its hits, for the rows that have any
         if self.ngram is not None:
             minimum = self.config.ngram.min_matches
-            for found, text in zip(hits, texts, strict=True):
-                found += [_ngram_hit(hit, self.ngram.n) for hit in self.ngram.find_hits(text)
-                          if hit.matched_count >= minimum]
+            for row, text in enumerate(texts):
+                found = [_ngram_hit(hit, self.ngram.n) for hit in self.ngram.find_hits(text)
+                         if hit.matched_count >= minimum]
+                if found:
+                    hits.setdefault(row, []).extend(found)
         if self.coverage is not None:
-            for found, more in zip(hits, self.coverage.scan(texts, self.config.coverage.threshold),
-                                   strict=True):
-                found += more
+            for row, more in enumerate(self.coverage.scan(texts,
+                                                          self.config.coverage.threshold)):
+                if more:
+                    hits.setdefault(row, []).extend(more)
         if self.minhash is not None:
-            for found, more in zip(hits, self.minhash.scan(texts, self.config.minhash.threshold),
-                                   strict=True):
-                found += more
+            for row, more in enumerate(self.minhash.scan(texts, self.config.minhash.threshold)):
+                if more:
+                    hits.setdefault(row, []).extend(more)
         candidates: list[Candidate | None] = [None] * len(texts)
         if self.semantic is not None:
             threshold = (self.config.semantic.threshold if self.semantic.backend == "minilm"
@@ -89,10 +96,11 @@ class DetectorSuite:
                 item = self.items[position]
                 candidates[row] = Candidate(item, score)
                 if score >= threshold:
-                    hits[row].append(Hit(item.benchmark, item.item_id, self.semantic.detector,
-                                         score, self.semantic.describe(score)))
-        return [TextScan(found, candidate) for found, candidate in zip(hits, candidates,
-                                                                       strict=True)]
+                    hits.setdefault(row, []).append(Hit(
+                        item.benchmark, item.item_id, self.semantic.detector, score,
+                        self.semantic.describe(score)))
+        return [TextScan(tuple(hits.get(row, ())), candidate) if row in hits or candidate
+                else NO_FINDINGS for row, candidate in enumerate(candidates)]
 
 
 def _ngram_hit(hit, n: int) -> Hit:

@@ -73,8 +73,29 @@ def normalize_tokens(text: str) -> list[str]:
     return text.lower().translate(_delete_punctuation_table()).split()
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@cache
+def _non_ascii_replacement(char: str) -> bytes | None:
+    """What normalize_tokens makes of a non-ASCII character, in UTF-8: b"" for punctuation
+    (deleted), b" " for whitespace (a separator), None to keep it."""
+    if unicodedata.category(char).startswith("P"):
+        return b""
+    return b" " if char.isspace() else None
+
+
 def normalized_token_bytes(text: str) -> list[bytes]:
-    """normalize_tokens(text) as UTF-8 bytes; about twice as fast on ASCII text."""
+    """normalize_tokens(text) as UTF-8 bytes, several times faster: ASCII is lowercased and its
+    punctuation deleted by bytes.translate; the few distinct non-ASCII characters of a text are
+    looked up one by one (UTF-8 is self-synchronizing, so replacing a character's bytes cannot
+    touch another character)."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_LOWER, _ASCII_PUNCTUATION).split()
-    return [token.encode() for token in normalize_tokens(text)]
+    text = text.lower()
+    data = text.encode()
+    for char in set(_NON_ASCII.findall(text)):
+        replacement = _non_ascii_replacement(char)
+        if replacement is not None:
+            data = data.replace(char.encode(), replacement)
+    return data.translate(_ASCII_LOWER, _ASCII_PUNCTUATION).split()

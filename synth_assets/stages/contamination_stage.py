@@ -3,29 +3,37 @@ detector, store a verdict per record and every hit with its evidence, quarantine
 derived from a seed that is itself a benchmark item, and keep the clean ones.
 
 A record's two segments are scanned separately: its task (the seed's text) and the teacher's
-response, so a hit says which one matched. Records are streamed from DuckDB in batches and
-their verdicts written batch by batch, so memory does not grow with the number of records.
+response, so a hit says which one matched. Records are streamed from DuckDB in batches, their
+verdicts written batch by batch and the ids of the clean ones spilled to a Parquet file that
+DuckDB reads back for the quarantine and the clean snapshot, so the stage keeps no per-record
+state in Python however many records there are (DuckDB's own primary-key indexes of the rows
+written do grow with them).
 """
 
+import gc
 import heapq
 import itertools
 import json
 import os
+import tempfile
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from synth_assets.decontam.detectors import Candidate, DetectorSuite, TextScan
+from synth_assets.decontam.detectors import NO_FINDINGS, Candidate, DetectorSuite, TextScan
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.items import BenchmarkItem, Hit, excerpt, items_fingerprint
 from synth_assets.decontam.judge import DETECTOR as JUDGE
 from synth_assets.decontam.judge import judge_messages, parse_judgement
 from synth_assets.decontam.registry import load_benchmark
 from synth_assets.lineage.ids import content_id
-from synth_assets.lineage.store import LineageStore
+from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.recipes.seeds import TASK_FIELD
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import admitting_verdict_ids
@@ -54,14 +62,14 @@ class ContaminationStageResult:
     worst_hits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Scan:
     """One record's scan before it is stored."""
 
     scan_id: str
     generation_id: str
     verdict_ids: list[str]
-    hits: list[tuple[str, Hit, str]]  # (segment, hit, excerpt of the segment)
+    hits: tuple[tuple[str, Hit, str], ...] = ()  # (segment, hit, excerpt of the segment)
     # The closest semantic item of either segment: (segment, its text, candidate).
     candidate: tuple[str, str, Candidate] | None = None
 
@@ -107,52 +115,59 @@ def run_contamination_stage(
     items = {(item.benchmark, item.item_id): item for item in suite.items}
     scanner = SegmentScanner(suite)
 
-    clean: dict[str, str] = {}  # generation_id -> scan_id of records without hits so far
     to_judge: list[tuple[float, int, _Scan]] = []  # min-heap of the best judge candidates
     order = itertools.count()
     scanned = newly_scanned = 0
-    for frame in store.stream("generations_to_scan", batch_rows,
-                              snapshot_id=verified_snapshot_id):
-        verdict_ids = admitting_verdict_ids(store, loaded, frame)
-        scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid])
-                    for gid in frame["generation_id"]}
-        stored = store.query_with_ids("contamination_verdicts_for_generations",
-                                      list(scan_ids), index_fingerprint=fingerprint)
-        stored = stored[stored["scan_id"].isin(set(scan_ids.values()))]
-        clean.update((gid, scan_ids[gid]) for gid in stored.loc[~stored["contaminated"],
-                                                               "generation_id"])
-        todo = frame[~frame["generation_id"].isin(set(stored["generation_id"]))]
-        scans = _scan_records(scanner, todo, scan_ids, verdict_ids)
-        finished = []
-        for scan in scans:
-            if not scan.hits and judge.enabled and scan.candidate is not None \
-                    and scan.candidate[2].score >= judge.min_similarity:
-                heapq.heappush(to_judge, (scan.candidate[2].score, next(order), scan))
-                if len(to_judge) > judge.max_pairs:
-                    finished.append(heapq.heappop(to_judge)[2])
-            else:
-                finished.append(scan)
-        _store_scans(store, finished, fingerprint, items, clean)
-        scanned += len(frame)
-        newly_scanned += len(todo)
+    with _objects_so_far_left_out_of_gc(), CleanScans() as clean:
+        for frame in store.stream("generations_to_scan", batch_rows,
+                                  snapshot_id=verified_snapshot_id):
+            verdict_ids = admitting_verdict_ids(
+                store, loaded, frame[["generation_id", "recipe", "seed_payload"]])
+            scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid])
+                        for gid in frame["generation_id"].tolist()}
+            with store.writer() as writer:
+                stored = _stored_verdicts(writer, scan_ids, fingerprint)
+                stored_clean = [gid for gid, scan_id in scan_ids.items()
+                                if stored.get(scan_id) is False]
+                clean.add(stored_clean, [scan_ids[gid] for gid in stored_clean])
+                todo = frame[[scan_id not in stored for scan_id in scan_ids.values()]]
+                finished = []
+                for scan in _scan_records(scanner, todo, scan_ids, verdict_ids):
+                    if not scan.hits and judge.enabled and scan.candidate is not None \
+                            and scan.candidate[2].score >= judge.min_similarity:
+                        heapq.heappush(to_judge, (scan.candidate[2].score, next(order), scan))
+                        if len(to_judge) > judge.max_pairs:
+                            finished.append(heapq.heappop(to_judge)[2])
+                    else:
+                        finished.append(scan)
+                _store_scans(writer, finished, fingerprint, items, clean)
+            scanned += len(frame)
+            newly_scanned += len(todo)
 
-    judged = [scan for _, _, scan in to_judge]
-    if judged:
-        _judge(store, loaded, judged, items, log)
-    _store_scans(store, judged, fingerprint, items, clean)
+        judged = [scan for _, _, scan in to_judge]
+        if judged:
+            _judge(store, loaded, judged, items, log)
+        with store.writer() as writer:
+            _store_scans(writer, judged, fingerprint, items, clean)
+        clean.close()
 
-    quarantined = _quarantine(store, loaded, verified_snapshot_id, fingerprint, clean)
-    with store.writer() as writer:
-        # Labelled with the index fingerprint, so checks can find this run's hits.
-        snapshot_id = writer.record_snapshot(STAGE, fingerprint, list(clean.values()))
-    contaminated = scanned - len(clean) - quarantined
+        quarantined = _quarantine(store, loaded, verified_snapshot_id, fingerprint, clean)
+        with store.writer() as writer:
+            writer.register("quarantined_now", [{"generation_id": gid} for gid in quarantined],
+                            ["generation_id"])
+            # Labelled with the index fingerprint, so checks can find this run's hits.
+            snapshot_id = writer.record_snapshot_of(STAGE, fingerprint, "queries.sql",
+                                                    "spilled_clean_scans",
+                                                    clean_file=str(clean.path))
+    contaminated = scanned - clean.count
     log(f"scanned {scanned} records ({newly_scanned} new): {contaminated} contaminated, "
-        f"{quarantined} quarantined through their seed, {len(clean)} clean")
+        f"{len(quarantined)} quarantined through their seed, "
+        f"{clean.count - len(quarantined)} clean")
     return ContaminationStageResult(
         snapshot_id=snapshot_id,
         scanned=scanned,
         contaminated=contaminated,
-        quarantined=quarantined,
+        quarantined=len(quarantined),
         newly_scanned=newly_scanned,
         index_fingerprint=fingerprint,
         detectors=suite.detector_names + ([JUDGE] if judge.enabled else []),
@@ -165,6 +180,51 @@ def run_contamination_stage(
     )
 
 
+@contextmanager
+def _objects_so_far_left_out_of_gc() -> Iterator[None]:
+    """gc.freeze() for the scan: the hundreds of thousands of objects the process already holds
+    (imported libraries, the detectors' indexes) are then not traversed again by every full
+    garbage collection the per-batch allocations trigger, which measured a fifth of the stage's
+    time. Objects made during the scan are collected as usual. Left alone if the process froze
+    objects itself."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class CleanScans:
+    """(generation_id, scan_id) of the records a run found clean, spilled batch by batch to a
+    Parquet file that DuckDB reads back at the end (quarantine, clean snapshot): the run keeps
+    no per-record state in memory however many records stream by."""
+
+    _SCHEMA = pa.schema([("generation_id", pa.string()), ("scan_id", pa.string())])
+
+    def __enter__(self) -> "CleanScans":
+        self._folder = tempfile.TemporaryDirectory(prefix="synth-clean-scans-")
+        self.path = Path(self._folder.name) / "clean.parquet"
+        self._writer = pq.ParquetWriter(self.path, self._SCHEMA)
+        self.count = 0
+        return self
+
+    def add(self, generation_ids: list[str], scan_ids: list[str]) -> None:
+        if generation_ids:
+            self._writer.write_table(pa.table([generation_ids, scan_ids], schema=self._SCHEMA))
+            self.count += len(generation_ids)
+
+    def close(self) -> None:
+        """Finish the file; call before DuckDB reads it."""
+        self._writer.close()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._writer.close()
+        self._folder.cleanup()
+
+
 class SegmentScanner:
     """Scans the task and the response of each record of a frame. A seed's task recurs in every
     record made from it, so its result is kept for the most recent seeds (a bounded number, so
@@ -175,11 +235,12 @@ class SegmentScanner:
         self._remembered_seeds = remembered_seeds
         self._tasks: OrderedDict[str, tuple[str, TextScan]] = OrderedDict()
 
-    def scan(self, frame: pd.DataFrame) -> list[list[tuple[str, str, TextScan]]]:
-        """Per record: (segment, text, result) for its task and its response."""
+    def scan(self, frame: pd.DataFrame) -> Iterator[tuple[str, TextScan, str, TextScan]]:
+        """Per record: its task and the task's result, its response and the response's."""
         new_tasks = {}
-        for seed_id, kind, payload in zip(frame["seed_id"], frame["seed_kind"],
-                                          frame["seed_payload"], strict=True):
+        seed_ids = frame["seed_id"].tolist()
+        for seed_id, kind, payload in zip(seed_ids, frame["seed_kind"].tolist(),
+                                          frame["seed_payload"].tolist(), strict=True):
             if seed_id in self._tasks:
                 self._tasks.move_to_end(seed_id)
             elif seed_id not in new_tasks:
@@ -191,8 +252,20 @@ class SegmentScanner:
             self._tasks[seed_id] = (task, results[task])
         while len(self._tasks) > self._remembered_seeds:
             self._tasks.popitem(last=False)
-        return [[("task", *self._tasks[seed_id]), ("response", response, results[response])]
-                for seed_id, response in zip(frame["seed_id"], responses, strict=True)]
+        tasks = self._tasks
+        return ((*tasks[seed_id], response, results[response])
+                for seed_id, response in zip(seed_ids, responses, strict=True))
+
+
+def _stored_verdicts(writer: StoreWriter, scan_ids: dict[str, str],
+                     fingerprint: str) -> dict[str, bool]:
+    """scan_id -> contaminated, for the scans already stored."""
+    writer.register("wanted_ids", [{"record_id": gid} for gid in scan_ids], ["record_id"])
+    wanted = set(scan_ids.values())
+    return {row["scan_id"]: row["contaminated"]
+            for row in writer.fetch("queries.sql", "contamination_verdicts_for_generations",
+                                    index_fingerprint=fingerprint)
+            if row["scan_id"] in wanted}
 
 
 def _scan_records(scanner: SegmentScanner, todo: pd.DataFrame, scan_ids: dict[str, str],
@@ -200,13 +273,16 @@ def _scan_records(scanner: SegmentScanner, todo: pd.DataFrame, scan_ids: dict[st
     if todo.empty:
         return []
     scans = []
-    for gid, segments in zip(todo["generation_id"], scanner.scan(todo), strict=True):
-        scan = _Scan(scan_ids[gid], gid, verdict_ids[gid], [])
-        for segment, text, result in segments:
-            scan.hits += [(segment, hit, excerpt(text)) for hit in result.hits]
-            if result.candidate and (scan.candidate is None
-                                     or result.candidate.score > scan.candidate[2].score):
-                scan.candidate = (segment, text, result.candidate)
+    for gid, (task, task_scan, response, response_scan) in zip(
+            todo["generation_id"].tolist(), scanner.scan(todo), strict=True):
+        scan = _Scan(scan_ids[gid], gid, verdict_ids[gid])
+        if task_scan is not NO_FINDINGS or response_scan is not NO_FINDINGS:
+            for segment, text, result in (("task", task, task_scan),
+                                          ("response", response, response_scan)):
+                scan.hits += tuple((segment, hit, excerpt(text)) for hit in result.hits)
+                if result.candidate and (scan.candidate is None
+                                         or result.candidate.score > scan.candidate[2].score):
+                    scan.candidate = (segment, text, result.candidate)
         scans.append(scan)
     return scans
 
@@ -232,17 +308,16 @@ def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
         hit = Hit(item.benchmark, item.item_id, JUDGE, candidate.score,
                   f"{teacher.model} judged it the same problem (call {request.call_id}; "
                   f"semantic cosine {candidate.score:.3f})")
-        scan.hits.append((segment, hit, excerpt(text)))
+        scan.hits += ((segment, hit, excerpt(text)),)
 
 
-def _store_scans(store: LineageStore, scans: list[_Scan], fingerprint: str,
-                 items: dict[tuple[str, str], BenchmarkItem], clean: dict[str, str]) -> None:
-    verdicts, hits, edges = [], [], []
+def _store_scans(writer: StoreWriter, scans: list[_Scan], fingerprint: str,
+                 items: dict[tuple[str, str], BenchmarkItem], clean: CleanScans) -> None:
+    """Write a verdict per scan, its hits and their lineage edges; spill the clean ones."""
+    if not scans:
+        return
+    hits, edges = [], []
     for scan in scans:
-        verdicts.append({"scan_id": scan.scan_id, "generation_id": scan.generation_id,
-                         "index_fingerprint": fingerprint, "contaminated": bool(scan.hits),
-                         "hit_count": len(scan.hits)})
-        edges.append((scan.scan_id, scan.generation_id, "scans"))
         edges += [(scan.scan_id, vid, "after_verdict") for vid in scan.verdict_ids]
         for segment, hit, record_excerpt in scan.hits:
             hit_id = content_id("hit", scan.scan_id, segment, hit.benchmark, hit.item_id,
@@ -255,29 +330,38 @@ def _store_scans(store: LineageStore, scans: list[_Scan], fingerprint: str,
                 "item_excerpt": excerpt(items[(hit.benchmark, hit.item_id)].text),
             })
             edges.append((hit_id, scan.scan_id, "found_in"))
-        if not scan.hits:
-            clean[scan.generation_id] = scan.scan_id
-    if not verdicts:
-        return
-    with store.writer() as writer:
-        writer.insert_new("contamination_verdicts", verdicts)
-        writer.insert_new("contamination_hits", hits)
-        writer.link(edges)
+    scan_ids = [scan.scan_id for scan in scans]
+    generation_ids = [scan.generation_id for scan in scans]
+    writer.insert_new("contamination_verdicts", pa.table({
+        "scan_id": scan_ids, "generation_id": generation_ids,
+        "index_fingerprint": [fingerprint] * len(scans),
+        "contaminated": [bool(scan.hits) for scan in scans],
+        "hit_count": pa.array([len(scan.hits) for scan in scans], pa.int32()),
+    }))
+    writer.insert_new("contamination_hits", hits)
+    writer.insert_new("edges", pa.table({
+        "child_id": scan_ids, "parent_id": generation_ids, "relation": ["scans"] * len(scans),
+    }))
+    writer.link(edges)
+    clean.add([scan.generation_id for scan in scans if not scan.hits],
+              [scan.scan_id for scan in scans if not scan.hits])
 
 
 def _quarantine(store: LineageStore, loaded: LoadedSpec, snapshot_id: str, fingerprint: str,
-                clean: dict[str, str]) -> int:
-    """Hold back the clean records derived from a contaminated seed; returns how many."""
+                clean: CleanScans) -> list[str]:
+    """Hold back the clean records derived from a contaminated seed; returns their ids."""
     if not loaded.spec.contamination.quarantine_seed_descendants:
-        return 0
+        return []
     seeds = store.query_frame("contaminated_seeds_in_snapshot", snapshot_id=snapshot_id,
                               index_fingerprint=fingerprint)
     if seeds.empty:
-        return 0
+        return []
     hit_of_seed = dict(zip(seeds["seed_id"], seeds["hit_id"], strict=True))
     derived = store.query_with_ids("snapshot_generations_derived_from", list(hit_of_seed),
                                    snapshot_id=snapshot_id)
-    derived = derived[derived["generation_id"].isin(set(clean))]
+    cleared = store.query_with_ids("spilled_clean_generations", derived["generation_id"].unique(),
+                                   clean_file=str(clean.path))
+    derived = derived[derived["generation_id"].isin(set(cleared["generation_id"]))]
     rows, edges = [], []
     for seed_id, generation_id in zip(derived["origin_id"], derived["generation_id"],
                                       strict=True):
@@ -287,11 +371,10 @@ def _quarantine(store: LineageStore, loaded: LoadedSpec, snapshot_id: str, finge
                      "index_fingerprint": fingerprint})
         edges += [(quarantine_id, generation_id, "quarantines"),
                   (quarantine_id, hit_of_seed[seed_id], "because_of")]
-        clean.pop(generation_id, None)
     with store.writer() as writer:
         writer.insert_new("contamination_quarantines", rows)
         writer.link(edges)
-    return int(derived["generation_id"].nunique())
+    return sorted(set(derived["generation_id"]))
 
 
 def per_benchmark(store: LineageStore, loaded: LoadedSpec, items: list[BenchmarkItem],
