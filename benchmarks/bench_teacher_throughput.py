@@ -4,11 +4,18 @@ with a fixed latency per answer (benchmarks/openai_bench_server.py, in its own p
   server    a raw aiohttp client at the same concurrency: what the server itself can serve
   bare      the ceiling for a litellm client: asyncio.gather over litellm.acompletion behind a
             semaphore, nothing stored
+  aiohttp   the same loop on litellm's `aiohttp_openai/` provider (its own aiohttp client, no
+            OpenAI SDK): how fast litellm itself can go; it reports zero tokens (shown), so
+            nothing that needs usage (cost, budget, tokens per minute) can use it
   ours      synth_assets' teacher stage (limits, retries, cost, budget, progress, and every
             answer committed to DuckDB as it arrives), fresh store each time
   curator   bespokelabs-curator's LLM (openai backend) in its own venv, created by this script
             under ~/.cache/synth-assets-bench/ on first use
   cached    the teacher stage re-materialized when every answer is cached (records/s)
+
+Besides requests/s it prints the client's CPU time per request (the benchmark process, or
+curator's, during the run; the server's own CPU is not counted): on a shared machine the wall
+clock swings with the other jobs, the CPU a client needs per request much less.
 
 Usage: python benchmarks/bench_teacher_throughput.py [--requests N] [--concurrency C]
        [--latency S] [--repeat R] [--no-curator]
@@ -29,6 +36,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -36,7 +44,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import aiohttp  # noqa: E402
 import litellm  # noqa: E402
+import litellm.main  # noqa: E402
 import yaml  # noqa: E402
+from litellm.llms.custom_httpx.aiohttp_handler import BaseLLMAIOHTTPHandler  # noqa: E402
 
 from synth_assets.lineage.store import LineageStore  # noqa: E402
 from synth_assets.spec import load_spec  # noqa: E402
@@ -50,6 +60,18 @@ CURATOR_PACKAGE = "bespokelabs-curator"
 MODEL = "bench-model"
 MAX_TOKENS = 64
 API_KEY = "sk-bench-not-a-secret"
+
+
+@dataclass(frozen=True)
+class Timing:
+    seconds: float
+    cpu_s: float  # CPU time of the client process (all its threads) during the run
+
+
+def timed(run: Callable[[], object]) -> Timing:
+    started, cpu = time.perf_counter(), time.process_time()
+    run()
+    return Timing(time.perf_counter() - started, time.process_time() - cpu)
 
 
 @contextmanager
@@ -84,29 +106,44 @@ async def _raw_client(api_base: str, prompts: list[str], concurrency: int) -> No
         await asyncio.gather(*(one(p) for p in prompts))
 
 
-def run_server_ceiling(api_base: str, prompts: list[str], concurrency: int) -> float:
-    started = time.perf_counter()
-    asyncio.run(_raw_client(api_base, prompts, concurrency))
-    return time.perf_counter() - started
+def run_server_ceiling(api_base: str, prompts: list[str], concurrency: int) -> Timing:
+    return timed(lambda: asyncio.run(_raw_client(api_base, prompts, concurrency)))
 
 
-async def _bare_litellm(api_base: str, prompts: list[str], concurrency: int) -> None:
+async def _bare_litellm(api_base: str, prompts: list[str], concurrency: int,
+                        provider: str = "openai") -> list[litellm.ModelResponse]:
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def one(prompt: str) -> None:
+    async def one(prompt: str) -> litellm.ModelResponse:
         async with semaphore:
-            await litellm.acompletion(
-                model=f"openai/{MODEL}", api_base=api_base, api_key=API_KEY,
+            return await litellm.acompletion(
+                model=f"{provider}/{MODEL}", api_base=api_base, api_key=API_KEY,
                 messages=[{"role": "user", "content": prompt}], temperature=0.7, top_p=1.0,
                 max_tokens=MAX_TOKENS, seed=0, max_retries=0)
 
-    await asyncio.gather(*(one(p) for p in prompts))
+    return await asyncio.gather(*(one(p) for p in prompts))
 
 
-def run_bare(api_base: str, prompts: list[str], concurrency: int) -> float:
-    started = time.perf_counter()
-    asyncio.run(_bare_litellm(api_base, prompts, concurrency))
-    return time.perf_counter() - started
+def run_bare(api_base: str, prompts: list[str], concurrency: int) -> Timing:
+    return timed(lambda: asyncio.run(_bare_litellm(api_base, prompts, concurrency)))
+
+
+async def _bare_aiohttp_provider(api_base: str, prompts: list[str], concurrency: int,
+                                 tokens: list[int]) -> None:
+    # litellm keeps one module-level aiohttp session for this provider, bound to the event loop
+    # that first used it; a later asyncio.run() fails with "Event loop is closed". Its docs'
+    # way out: a handler with a session of this loop.
+    async with aiohttp.ClientSession() as session:
+        litellm.main.base_llm_aiohttp_handler = BaseLLMAIOHTTPHandler(client_session=session)
+        responses = await _bare_litellm(api_base, prompts, concurrency, "aiohttp_openai")
+    tokens.append(sum(r.usage.total_tokens for r in responses))
+
+
+def run_bare_aiohttp_provider(api_base: str, prompts: list[str], concurrency: int,
+                              tokens: list[int]) -> Timing:
+    """The bare loop on `aiohttp_openai/`; appends the tokens its responses reported."""
+    return timed(lambda: asyncio.run(
+        _bare_aiohttp_provider(api_base, prompts, concurrency, tokens)))
 
 
 def write_spec(folder: Path, api_base: str, prompts: list[str], concurrency: int) -> Path:
@@ -129,22 +166,22 @@ def write_spec(folder: Path, api_base: str, prompts: list[str], concurrency: int
 
 
 def run_ours(api_base: str, prompts: list[str], concurrency: int, folder: Path,
-             cached_seconds: list[float]) -> float:
-    """Seconds for the whole stage on a fresh store; then re-materializes it fully cached and
-    appends that time to `cached_seconds`."""
+             cached: list[Timing]) -> Timing:
+    """The whole stage on a fresh store; then re-materializes it fully cached and appends that
+    timing to `cached`."""
     os.environ["BENCH_API_KEY"] = API_KEY
     loaded = load_spec(write_spec(folder, api_base, prompts, concurrency))
     store = LineageStore(folder / "synth.duckdb")
     seeds = run_seed_stage(store, loaded).seeds
-    started = time.perf_counter()
-    result = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
-    fresh = time.perf_counter() - started
-    assert result.calls.answered == len(prompts), result.calls
-    started = time.perf_counter()
-    again = run_teacher_stage(store, loaded, seeds, log=lambda _: None)
-    cached = time.perf_counter() - started
-    assert again.calls.cached == len(prompts) and again.calls.answered == 0
-    cached_seconds.append(cached)
+    results = []
+
+    def stage() -> None:
+        results.append(run_teacher_stage(store, loaded, seeds, log=lambda _: None))
+
+    fresh = timed(stage)
+    assert results[-1].calls.answered == len(prompts), results[-1].calls
+    cached.append(timed(stage))
+    assert results[-1].calls.cached == len(prompts) and results[-1].calls.answered == 0
     return fresh
 
 
@@ -165,10 +202,11 @@ CURATOR_SCRIPT = textwrap.dedent("""
                         "max_tokens_per_minute": 10_000_000_000,
                         "max_retries": 0, "require_all_responses": True}},
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     response = llm(prompts)
-    seconds = time.perf_counter() - started
-    print("CURATOR_RESULT", json.dumps({{"seconds": seconds, "rows": len(response.dataset)}}))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print("CURATOR_RESULT", json.dumps({{"seconds": seconds, "cpu_s": cpu,
+                                        "rows": len(response.dataset)}}))
 """).format(model=MODEL, max_tokens=MAX_TOKENS, api_key=API_KEY)
 
 
@@ -184,7 +222,7 @@ def ensure_curator() -> Path:
 
 
 def run_curator(python: Path, api_base: str, prompts: list[str], concurrency: int,
-                folder: Path) -> float:
+                folder: Path) -> Timing:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "prompts.json").write_text(json.dumps(prompts))
     (folder / "run_curator.py").write_text(CURATOR_SCRIPT)
@@ -207,13 +245,22 @@ def run_curator(python: Path, api_base: str, prompts: list[str], concurrency: in
     result = json.loads(line.split(" ", 1)[1])
     if result["rows"] != len(prompts):
         raise RuntimeError(f"curator answered {result['rows']} of {len(prompts)} prompts")
-    return result["seconds"]
+    return Timing(result["seconds"], result["cpu_s"])
 
 
 def server_stats(api_base: str) -> dict:
     """Requests the server saw and the most in flight at once, since the last call."""
     with urllib.request.urlopen(api_base.removesuffix("/v1") + "/stats") as response:
         return json.load(response)
+
+
+LABELS = {
+    "server": "server ceiling (raw aiohttp client)",
+    "bare": "bare litellm.acompletion loop (openai/)",
+    "ours": "synth_assets teacher stage (DuckDB cache)",
+    "aiohttp": "bare litellm loop, aiohttp_openai/ provider",
+    "curator": f"{CURATOR_PACKAGE} (openai backend)",
+}
 
 
 def main() -> None:
@@ -228,17 +275,17 @@ def main() -> None:
     curator_python = None if args.no_curator else ensure_curator()
 
     n, c = args.requests, args.concurrency
-    times: dict[str, list[float]] = {name: [] for name in
-                                     ["server", "bare", "ours", "curator", "cached"]}
+    timings: dict[str, list[Timing]] = {name: [] for name in [*LABELS, "cached"]}
     in_flight: dict[str, int] = {}
     requests_seen: dict[str, int] = {}
+    aiohttp_tokens: list[int] = []
     print(f"{n} requests per run, concurrency {c}, server latency {args.latency * 1000:.0f} ms"
           f" (ideal {c / args.latency:.0f} req/s), {args.repeat} rounds, median shown; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     with bench_server(args.latency) as api_base, tempfile.TemporaryDirectory() as tmp:
 
-        def measure(name: str, run: Callable[[], float]) -> None:
-            times[name].append(run())
+        def measure(name: str, run: Callable[[], Timing]) -> None:
+            timings[name].append(run())
             seen = server_stats(api_base)
             if seen["requests"] < n:
                 raise RuntimeError(f"{name}: the server saw {seen['requests']} requests, not {n}")
@@ -249,33 +296,42 @@ def main() -> None:
         server_stats(api_base)
         for index in range(args.repeat):
             prompts = prompts_for(index, n)
-            measure("server", partial(run_server_ceiling, api_base, prompts, c))
-            measure("bare", partial(run_bare, api_base, prompts, c))
-            cached: list[float] = []
-            measure("ours", partial(run_ours, api_base, prompts, c, Path(tmp) / f"ours-{index}",
-                                    cached))
-            times["cached"] += cached
+            runs = {
+                "server": partial(run_server_ceiling, api_base, prompts, c),
+                "bare": partial(run_bare, api_base, prompts, c),
+                "ours": partial(run_ours, api_base, prompts, c, Path(tmp) / f"ours-{index}",
+                                timings["cached"]),
+                "aiohttp": partial(run_bare_aiohttp_provider, api_base, prompts, c,
+                                   aiohttp_tokens),
+            }
             if curator_python:
-                measure("curator", partial(run_curator, curator_python, api_base, prompts, c,
-                                           Path(tmp) / f"curator-{index}"))
+                runs["curator"] = partial(run_curator, curator_python, api_base, prompts, c,
+                                          Path(tmp) / f"curator-{index}")
+            order = list(runs) if index % 2 == 0 else list(reversed(runs))  # no client always
+            for name in order:                                              # runs first
+                measure(name, runs[name])
             print(f"  round {index + 1}: " + ", ".join(
-                f"{name} {values[-1]:.2f} s" for name, values in times.items() if values))
+                f"{name} {values[-1].seconds:.2f} s" for name, values in timings.items()
+                if values))
 
-    rate = {name: n / statistics.median(values) for name, values in times.items() if values}
-    print(f"\n{'client':<44}{'req/s':>9}{'vs bare':>9}{'max in flight':>15}"
+    rate = {name: n / statistics.median(t.seconds for t in values)
+            for name, values in timings.items() if values}
+    cpu_ms = {name: 1000 * statistics.median(t.cpu_s for t in values) / n
+              for name, values in timings.items() if values}
+    print(f"\n{'client':<46}{'req/s':>8}{'vs bare':>9}{'CPU ms/req':>12}{'max in flight':>15}"
           f"{'server saw':>12}")
-    labels = {"server": "server ceiling (raw aiohttp client)",
-              "bare": "bare litellm.acompletion loop",
-              "ours": "synth_assets teacher stage (DuckDB cache)",
-              "curator": f"{CURATOR_PACKAGE} (openai backend)"}
-    for name, label in labels.items():
+    for name, label in LABELS.items():
         if name in rate:
-            print(f"{label:<44}{rate[name]:>9.1f}{rate[name] / rate['bare']:>9.0%}"
-                  f"{in_flight[name]:>15}{requests_seen[name]:>12}")
+            print(f"{label:<46}{rate[name]:>8.1f}{rate[name] / rate['bare']:>9.0%}"
+                  f"{cpu_ms[name]:>12.2f}{in_flight[name]:>15}{requests_seen[name]:>12}")
+    print(f"\nours / bare litellm: {rate['ours'] / rate['bare']:.0%} of its requests/s, "
+          f"{cpu_ms['ours'] / cpu_ms['bare']:.0%} of its CPU per request")
     if "curator" in rate:
-        print(f"\nours / curator: {rate['ours'] / rate['curator']:.2f}x")
+        print(f"ours / curator: {rate['ours'] / rate['curator']:.2f}x")
+    print(f"aiohttp_openai/ responses reported {max(aiohttp_tokens)} tokens in all (the server "
+          f"sends usage: {n} x 17 = {n * 17})")
     print(f"fully cached re-materialization: {rate['cached']:.0f} records/s "
-          f"({statistics.median(times['cached']):.2f} s for {n} records)")
+          f"({statistics.median(t.seconds for t in timings['cached']):.2f} s for {n} records)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """A teacher_generations run killed with SIGKILL mid-way, then run again: the second run sends
 only the calls the first had not completed, no prompt is answered twice, no row is doubled."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +12,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
+from dagster._core.workspace.context import WorkspaceProcessContext
+from dagster._daemon import execute_concurrency_slots_iteration
 
 from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.assets.pipeline import seed_sets, teacher_generations
@@ -24,6 +28,10 @@ from tests.teacher_fixture import FAST_RETRIES, ScriptedTeacher, write_teacher_s
 CHAT = partition_key(TEST_DAY, "chat")
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
+REPO = Path(__file__).resolve().parents[1]
+INSTANCE_FILES = [REPO / "dagster_home" / "dagster.yaml",
+                  REPO / "dagster_home" / "docker" / "dagster.yaml"]
+POOL = "synth_duckdb"
 PROMPTS = [f"question number {i}" for i in range(40)]
 FLAKY = {PROMPTS[1], PROMPTS[7], PROMPTS[30]}  # a 500 on their first request
 ANSWERED_BEFORE_KILL = 12
@@ -62,11 +70,34 @@ def wait_until(condition, timeout_s: float, process: subprocess.Popen, output: P
 
 
 def release_killed_runs(instance: dg.DagsterInstance) -> None:
-    """What the Dagster daemon's run monitoring does for a run whose process died: mark it
-    failed and free the pool slot it held (otherwise the next run waits for it forever)."""
-    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
-        instance.report_run_failed(run)
-        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    """End the killed run and let run monitoring free the pool slot it kept.
+
+    Ending it is done by hand: the CLI ran it in-process, so nothing watches it (a run launched
+    by the daemon or the UI is marked failed by its code server when its process dies; here a
+    user presses Terminate, which marks a dead run canceled). Freeing the slot is not: it is
+    the monitoring daemon's own iteration, driven by the instance's run_monitoring settings."""
+    killed = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    assert killed, "the killed run should still look started"
+    assert instance.event_log_storage.get_concurrency_info(POOL).active_run_ids == {
+        run.run_id for run in killed}, "the killed run should still hold the pool slot"
+    for run in killed:
+        instance.report_run_canceled(run, "killed with SIGKILL; terminated by the user")
+    wait_s = instance.run_monitoring_settings["free_slots_after_run_end_seconds"] + 1.0
+    time.sleep(wait_s)
+    with WorkspaceProcessContext(instance, None) as context:
+        for _ in execute_concurrency_slots_iteration(context, logging.getLogger("monitoring")):
+            pass
+    assert instance.event_log_storage.get_concurrency_info(POOL).active_slot_count == 0
+
+
+def test_instances_free_the_slots_of_killed_runs(dagster_home: Path) -> None:
+    """Both instance files enable run monitoring with slot freeing, in a form Dagster accepts
+    for the default run launcher (which cannot resume runs: it refuses a resume count)."""
+    settings = [yaml.safe_load(path.read_text())["run_monitoring"] for path in INSTANCE_FILES]
+    assert settings[0] == settings[1]
+    with dg.DagsterInstance.get() as instance:  # dagster_home holds the repo's dagster.yaml
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
 
 
 def stored_calls(db: Path) -> int:
@@ -79,6 +110,10 @@ def test_sigkilled_run_resumes_without_paying_twice(
 ) -> None:
     run = KillableRun()
     db = dagster_home / "synth.duckdb"
+    # The instance of the repo, with slots freed 2 s after a run ends instead of a minute.
+    instance_yaml = yaml.safe_load((dagster_home / "dagster.yaml").read_text())
+    instance_yaml["run_monitoring"]["free_slots_after_run_end_seconds"] = 2
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_yaml))
     with OpenAIStub(run.teacher) as stub:
         spec = write_teacher_spec(tmp_path / "spec", stub.base_url, PROMPTS,
                                   teacher={**FAST_RETRIES, "timeout_s": 300})
