@@ -111,6 +111,19 @@ def build(work: Path, size: int) -> Path:
     return db
 
 
+def reference_store(db: Path, reference_root: Path) -> Path:
+    """A copy of the store for the reference, whose (still empty) mixture_records table is
+    the reference's own: its writes need the primary key this version no longer declares."""
+    import duckdb
+
+    copy = db.with_name("reference.duckdb")
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("DROP TABLE mixture_records")
+        connection.execute((reference_root / "sql" / "schema.sql").read_text())
+    return copy
+
+
 def measure(code_root: Path, work: Path, db: Path, ours: bool, memory_limit: str) -> dict:
     """Run one mixture build in a fresh process; its time, peak RSS and (ours) phases."""
     program = f"""
@@ -120,7 +133,7 @@ from pathlib import Path
 sys.path.insert(0, {str(code_root)!r})
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 from process_memory import peak_mb
-{PHASE_TIMERS if ours else "PHASES = {{}}"}
+{PHASE_TIMERS if ours else "PHASES = {}"}
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.stages.mixture_stage import run_mixture_stage
@@ -204,8 +217,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         db = build(work, size)
-        reference_db = work / "reference.duckdb"
-        shutil.copy(db, reference_db)
+        reference_db = None if reference_root is None else reference_store(db, reference_root)
         result = ours[size] = measure(REPO, work, db, ours=True, memory_limit=args.memory_limit)
         line = (f"{size:>9,} {result['records']:>9,} | {result['seconds']:>7.2f} "
                 f"{result['cpu_seconds']:>7.2f} {result['peak_mb']:>8.0f} "

@@ -73,8 +73,8 @@ candidates AS (
     UNION ALL
     SELECT sources.component, 'real', real_records.real_id, NULL, real_records.domain,
            real_records.instruction, real_records.response
-    FROM current_real_ids
-    JOIN real_records ON real_records.real_id = current_real_ids.record_id
+    FROM (SELECT DISTINCT record_id FROM current_real_ids) AS loaded   -- a row repeated in a file
+    JOIN real_records ON real_records.real_id = loaded.record_id
     JOIN component_sources AS sources
       ON sources.source_kind = 'real' AND sources.name = real_records.source
 )

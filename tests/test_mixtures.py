@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -222,7 +223,7 @@ EARLIER_MIXTURE_RECORDS = """CREATE TABLE mixture_records (
 def test_reruns_store_each_mixture_record_once_with_its_edges(tmp_path: Path, store_made: str
                                                               ) -> None:
     # mixture_records has no primary-key index (stores made before keep theirs): the write
-    # path alone keeps ids unique, over identical and overlapping reruns.
+    # path alone keeps ids unique, over identical and overlapping reruns and repeated rows.
     if store_made != "now":
         with duckdb.connect(str(tmp_path / "synth.duckdb")) as connection:
             connection.execute(EARLIER_MIXTURE_RECORDS)
@@ -231,6 +232,8 @@ def test_reruns_store_each_mixture_record_once_with_its_edges(tmp_path: Path, st
     loaded = write_mixture_spec(tmp_path, {"m": {
         "recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.2}},
         real_count=200)
+    real = pq.read_table(tmp_path / "real.parquet")       # a file repeating some of its rows
+    pq.write_table(pa.concat_tables([real, real.slice(0, 10)]), tmp_path / "real.parquet")
     first = {r["id"] for r in exported(mix(store, loaded, tmp_path))}
     mix(store, loaded, tmp_path)
     fill_verified_records(store, 60, start=300, tag="b", judged="snap_j2", clean="snap_c2")
