@@ -73,8 +73,8 @@ candidates AS (
     UNION ALL
     SELECT sources.component, 'real', real_records.real_id, NULL, real_records.domain,
            real_records.instruction, real_records.response
-    FROM current_real_ids
-    JOIN real_records ON real_records.real_id = current_real_ids.record_id
+    FROM (SELECT DISTINCT record_id FROM current_real_ids) AS loaded   -- a row repeated in a file
+    JOIN real_records ON real_records.real_id = loaded.record_id
     JOIN component_sources AS sources
       ON sources.source_kind = 'real' AND sources.name = real_records.source
 )
@@ -93,26 +93,31 @@ SELECT source_id AS record_id FROM mixture_pool;
 
 -- name: create_mixture_picks
 -- Per component and stratum, the pool in seeded hash order up to the quota: the first
--- `amount` records, or the longest run of records whose tokens fit the budget.
+-- `amount` records, or the longest run of records whose tokens fit the budget. The ranking
+-- sorts ids and numbers only; the texts join the picked ids afterwards.
 -- mixture_record_id is content_id('mix', mixture, source_id) (synth_assets/lineage/ids.py).
 CREATE OR REPLACE TEMP TABLE mixture_picks AS
-SELECT ranked.* EXCLUDE (cumulative_tokens),
-       'mix_' || left(sha256('[' || $mixture_json || ',"' || ranked.source_id || '"]'), 20)
-           AS mixture_record_id
-FROM (
-    SELECT pool.*,
+WITH ranked AS (
+    SELECT component, stratum, source_id, tokens,
            row_number() OVER (PARTITION BY component, stratum ORDER BY rank_key, source_id)
                AS stratum_rank,
            sum(tokens) OVER (PARTITION BY component, stratum ORDER BY rank_key, source_id
                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative_tokens
-    FROM mixture_pool AS pool
-) AS ranked
-JOIN quotas USING (component, stratum)
-WHERE CASE quotas.unit WHEN 'records' THEN ranked.stratum_rank <= quotas.amount
-                       ELSE ranked.cumulative_tokens <= quotas.amount END
+    FROM mixture_pool
+),
+picked AS (
+    SELECT component, source_id, stratum_rank,
+           'mix_' || left(sha256('[' || $mixture_json || ',"' || source_id || '"]'), 20)
+               AS mixture_record_id
+    FROM ranked JOIN quotas USING (component, stratum)
+    WHERE CASE quotas.unit WHEN 'records' THEN ranked.stratum_rank <= quotas.amount
+                           ELSE ranked.cumulative_tokens <= quotas.amount END
+)
+SELECT pool.*, picked.stratum_rank, picked.mixture_record_id
+FROM picked JOIN mixture_pool AS pool USING (component, source_id)
 -- Stored in the export's seeded shuffled order: reading the table back keeps it (DuckDB's
 -- preserve_insertion_order), so the export streams without sorting the texts again.
-ORDER BY md5($seed || ':' || mixture_record_id);
+ORDER BY md5($seed || ':' || mixture_record_id), mixture_record_id;
 
 -- name: mixture_pick_ids
 SELECT mixture_record_id AS record_id FROM mixture_picks;
@@ -122,19 +127,28 @@ SELECT component, stratum, source_kind, count(*) AS records, sum(tokens)::BIGINT
 FROM mixture_picks GROUP BY ALL ORDER BY ALL;
 
 -- name: insert_mixture_records
-INSERT OR IGNORE INTO mixture_records BY NAME
+-- The picks not stored yet, found by an anti-join on the id instead of a primary-key index
+-- (whose inserts slow down as the table grows; see docs/mixtures.md). Ids are unique within
+-- mixture_picks (a source belongs to one component, and source ids are unique), and the
+-- store admits one writing transaction at a time, so this keeps mixture_record_id unique.
+INSERT INTO mixture_records BY NAME
 SELECT mixture_record_id, $mixture AS mixture, source_kind, source_id AS source_record_id,
        domain, instruction, response
-FROM mixture_picks;
+FROM mixture_picks ANTI JOIN mixture_records USING (mixture_record_id);
 
 -- name: insert_mixture_edges
 -- A synthetic record links to the scan that cleared it and the generation it samples; a real
--- record to the real record it samples.
-INSERT OR IGNORE INTO edges BY NAME
-SELECT mixture_record_id AS child_id, scan_id AS parent_id, 'cleared_by' AS relation
-FROM mixture_picks WHERE scan_id IS NOT NULL
-UNION ALL
-SELECT mixture_record_id, source_id, 'samples' FROM mixture_picks;
+-- record to the real record it samples. Only edges not stored yet, appended in key order:
+-- the edges primary-key index takes sorted keys much faster than random ones.
+INSERT INTO edges BY NAME
+SELECT * FROM (
+    SELECT mixture_record_id AS child_id, scan_id AS parent_id, 'cleared_by' AS relation
+    FROM mixture_picks WHERE scan_id IS NOT NULL
+    UNION ALL
+    SELECT mixture_record_id, source_id, 'samples' FROM mixture_picks
+) AS new_edges
+ANTI JOIN edges USING (child_id, parent_id)
+ORDER BY child_id, parent_id;
 
 -- name: mixture_export_rows
 -- The exported examples in the order mixture_picks was stored in (seeded shuffle), each also

@@ -139,8 +139,10 @@ CREATE TABLE IF NOT EXISTS real_records (
 );
 
 -- A record's place in a mixture; which materialization holds it is in snapshot_members.
+-- No primary-key index (it made large mixtures slow to store): insert_mixture_records in
+-- sql/mixtures.sql keeps mixture_record_id unique. Stores created earlier keep their index.
 CREATE TABLE IF NOT EXISTS mixture_records (
-    mixture_record_id  VARCHAR PRIMARY KEY,
+    mixture_record_id  VARCHAR NOT NULL,
     mixture            VARCHAR NOT NULL,
     source_kind        VARCHAR NOT NULL,    -- synthetic | real
     source_record_id   VARCHAR NOT NULL,

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -208,3 +210,41 @@ def test_forgetting_a_real_record_keeps_it_out_of_later_mixtures(
     again = exported(mix(store, loaded, tmp_path))     # the source file still holds the row
     assert picked["source_record_id"] not in {r["source_record_id"] for r in again}
     assert len(again) == 118                            # 59 real records left, 59 synthetic
+
+
+EARLIER_MIXTURE_RECORDS = """CREATE TABLE mixture_records (
+    mixture_record_id VARCHAR PRIMARY KEY, mixture VARCHAR NOT NULL,
+    source_kind VARCHAR NOT NULL, source_record_id VARCHAR NOT NULL, domain VARCHAR NOT NULL,
+    instruction VARCHAR NOT NULL, response VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"""
+
+
+@pytest.mark.parametrize("store_made", ["now", "before the index was dropped"])
+def test_reruns_store_each_mixture_record_once_with_its_edges(tmp_path: Path, store_made: str
+                                                              ) -> None:
+    # mixture_records has no primary-key index (stores made before keep theirs): the write
+    # path alone keeps ids unique, over identical and overlapping reruns and repeated rows.
+    if store_made != "now":
+        with duckdb.connect(str(tmp_path / "synth.duckdb")) as connection:
+            connection.execute(EARLIER_MIXTURE_RECORDS)
+    store = LineageStore(tmp_path / "synth.duckdb")
+    fill_verified_records(store, 300)
+    loaded = write_mixture_spec(tmp_path, {"m": {
+        "recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.2}},
+        real_count=200)
+    real = pq.read_table(tmp_path / "real.parquet")       # a file repeating some of its rows
+    pq.write_table(pa.concat_tables([real, real.slice(0, 10)]), tmp_path / "real.parquet")
+    first = {r["id"] for r in exported(mix(store, loaded, tmp_path))}
+    mix(store, loaded, tmp_path)
+    fill_verified_records(store, 60, start=300, tag="b", judged="snap_j2", clean="snap_c2")
+    last = {r["id"] for r in exported(mix(store, loaded, tmp_path, judged="snap_j2",
+                                          clean="snap_c2"))}
+    assert len(first) == 375 and len(last) == 450 and len(first & last) == 300 + 75
+    with duckdb.connect(str(store.path), read_only=True) as connection:
+        stored = connection.execute(
+            "SELECT count(*), count(DISTINCT mixture_record_id) FROM mixture_records").fetchone()
+        edges = dict(connection.execute(
+            "SELECT relation, count(*) FROM edges WHERE child_id LIKE 'mix_%' GROUP BY ALL"
+        ).fetchall())
+    assert stored == (len(first | last), len(first | last))
+    assert edges == {"samples": len(first | last), "cleared_by": 360}

@@ -59,8 +59,9 @@ def stage_export(
         for batch in batches:
             rows += batch.num_rows
             for file_format, handle in line_files.items():
-                for line in batch.column(LINE_COLUMNS[file_format]).to_pylist():
-                    handle.write(line + "\n")
+                lines = batch.column(LINE_COLUMNS[file_format]).to_pylist()
+                if lines:
+                    handle.write("\n".join(lines) + "\n")
             if parquet is not None:
                 parquet.add(batch.select(data_schema.names))
     finally:
