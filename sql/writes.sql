@@ -18,8 +18,10 @@ SELECT to_json(record_id) AS quoted FROM (SELECT DISTINCT record_id FROM staged_
 ORDER BY record_id;
 
 -- name: insert_staged_snapshot_ids
+-- In key order: appending sorted keys keeps the primary-key index insert linear.
 INSERT OR IGNORE INTO snapshot_members
-SELECT DISTINCT $snapshot_id, record_id FROM staged_snapshot_ids;
+SELECT $snapshot_id, record_id FROM (SELECT DISTINCT record_id FROM staged_snapshot_ids)
+ORDER BY record_id;
 
 -- name: set_partition_head
 -- Point a partition of a stage at the snapshot its latest materialization produced.

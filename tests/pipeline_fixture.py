@@ -3,6 +3,7 @@ some right, some wrong, some code that fails its tests, one answer copying a GSM
 
 import json
 import os
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,6 +71,17 @@ def stub_answer(request: dict) -> str:
         return ("Sunlight scatters off air molecules; blue light scatters most because of its "
                 "short wavelength, so the sky looks blue.")
     return "Hi"
+
+
+def varied_answer(request: dict) -> str:
+    """stub_answer after a sentence drawn from the sampling seed, so that the samples of
+    different days differ as a real teacher's do (and survive deduplication)."""
+    words = random.Random(request.get("seed", 0)).choices(VOCABULARY, k=12)
+    return f"{' '.join(words).capitalize()}.\n\n{stub_answer(request)}"
+
+
+VOCABULARY = ("apple river quiet number basket orange travel window seven garden candle "
+              "market silver pencil morning ladder forest bright yellow engine").split()
 
 
 # Stage by stage, what the stub answers above must produce.

@@ -2,7 +2,6 @@
 local OpenAI-compatible stub whose answers we choose."""
 
 import json
-import random
 from pathlib import Path
 
 import dagster as dg
@@ -16,6 +15,7 @@ from tests.pipeline_fixture import (
     TEST_DAY,
     run_pipeline,
     stub_answer,
+    varied_answer,
     write_pipeline_spec,
 )
 
@@ -121,17 +121,6 @@ def test_failing_expectation_stops_downstream_stages(
     assert not failed.passed
     assert "pass rate" in failed.metadata["failed_expectations"].value
     assert runs.materialized() == {"seed_sets", "teacher_generations", "verified_subsets"}
-
-
-def varied_answer(request: dict) -> str:
-    """stub_answer after a sentence drawn from the sampling seed, so that the samples of
-    different days differ as a real teacher's do (and survive deduplication)."""
-    words = random.Random(request.get("seed", 0)).choices(VOCABULARY, k=12)
-    return f"{' '.join(words).capitalize()}.\n\n{stub_answer(request)}"
-
-
-VOCABULARY = ("apple river quiet number basket orange travel window seven garden candle "
-              "market silver pencil morning ladder forest bright yellow engine").split()
 
 
 def test_three_days_each_add_generations_and_the_mixture_draws_on_all(

@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 from synth_assets.assets.partitions import register_recipes
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub
-from tests.pipeline_fixture import stub_answer, write_pipeline_spec
+from tests.pipeline_fixture import varied_answer, write_pipeline_spec
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -72,7 +72,8 @@ def dagster_dev(dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (scripts/setup.sh installs Debian's chromium)")
     monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
-    with OpenAIStub(stub_answer) as stub:
+    # Answers that differ by sampling seed, so each backfilled day verifies new records.
+    with OpenAIStub(varied_answer) as stub:
         monkeypatch.setenv("SYNTH_SPEC", str(write_pipeline_spec(tmp_path / "spec",
                                                                   stub.base_url)))
         port, log = free_port(), tmp_path / "dagster-dev.log"

@@ -23,6 +23,7 @@ from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
 ALL_PARTITIONS = "all partitions"  # label of a snapshot joining every partition of a stage
+_SCHEMA_APPLIED: set[tuple[str, int]] = set()  # store files this process brought up to date
 
 
 def default_db_path() -> Path:
@@ -193,9 +194,14 @@ class LineageStore:
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists()
         conn = self._open(read_only=False)
         try:
-            conn.execute(schema_sql())
+            # The schema DDL costs ~25 ms an open: once per file (and inode) per process.
+            stored_file = (str(self.path.resolve()), self.path.stat().st_ino)
+            if not existed or stored_file not in _SCHEMA_APPLIED:
+                conn.execute(schema_sql())
+                _SCHEMA_APPLIED.add(stored_file)
             yield conn
         finally:
             conn.close()
