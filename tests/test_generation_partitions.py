@@ -34,12 +34,13 @@ def test_a_day_plans_the_same_calls_and_another_day_new_ones(tmp_path: Path) -> 
     assert len(tuesday) == len(monday)
     assert not {g.request.call_id for g in tuesday} & {g.request.call_id for g in monday}
     # New attribute draws, not only new sampling seeds: most prompts change.
-    changed = sum(a.messages != b.messages for a, b in zip(monday, tuesday, strict=True))
+    changed = sum(a.prompt.messages != b.prompt.messages
+                  for a, b in zip(monday, tuesday, strict=True))
     assert changed > len(monday) // 2
     # The samples of one prompt still differ from each other on the same day.
     seeds_of_prompt = {}
     for generation in monday:
-        seeds_of_prompt.setdefault(generation.prompt_id, set()).add(
+        seeds_of_prompt.setdefault(generation.prompt.prompt_id, set()).add(
             generation.request.params["seed"])
     assert all(len(seeds) == 2 for seeds in seeds_of_prompt.values())
 

@@ -23,6 +23,7 @@ from synth_assets.assets.partitions import (
     today,
 )
 from synth_assets.lineage.ids import content_id
+from synth_assets.recipes.plan import first_round_recipes, next_round_recipes
 from synth_assets.resources import SynthStore
 from synth_assets.spec.files import seed_file_hashes
 from synth_assets.spec.model import PipelineSpec
@@ -72,17 +73,6 @@ stage_automation = dg.AutomationConditionSensorDefinition(
                 "mixtures from every partition, when the stage before changed and passed its "
                 "checks.",
 )
-
-
-def first_round_recipes(spec: PipelineSpec, seed_sets: set[str] | None = None) -> list[str]:
-    """Recipes reading a seed set (those of `seed_sets` only, when given)."""
-    return [name for name, recipe in spec.recipes.items()
-            if recipe.seeds_from is None and (seed_sets is None or recipe.seed_set in seed_sets)]
-
-
-def next_round_recipes(spec: PipelineSpec, recipe: str) -> list[str]:
-    return [name for name, r in spec.recipes.items()
-            if r.seeds_from is not None and r.seeds_from.recipe == recipe]
 
 
 def register_recipes_request(spec: PipelineSpec) -> dg.AddDynamicPartitionsRequest:

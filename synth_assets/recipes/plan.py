@@ -61,3 +61,15 @@ def recipe_chain(spec: PipelineSpec, name: str) -> set[str]:
         name = source.recipe
         chain.add(name)
     return chain
+
+
+def first_round_recipes(spec: PipelineSpec, seed_sets: set[str] | None = None) -> list[str]:
+    """Recipes reading a seed set (those of `seed_sets` only, when given)."""
+    return [name for name, recipe in spec.recipes.items()
+            if recipe.seeds_from is None and (seed_sets is None or recipe.seed_set in seed_sets)]
+
+
+def next_round_recipes(spec: PipelineSpec, recipe: str) -> list[str]:
+    """Recipes whose `seeds_from` reads `recipe`."""
+    return [name for name, r in spec.recipes.items()
+            if r.seeds_from is not None and r.seeds_from.recipe == recipe]

@@ -6,11 +6,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
-from synth_assets.recipes.plan import plan_prompts, recipe_chain, recipe_rounds
+from synth_assets.recipes.plan import RenderedPrompt, plan_prompts, recipe_chain, recipe_rounds
 from synth_assets.recipes.records import build_record, reader_fingerprint
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
@@ -32,20 +31,24 @@ FAILURES_LOGGED = 10
 
 @dataclass(frozen=True)
 class PlannedGeneration:
-    recipe: str
-    seed: SeedRecord
-    prompt_id: str
-    messages: list[dict[str, str]]
+    prompt: RenderedPrompt
     request: TeacherRequest
     teacher: str
-    attributes: dict[str, Any]
-    draw: int
     round: int
     reader: str                     # recipes.records.reader_fingerprint of the recipe
 
+    @property
+    def recipe(self) -> str:
+        return self.prompt.recipe
+
+    @property
+    def seed(self) -> SeedRecord:
+        return self.prompt.seed
+
     @cached_property
     def generation_id(self) -> str:
-        return content_id("gen", self.recipe, self.prompt_id, self.request.call_id, self.reader)
+        return content_id("gen", self.recipe, self.prompt.prompt_id, self.request.call_id,
+                          self.reader)
 
 
 @dataclass
@@ -90,15 +93,10 @@ def plan_generations(
         for prompt in plan_prompts(loaded, recipe_name, recipe_seeds, day):
             for sample_index in range(recipe.samples_per_seed):
                 plan.generations.append(PlannedGeneration(
-                    recipe=recipe_name,
-                    seed=prompt.seed,
-                    prompt_id=prompt.prompt_id,
-                    messages=prompt.messages,
+                    prompt=prompt,
                     request=build_request(teacher, prompt.messages, sample_index,
                                           recipe.response_format, day),
                     teacher=recipe.teacher,
-                    attributes=prompt.attributes,
-                    draw=prompt.draw,
                     round=round_number,
                     reader=reader,
                 ))
@@ -165,31 +163,30 @@ def _store_generations(
 ) -> tuple[int, str]:
     """Store prompts, generations, their edges and the snapshot in one transaction; returns
     (new generations, snapshot id)."""
-    prompts = {
-        p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "seed_id": p.seed.seed_id,
-                      "messages": json.dumps(p.messages, ensure_ascii=False)}
-        for p in answered
-    }
-    prompt_attributes = {
-        p.prompt_id: {"prompt_id": p.prompt_id, "recipe": p.recipe, "round": p.round,
-                      "draw": p.draw, "attributes": json.dumps(p.attributes, ensure_ascii=False)}
-        for p in answered
-    }
+    rendered = {p.prompt.prompt_id: (p.prompt, p.round) for p in answered}
+    prompts = [{"prompt_id": prompt.prompt_id, "recipe": prompt.recipe,
+                "seed_id": prompt.seed.seed_id,
+                "messages": json.dumps(prompt.messages, ensure_ascii=False)}
+               for prompt, _ in rendered.values()]
+    prompt_attributes = [{"prompt_id": prompt.prompt_id, "recipe": prompt.recipe,
+                          "round": round_number, "draw": prompt.draw,
+                          "attributes": json.dumps(prompt.attributes, ensure_ascii=False)}
+                         for prompt, round_number in rendered.values()]
     fields = [_fields_row(loaded, p, texts[p.request.call_id]) for p in answered]
     generations = [
-        {"generation_id": p.generation_id, "recipe": p.recipe, "prompt_id": p.prompt_id,
+        {"generation_id": p.generation_id, "recipe": p.recipe, "prompt_id": p.prompt.prompt_id,
          "call_id": p.request.call_id, "seed_id": p.seed.seed_id,
          "sample_index": p.request.sample_index, "text": texts[p.request.call_id]}
         for p in answered
     ]
-    edges = [(p.prompt_id, p.seed.seed_id, "rendered_from") for p in answered]
-    edges += [(p.generation_id, p.prompt_id, "answers") for p in answered]
+    edges = [(p.prompt.prompt_id, p.seed.seed_id, "rendered_from") for p in answered]
+    edges += [(p.generation_id, p.prompt.prompt_id, "answers") for p in answered]
     edges += [(p.generation_id, p.request.call_id, "produced_by") for p in answered]
     edges += [edge for d in derived for edge in d.edges()]
     with store.writer() as writer:
         writer.insert_new("seeds", [seed_row(d.seed) for d in derived])
-        writer.insert_new("prompts", list(prompts.values()))
-        writer.insert_new("prompt_attributes", list(prompt_attributes.values()))
+        writer.insert_new("prompts", prompts)
+        writer.insert_new("prompt_attributes", prompt_attributes)
         new_generations = writer.insert_new("generations", generations)
         writer.insert_new("generation_fields", fields)
         writer.link(edges)
@@ -200,7 +197,7 @@ def _store_generations(
 
 def _fields_row(loaded: LoadedSpec, planned: PlannedGeneration, text: str) -> dict:
     recipe = loaded.spec.recipes[planned.recipe]
-    outcome = build_record(planned.recipe, recipe, planned.seed, planned.attributes, text)
+    outcome = build_record(planned.recipe, recipe, planned.seed, planned.prompt.attributes, text)
     return {
         "generation_id": planned.generation_id,
         "parser": recipe.parser.type,
