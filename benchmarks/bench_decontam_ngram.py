@@ -12,13 +12,18 @@ its peak memory is its own:
 - ours, scan only: the same streaming read and detector, writing nothing;
 - janitor: lm_eval.decontamination.janitor (pure Python; installed with `pip install --no-deps
   lm-eval` into its own venv under ~/.cache/synth-assets-bench) on task + response, reading
-  the same DuckDB file in batches of the same size.
+  the same DuckDB file in batches of the same size;
+- ours, stage Python heap: the stage again under tracemalloc (slower, so not timed): the peak
+  of the memory Python allocates, which is what the stage's own code holds.
+Every DuckDB connection, ours and the janitor's, gets the same memory_limit (--memory-limit):
+DuckDB keeps table pages it read as a cache up to that limit, which RSS then shows.
 
 Also measured: building the n-gram index in-process (what every run pays, since gram keys use
 the per-process salted hash()) against the extra scan cost of stable gram keys, which a
 persisted n-gram index would need.
 
 Usage: python benchmarks/bench_decontam_ngram.py [--sizes 50000,100000,200000] [--batch 5000]
+    [--memory-limit 256MB]
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import shutil
 import subprocess
 import sys
 import time
+import tracemalloc
 import venv
 from pathlib import Path
 
@@ -129,25 +136,33 @@ def child_ours(mode: str, db: str, spec_path: str, snapshot: str, batch: int) ->
 
     store, loaded = LineageStore(db), load_spec(spec_path)
     baseline = rss_mb()
+    if mode == "heap":
+        tracemalloc.start()
     start = time.perf_counter()
-    if mode == "stage":
+    if mode in ("stage", "heap"):
         result = run_contamination_stage(store, loaded, snapshot, log=lambda _: None,
                                          batch_rows=batch)
         records, contaminated = result.scanned, result.contaminated + result.quarantined
     else:
         scanner = SegmentScanner(build_detectors(store, loaded))
         records = contaminated = 0
-        for frame in store.stream("generations_to_scan", batch, snapshot_id=snapshot):
+        for records_batch in store.stream("generations_to_scan", batch, snapshot_id=snapshot,
+                                          index_fingerprint="nothing stored"):
             contaminated += sum(bool(task.hits or response.hits)
-                                for _, task, _, response in scanner.scan(frame))
-            records += len(frame)
+                                for _, task, _, response in scanner.scan(records_batch))
+            records += len(records_batch["generation_id"])
     seconds = time.perf_counter() - start
+    heap_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20 if mode == "heap" else None
     print(json.dumps({"records": records, "seconds": seconds, "contaminated": contaminated,
-                      "baseline_mb": baseline, "peak_mb": peak_mb()}))
+                      "baseline_mb": baseline, "peak_mb": peak_mb(),
+                      "heap_peak_mb": heap_peak_mb}))
 
 
-def run_child(command: list[str]) -> dict:
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+def run_child(command: list[str], memory_limit: str) -> dict:
+    env = {**os.environ, "SYNTH_DUCKDB_MEMORY_LIMIT": memory_limit}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -183,6 +198,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="50000,100000,200000")
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--memory-limit", default="256MB",
+                        help="DuckDB memory_limit of every connection, ours and the janitor's")
     parser.add_argument("--child", nargs=5, metavar=("MODE", "DB", "SPEC", "SNAPSHOT", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -211,14 +228,16 @@ def main() -> None:
     rows = []
     for size in sizes:
         results = {}
-        for mode in ("stage", "scan"):
+        for mode in ("stage", "scan", "heap"):
             db = work / f"{mode}-{size}.duckdb"
             shutil.copy(base, db)
+            os.sync()  # so the copy's writeback does not slow the measured run
             results[mode] = run_child([sys.executable, __file__, "--child", mode, str(db),
-                                       str(spec_path), snapshots[size], str(args.batch)])
+                                       str(spec_path), snapshots[size], str(args.batch)],
+                                      args.memory_limit)
         results["janitor"] = run_child([str(peer_python), str(REPO / "benchmarks" /
                                         "janitor_peer.py"), str(base), snapshots[size],
-                                        str(items_json), str(args.batch)])
+                                        str(items_json), str(args.batch)], args.memory_limit)
         rows.append((size, results))
         print(f"  {size} records measured", flush=True)
 
@@ -234,13 +253,18 @@ def main() -> None:
         print(f"{'':10}ratio ours/janitor: stage "
               f"{results['stage']['records'] / results['stage']['seconds'] / janitor:.1f}x, "
               f"scan only {results['scan']['records'] / results['scan']['seconds'] / janitor:.1f}x")
-    print("\npeak RSS growth by record count (flat = memory does not grow with the records):")
+    print(f"\nDuckDB memory_limit of every connection: {args.memory_limit}")
+    print("peak RSS growth by record count (flat = memory does not grow with the records):")
     for name, label in (("stage", "ours, stage"), ("scan", "ours, scan only"),
                         ("janitor", "lm-eval janitor")):
         growth = [results[name]["peak_mb"] - results[name]["baseline_mb"] for _, results in rows]
         print(f"  {label:15} " + ", ".join(f"{size:,}: +{mb:.0f} MB" for (size, _), mb
                                            in zip(rows, growth, strict=True))
               + f"  ({rows[-1][0] - rows[0][0]:,} more records: {growth[-1] - growth[0]:+.0f} MB)")
+    heap = [results["heap"]["heap_peak_mb"] for _, results in rows]
+    print("  ours, stage, Python heap peak (tracemalloc): "
+          + ", ".join(f"{size:,}: {mb:.0f} MB" for (size, _), mb in zip(rows, heap, strict=True))
+          + f"  ({heap[-1] - heap[0]:+.1f} MB)")
     build, salted, stable = index_costs(spec_path)
     print(f"\nn-gram index build in-process (GSM8K test + HumanEval): {build * 1000:.0f} ms "
           "per run")

@@ -4,11 +4,13 @@ same records, streamed from the same DuckDB file. Runs inside the peer's own vir
 environment (lm-eval installed with --no-deps, plus duckdb); prints one JSON line.
 
 Usage: <peer venv>/bin/python janitor_peer.py DB SNAPSHOT ITEMS_JSON BATCH
+(DuckDB's memory_limit from SYNTH_DUCKDB_MEMORY_LIMIT, as ours)
 """
 
 import contextlib
 import io
 import json
+import os
 import sys
 import time
 
@@ -37,7 +39,9 @@ def main() -> None:
     for text in json.loads(open(items_path).read()):
         janitor.register_contaminant_python(text)
     baseline = rss_mb()
-    connection = duckdb.connect(db, read_only=True)
+    limit = os.environ.get("SYNTH_DUCKDB_MEMORY_LIMIT")
+    connection = duckdb.connect(db, read_only=True,
+                                config={"memory_limit": limit} if limit else {})
     cursor = connection.execute(QUERY, [snapshot])
     records = contaminated = 0
     start = time.perf_counter()

@@ -7,7 +7,7 @@ WITH RECURSIVE chain(record_id, depth, relation, child_id) AS (
     SELECT $record_id, 0, NULL::VARCHAR, NULL::VARCHAR
     UNION
     SELECT edges.parent_id, chain.depth + 1, edges.relation, edges.child_id
-    FROM edges JOIN chain ON edges.child_id = chain.record_id
+    FROM lineage_edges AS edges JOIN chain ON edges.child_id = chain.record_id
     WHERE chain.depth < 32
 )
 SELECT nodes.record_id, nodes.kind, nodes.stage_rank, nodes.created_at, nodes.details,
@@ -250,7 +250,7 @@ SELECT * FROM mixture_records WHERE mixture_record_id = $record_id;
 WITH RECURSIVE down(record_id) AS (
     SELECT $record_id
     UNION
-    SELECT edges.child_id FROM edges JOIN down ON edges.parent_id = down.record_id
+    SELECT edges.child_id FROM lineage_edges AS edges JOIN down ON edges.parent_id = down.record_id
 )
 SELECT nodes.record_id, nodes.kind
 FROM down JOIN lineage_nodes AS nodes USING (record_id)
@@ -333,13 +333,24 @@ SELECT call_id, response_text, latency_s
 FROM teacher_calls WHERE call_id IN (SELECT record_id FROM wanted_ids);
 
 -- name: generations_to_scan
--- The generations of a snapshot with their seed's kind and payload, in storage order (no sort,
--- so a caller can stream them without the result being materialized first).
+-- The generations of a snapshot with their seed's kind and payload and the scans already stored
+-- of each against the given index (stored_scans, and stored_clean_scans of those the clean
+-- ones; NULL when none), in storage order: no sort, so a caller can stream them without the
+-- result being materialized first.
+WITH stored AS (
+    SELECT generation_id, list(scan_id) AS stored_scans,
+           list(scan_id) FILTER (WHERE NOT contaminated) AS stored_clean_scans
+    FROM contamination_verdicts
+    WHERE index_fingerprint = $index_fingerprint
+    GROUP BY generation_id
+)
 SELECT generations.generation_id, generations.recipe, generations.text, generations.seed_id,
-       seeds.kind AS seed_kind, seeds.payload AS seed_payload
+       seeds.kind AS seed_kind, seeds.payload AS seed_payload,
+       stored.stored_scans, stored.stored_clean_scans
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN seeds ON seeds.seed_id = generations.seed_id
+LEFT JOIN stored ON stored.generation_id = generations.generation_id
 WHERE snapshot_members.snapshot_id = $snapshot_id;
 
 -- name: contaminated_seeds_in_snapshot

@@ -103,9 +103,12 @@ CREATE TABLE IF NOT EXISTS verdicts (
     created_at        TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
--- One row per scanned record and benchmark index: the record's contamination verdict.
+-- One row per scanned record and benchmark index: the record's contamination verdict. scan_id
+-- is unique, kept so by the one statement that writes the table (append_contamination_verdicts)
+-- rather than by a primary-key index, whose memory grew with every record scanned (stores made
+-- before keep theirs).
 CREATE TABLE IF NOT EXISTS contamination_verdicts (
-    scan_id             VARCHAR PRIMARY KEY,
+    scan_id             VARCHAR NOT NULL,
     generation_id       VARCHAR NOT NULL,
     index_fingerprint   VARCHAR NOT NULL,
     contaminated        BOOLEAN NOT NULL,
@@ -212,6 +215,20 @@ CREATE TABLE IF NOT EXISTS forgotten_records (
 -- ALTER ... IF NOT EXISTS also upgrades stores created before these columns existed.
 ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS segment VARCHAR DEFAULT 'text';
 ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS record_excerpt VARCHAR DEFAULT '';
+-- The verdicts that admitted the scanned generation. A verdict row with this list holds its own
+-- lineage edges (see lineage_edges); rows written before it have theirs in edges.
+ALTER TABLE contamination_verdicts ADD COLUMN IF NOT EXISTS admitted_by VARCHAR[];
+
+-- Every lineage edge: those stored in edges, plus the ones a contamination verdict holds (the
+-- generation it scans, the verdicts that admitted it), which are not copied into edges: one
+-- edge row per scanned record made the edges index grow with every record scanned.
+CREATE OR REPLACE VIEW lineage_edges AS
+    SELECT child_id, parent_id, relation FROM edges
+    UNION ALL
+    SELECT scan_id, generation_id, 'scans' FROM contamination_verdicts
+    WHERE admitted_by IS NOT NULL
+    UNION ALL
+    SELECT scan_id, unnest(admitted_by), 'after_verdict' FROM contamination_verdicts;
 
 -- A record held back because the seed it derives from (through any chain of edges) matched a
 -- benchmark item itself; hit_id is one hit showing that.

@@ -33,3 +33,9 @@ VALUES ($stage, $partition_key, $snapshot_id, current_timestamp);
 DELETE FROM edges
 WHERE child_id IN (SELECT record_id FROM staged_rows)
    OR parent_id IN (SELECT record_id FROM staged_rows);
+
+-- name: append_contamination_verdicts
+-- Staged verdict rows whose scan is not stored yet: how contamination_verdicts keeps scan_id
+-- unique without a primary-key index.
+INSERT INTO contamination_verdicts BY NAME
+SELECT * FROM staged_rows ANTI JOIN contamination_verdicts USING (scan_id);

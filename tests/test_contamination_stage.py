@@ -5,6 +5,7 @@ stub) confirming a rephrasing through the teacher cache, and per-benchmark ceili
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -14,6 +15,7 @@ from synth_assets.lineage.history import lineage_chain
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
+from synth_assets.stages import contamination_stage
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from tests.conftest import write_jsonl
 from tests.contamination_cases import REPHRASED, gsm8k
@@ -143,6 +145,53 @@ def test_second_run_asks_nothing_and_stores_nothing_new(staged):
     assert again.index_reused
     assert len(stub.requests) == calls
     assert store.query("table_row_counts") == counts
+
+
+EARLIER_CONTAMINATION_VERDICTS = """CREATE TABLE contamination_verdicts (
+    scan_id VARCHAR PRIMARY KEY, generation_id VARCHAR NOT NULL,
+    index_fingerprint VARCHAR NOT NULL, contaminated BOOLEAN NOT NULL,
+    hit_count INTEGER NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"""
+
+
+@pytest.mark.parametrize("store_made", ["now", "before verdicts held their edges"])
+def test_each_scan_is_stored_once_and_leads_to_its_generation(tmp_path, monkeypatch, store_made):
+    # contamination_verdicts has no primary-key index and holds its own edges to the generation
+    # (stores made before keep the index, and the edges of their earlier scans in `edges`).
+    monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
+    monkeypatch.setattr(contamination_stage, "WRITE_EVERY_SCANS", 2)
+    if store_made != "now":
+        with duckdb.connect(str(tmp_path / "synth.duckdb")) as connection:
+            connection.execute(EARLIER_CONTAMINATION_VERDICTS)
+    with OpenAIStub(_judge) as stub:
+        loaded = load_spec(_spec(tmp_path / "spec", stub.base_url))
+        store = LineageStore(tmp_path / "synth.duckdb")
+        snapshot, ids = _records(store)
+        with store.writer() as writer:  # a scan stored the earlier way, against another index
+            writer.connection.execute(
+                "INSERT INTO contamination_verdicts (scan_id, generation_id, index_fingerprint, "
+                "contaminated, hit_count) VALUES ('scan_earlier', ?, 'earlier', false, 0)",
+                [ids["gB"]])
+            writer.link([("scan_earlier", ids["gB"], "scans")])
+        first = run_contamination_stage(store, loaded, snapshot, log=lambda _: None,
+                                        batch_rows=2)
+        again = run_contamination_stage(store, loaded, snapshot, log=lambda _: None,
+                                        batch_rows=3)
+
+    assert (first.scanned, first.newly_scanned, again.newly_scanned) == (5, 5, 0)
+    with store.connection() as connection:
+        stored = connection.execute("SELECT count(*), count(DISTINCT scan_id) "
+                                    "FROM contamination_verdicts").fetchone()
+        scan_of_gb = connection.execute(
+            "SELECT scan_id FROM contamination_verdicts WHERE generation_id = ? "
+            "AND index_fingerprint = ?", [ids["gB"], first.index_fingerprint]).fetchone()[0]
+    assert stored == (6, 6)
+    for scan_id in (scan_of_gb, "scan_earlier"):
+        chain = lineage_chain(store, scan_id)
+        generation = next(node for node in chain if node["record_id"] == ids["gB"])
+        assert generation["reached_by"] == f"scans <- {scan_id}"
+        assert "seed" in {node["kind"] for node in chain}
+    made_from_gb = {row["record_id"] for row in store.query("descendants", record_id=ids["gB"])}
+    assert {scan_of_gb, "scan_earlier"} <= made_from_gb
 
 
 def test_quarantine_can_be_switched_off(staged, tmp_path):

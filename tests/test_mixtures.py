@@ -187,7 +187,7 @@ def test_ge_suite_passes_a_good_mixture_and_catches_a_contaminated_record(
 
     picked = next(r for r in exported(result) if r["source_kind"] == "synthetic")
     with store.writer() as writer:      # a later scan of the same index finds a hit
-        writer.insert_new("contamination_verdicts", [{
+        writer.insert_with("writes.sql", "append_contamination_verdicts", [{
             "scan_id": "scan_late_hit", "generation_id": picked["source_record_id"],
             "index_fingerprint": "fixture-index", "contaminated": True, "hit_count": 1}])
     frame, expectations = final_mixtures_suite(store, loaded, {"m": result.snapshot_id})

@@ -107,12 +107,12 @@ class NgramIndex:
     def find_hits_in_tokens(self, tokens: list[bytes]) -> list[NgramHit]:
         """find_hits for text already cut into tokens by self.tokenize."""
         probe_keys = self._probe_keys
-        if all(
-            probe_keys.isdisjoint(map(hash, grams(tokens, length, stride)))
-            for length, stride in self._probes
-        ):
-            return []
-        return self._collect_hits(tokens)
+        for length, stride in self._probes:
+            # grams(tokens, length, stride), inline: this runs once per text scanned.
+            probe = zip(*[tokens[offset::stride] for offset in range(length)], strict=False)
+            if not probe_keys.isdisjoint(map(hash, probe)):
+                return self._collect_hits(tokens)
+        return []
 
     def _collect_hits(self, tokens: list[bytes]) -> list[NgramHit]:
         first: dict[int, tuple[int, int]] = {}  # item index -> (position, size) of first match

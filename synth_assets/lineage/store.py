@@ -44,6 +44,10 @@ def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+# Rows as columns: column name -> its values, one per row.
+Columns = dict[str, list[Any]]
+
+
 class LockTimeoutError(RuntimeError):
     pass
 
@@ -58,12 +62,20 @@ class StoreWriter:
         """Insert the rows whose primary key is not stored yet; returns how many were new."""
         if table not in schema_tables():
             raise ValueError(f"unknown table {table!r}; tables: {sorted(schema_tables())}")
+        return self._insert_staged(statement("writes.sql", "insert_new_rows").format(table=table),
+                                   rows)
+
+    def insert_with(self, file_name: str, name: str,
+                    rows: Sequence[dict[str, Any]] | pa.Table) -> int:
+        """Run a named INSERT that reads the rows as `staged_rows`; returns rows inserted."""
+        return self._insert_staged(statement(file_name, name), rows)
+
+    def _insert_staged(self, sql: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
         staged = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
         if staged.num_rows == 0:
             return 0
         self.connection.register("staged_rows", staged)
         try:
-            sql = statement("writes.sql", "insert_new_rows").format(table=table)
             inserted = self.connection.execute(sql).fetchone()
         finally:
             self.connection.unregister("staged_rows")
@@ -207,6 +219,15 @@ class LineageStore:
             conn.close()
 
     @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Keep the file open in this process meanwhile: the connections opened inside then
+        cost microseconds, where opening the file cold and the checkpoint at its last close
+        cost tens of milliseconds. It holds the file's lock, so never keep it open around LLM
+        calls."""
+        with self.connection():
+            yield
+
+    @contextmanager
     def writer(self) -> Iterator[StoreWriter]:
         """One transaction: everything written inside lands together or not at all."""
         with self.connection() as conn:
@@ -237,16 +258,15 @@ class LineageStore:
                                                for c, v in columns.items()}))
             return _rows(conn.execute(statement("queries.sql", name), params or None))
 
-    def stream(self, name: str, batch_rows: int, **params: Any) -> Iterator[pd.DataFrame]:
-        """Run a named query and yield its rows in frames of at most batch_rows, fetched as they
-        are consumed: memory stays flat however many rows there are (if the query has no ORDER
-        BY, which would materialize the result). The connection stays open until the end, so
-        do not make LLM calls between batches."""
+    def stream(self, name: str, batch_rows: int, **params: Any) -> Iterator[Columns]:
+        """Run a named query and yield its rows in batches of at most batch_rows, as columns of
+        plain Python values, fetched as they are consumed: memory stays flat however many rows
+        there are (if the query has no ORDER BY, which would materialize the result). The
+        connection stays open until the end, so do not make LLM calls between batches."""
         with self.connection() as conn:
             relation = conn.sql(statement("queries.sql", name), params=params or None)
-            reader = relation.to_arrow_reader(batch_rows)
-            for batch in reader:
-                yield batch.to_pandas()
+            for batch in relation.to_arrow_reader(batch_rows):
+                yield batch.to_pydict()
 
     def query_with_ids(self, name: str, ids: Sequence[str], **params: Any) -> pd.DataFrame:
         """Run a named query that reads the ids from a table named `wanted_ids(record_id)`."""

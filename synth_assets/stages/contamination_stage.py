@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import tempfile
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,17 +33,19 @@ from synth_assets.decontam.items import BenchmarkItem, Hit, excerpt, items_finge
 from synth_assets.decontam.judge import DETECTOR as JUDGE
 from synth_assets.decontam.judge import judge_messages, parse_judgement
 from synth_assets.decontam.registry import load_benchmark
-from synth_assets.lineage.ids import content_id
-from synth_assets.lineage.store import LineageStore, StoreWriter
+from synth_assets.lineage.ids import content_id, string_content_id
+from synth_assets.lineage.store import Columns, LineageStore, StoreWriter
 from synth_assets.recipes.seeds import TASK_FIELD
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import admitting_verdict_ids
+from synth_assets.stages.verify_stage import AdmittingVerdicts
 from synth_assets.teacher.cached import TeacherJob, run_through_cache
 from synth_assets.teacher.requests import build_request
 
 STAGE = "contamination_reports"
 INDEX_FOLDER = "benchmark_indexes"  # beside the DuckDB file: reusable item-side detector data
 BATCH_ROWS = 5000
+WRITE_EVERY_SCANS = 25_000
+WRITE_EVERY_SECONDS = 30.0
 REMEMBERED_SEEDS = 20000
 WORST_HITS = 5
 
@@ -113,52 +116,56 @@ def run_contamination_stage(
     log(f"{len(suite.items)} benchmark items, detectors {suite.detector_names}, index "
         f"{fingerprint[:12]} ({'reused' if reused else 'built'})")
     items = {(item.benchmark, item.item_id): item for item in suite.items}
-    scanner = SegmentScanner(suite)
+    admitting = AdmittingVerdicts(loaded)
 
     to_judge: list[tuple[float, int, _Scan]] = []  # min-heap of the best judge candidates
     order = itertools.count()
     scanned = newly_scanned = 0
     with _objects_so_far_left_out_of_gc(), CleanScans() as clean:
-        for frame in store.stream("generations_to_scan", batch_rows,
-                                  snapshot_id=verified_snapshot_id):
-            verdict_ids = admitting_verdict_ids(
-                store, loaded, frame[["generation_id", "recipe", "seed_payload"]])
-            scan_ids = {gid: content_id("scan", gid, fingerprint, verdict_ids[gid])
-                        for gid in frame["generation_id"].tolist()}
-            with store.writer() as writer:
-                stored = _stored_verdicts(writer, scan_ids, fingerprint)
-                stored_clean = [gid for gid, scan_id in scan_ids.items()
-                                if stored.get(scan_id) is False]
-                clean.add(stored_clean, [scan_ids[gid] for gid in stored_clean])
-                todo = frame[[scan_id not in stored for scan_id in scan_ids.values()]]
-                finished = []
-                for scan in _scan_records(scanner, todo, scan_ids, verdict_ids):
-                    if not scan.hits and judge.enabled and scan.candidate is not None \
-                            and scan.candidate[2].score >= judge.min_similarity:
-                        heapq.heappush(to_judge, (scan.candidate[2].score, next(order), scan))
-                        if len(to_judge) > judge.max_pairs:
-                            finished.append(heapq.heappop(to_judge)[2])
-                    else:
-                        finished.append(scan)
-                _store_scans(writer, finished, fingerprint, items, clean)
-            scanned += len(frame)
-            newly_scanned += len(todo)
+        scanner = SegmentScanner(suite)
+        pending = PendingScans(store, fingerprint, items, clean)
+        for batch in store.stream("generations_to_scan", batch_rows,
+                                  snapshot_id=verified_snapshot_id, index_fingerprint=fingerprint):
+            generation_ids = batch["generation_id"]
+            verdict_ids = admitting.of(store, generation_ids, batch["recipe"],
+                                       batch["seed_payload"])
+            scan_ids = [string_content_id("scan", gid, fingerprint, ids)
+                        for gid, ids in zip(generation_ids, verdict_ids, strict=True)]
+            todo = _not_stored(batch, scan_ids, verdict_ids, clean)
+            for scan in _scan_records(scanner, todo):
+                if not scan.hits and judge.enabled and scan.candidate is not None \
+                        and scan.candidate[2].score >= judge.min_similarity:
+                    heapq.heappush(to_judge, (scan.candidate[2].score, next(order), scan))
+                    if len(to_judge) > judge.max_pairs:
+                        pending.add(heapq.heappop(to_judge)[2])
+                else:
+                    pending.add(scan)
+            scanned += len(generation_ids)
+            newly_scanned += len(todo["generation_id"])
 
         judged = [scan for _, _, scan in to_judge]
         if judged:
             _judge(store, loaded, judged, items, log)
-        with store.writer() as writer:
-            _store_scans(writer, judged, fingerprint, items, clean)
-        clean.close()
+        with store.kept_open():  # the LLM calls are done
+            for scan in judged:
+                pending.add(scan)
+            pending.write()
+            clean.close()
 
-        quarantined = _quarantine(store, loaded, verified_snapshot_id, fingerprint, clean)
-        with store.writer() as writer:
-            writer.register("quarantined_now", [{"generation_id": gid} for gid in quarantined],
-                            ["generation_id"])
-            # Labelled with the index fingerprint, so checks can find this run's hits.
-            snapshot_id = writer.record_snapshot_of(STAGE, fingerprint, "queries.sql",
-                                                    "spilled_clean_scans",
-                                                    clean_file=str(clean.path))
+            quarantined = _quarantine(store, loaded, verified_snapshot_id, fingerprint, clean)
+            with store.writer() as writer:
+                writer.register("quarantined_now",
+                                [{"generation_id": gid} for gid in quarantined],
+                                ["generation_id"])
+                # Labelled with the index fingerprint, so checks can find this run's hits.
+                snapshot_id = writer.record_snapshot_of(STAGE, fingerprint, "queries.sql",
+                                                        "spilled_clean_scans",
+                                                        clean_file=str(clean.path))
+            report = per_benchmark(store, loaded, list(suite.items), verified_snapshot_id,
+                                   fingerprint, scanned)
+            worst_hits = store.query_frame("worst_contamination_hits",
+                                           snapshot_id=verified_snapshot_id,
+                                           index_fingerprint=fingerprint, limit=WORST_HITS)
     contaminated = scanned - clean.count
     log(f"scanned {scanned} records ({newly_scanned} new): {contaminated} contaminated, "
         f"{len(quarantined)} quarantined through their seed, "
@@ -173,10 +180,8 @@ def run_contamination_stage(
         detectors=suite.detector_names + ([JUDGE] if judge.enabled else []),
         index_reused=reused,
         judged_pairs=len(judged),
-        per_benchmark=per_benchmark(store, loaded, list(suite.items), verified_snapshot_id,
-                                    fingerprint, scanned),
-        worst_hits=store.query_frame("worst_contamination_hits", snapshot_id=verified_snapshot_id,
-                                     index_fingerprint=fingerprint, limit=WORST_HITS),
+        per_benchmark=report,
+        worst_hits=worst_hits,
     )
 
 
@@ -235,17 +240,18 @@ class SegmentScanner:
         self._remembered_seeds = remembered_seeds
         self._tasks: OrderedDict[str, tuple[str, TextScan]] = OrderedDict()
 
-    def scan(self, frame: pd.DataFrame) -> Iterator[tuple[str, TextScan, str, TextScan]]:
-        """Per record: its task and the task's result, its response and the response's."""
+    def scan(self, records: Columns) -> Iterator[tuple[str, TextScan, str, TextScan]]:
+        """Per record of generations_to_scan: its task and the task's result, its response and
+        the response's."""
         new_tasks = {}
-        seed_ids = frame["seed_id"].tolist()
-        for seed_id, kind, payload in zip(seed_ids, frame["seed_kind"].tolist(),
-                                          frame["seed_payload"].tolist(), strict=True):
+        seed_ids = records["seed_id"]
+        for seed_id, kind, payload in zip(seed_ids, records["seed_kind"],
+                                          records["seed_payload"], strict=True):
             if seed_id in self._tasks:
                 self._tasks.move_to_end(seed_id)
             elif seed_id not in new_tasks:
                 new_tasks[seed_id] = task_text(kind, payload)
-        responses = frame["text"].tolist()
+        responses = records["text"]
         texts = list(dict.fromkeys([*new_tasks.values(), *responses]))
         results = dict(zip(texts, self.suite.scan(texts), strict=True))
         for seed_id, task in new_tasks.items():
@@ -257,25 +263,58 @@ class SegmentScanner:
                 for seed_id, response in zip(seed_ids, responses, strict=True))
 
 
-def _stored_verdicts(writer: StoreWriter, scan_ids: dict[str, str],
-                     fingerprint: str) -> dict[str, bool]:
-    """scan_id -> contaminated, for the scans already stored."""
-    writer.register("wanted_ids", [{"record_id": gid} for gid in scan_ids], ["record_id"])
-    wanted = set(scan_ids.values())
-    return {row["scan_id"]: row["contaminated"]
-            for row in writer.fetch("queries.sql", "contamination_verdicts_for_generations",
-                                    index_fingerprint=fingerprint)
-            if row["scan_id"] in wanted}
+def _not_stored(batch: Columns, scan_ids: list[str], verdict_ids: list[list[str]],
+                clean: CleanScans) -> Columns:
+    """The records of a generations_to_scan batch whose scan is not stored yet, with their
+    scan_id and verdict_ids. The stored clean ones are spilled as this run's clean scans."""
+    new, stored_clean = [], []
+    for row, (scan_id, stored, stored_clean_scans) in enumerate(zip(
+            scan_ids, batch["stored_scans"], batch["stored_clean_scans"], strict=True)):
+        if stored is None or scan_id not in stored:
+            new.append(row)
+        elif stored_clean_scans is not None and scan_id in stored_clean_scans:
+            stored_clean.append(row)
+    clean.add([batch["generation_id"][row] for row in stored_clean],
+              [scan_ids[row] for row in stored_clean])
+    records = {**batch, "scan_id": scan_ids, "verdict_ids": verdict_ids}
+    if len(new) == len(scan_ids):
+        return records
+    return {name: [values[row] for row in new] for name, values in records.items()}
 
 
-def _scan_records(scanner: SegmentScanner, todo: pd.DataFrame, scan_ids: dict[str, str],
-                  verdict_ids: dict[str, list[str]]) -> list[_Scan]:
-    if todo.empty:
+class PendingScans:
+    """Scans waiting to be stored: written in one transaction once WRITE_EVERY_SCANS have
+    gathered or WRITE_EVERY_SECONDS have passed since the last write, since a transaction has a
+    fixed cost. A run stopped midway loses at most that much scanning."""
+
+    def __init__(self, store: LineageStore, fingerprint: str,
+                 items: dict[tuple[str, str], BenchmarkItem], clean: CleanScans) -> None:
+        self._store, self._fingerprint, self._items, self._clean = store, fingerprint, items, clean
+        self._scans: list[_Scan] = []
+        self._written_at = time.monotonic()
+
+    def add(self, scan: _Scan) -> None:
+        self._scans.append(scan)
+        if (len(self._scans) >= WRITE_EVERY_SCANS
+                or time.monotonic() - self._written_at >= WRITE_EVERY_SECONDS):
+            self.write()
+
+    def write(self) -> None:
+        if self._scans:
+            with self._store.writer() as writer:
+                _store_scans(writer, self._scans, self._fingerprint, self._items, self._clean)
+        self._scans = []
+        self._written_at = time.monotonic()
+
+
+def _scan_records(scanner: SegmentScanner, todo: Columns) -> list[_Scan]:
+    if not todo["generation_id"]:
         return []
     scans = []
-    for gid, (task, task_scan, response, response_scan) in zip(
-            todo["generation_id"].tolist(), scanner.scan(todo), strict=True):
-        scan = _Scan(scan_ids[gid], gid, verdict_ids[gid])
+    for scan_id, gid, verdict_ids, (task, task_scan, response, response_scan) in zip(
+            todo["scan_id"], todo["generation_id"], todo["verdict_ids"], scanner.scan(todo),
+            strict=True):
+        scan = _Scan(scan_id, gid, verdict_ids)
         if task_scan is not NO_FINDINGS or response_scan is not NO_FINDINGS:
             for segment, text, result in (("task", task, task_scan),
                                           ("response", response, response_scan)):
@@ -313,12 +352,12 @@ def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
 
 def _store_scans(writer: StoreWriter, scans: list[_Scan], fingerprint: str,
                  items: dict[tuple[str, str], BenchmarkItem], clean: CleanScans) -> None:
-    """Write a verdict per scan, its hits and their lineage edges; spill the clean ones."""
+    """Write a verdict per scan (which holds its edges to the generation and the verdicts that
+    admitted it), its hits and their edges; spill the clean ones."""
     if not scans:
         return
     hits, edges = [], []
     for scan in scans:
-        edges += [(scan.scan_id, vid, "after_verdict") for vid in scan.verdict_ids]
         for segment, hit, record_excerpt in scan.hits:
             hit_id = content_id("hit", scan.scan_id, segment, hit.benchmark, hit.item_id,
                                 hit.detector)
@@ -330,21 +369,18 @@ def _store_scans(writer: StoreWriter, scans: list[_Scan], fingerprint: str,
                 "item_excerpt": excerpt(items[(hit.benchmark, hit.item_id)].text),
             })
             edges.append((hit_id, scan.scan_id, "found_in"))
-    scan_ids = [scan.scan_id for scan in scans]
-    generation_ids = [scan.generation_id for scan in scans]
-    writer.insert_new("contamination_verdicts", pa.table({
-        "scan_id": scan_ids, "generation_id": generation_ids,
-        "index_fingerprint": [fingerprint] * len(scans),
+    clean_scans = [scan for scan in scans if not scan.hits]
+    writer.insert_with("writes.sql", "append_contamination_verdicts", pa.table({
+        "scan_id": [scan.scan_id for scan in scans],
+        "generation_id": [scan.generation_id for scan in scans],
+        "index_fingerprint": pa.repeat(pa.scalar(fingerprint), len(scans)),
         "contaminated": [bool(scan.hits) for scan in scans],
         "hit_count": pa.array([len(scan.hits) for scan in scans], pa.int32()),
+        "admitted_by": pa.array([scan.verdict_ids for scan in scans], pa.list_(pa.string())),
     }))
     writer.insert_new("contamination_hits", hits)
-    writer.insert_new("edges", pa.table({
-        "child_id": scan_ids, "parent_id": generation_ids, "relation": ["scans"] * len(scans),
-    }))
     writer.link(edges)
-    clean.add([scan.generation_id for scan in scans if not scan.hits],
-              [scan.scan_id for scan in scans if not scan.hits])
+    clean.add([scan.generation_id for scan in clean_scans], [scan.scan_id for scan in clean_scans])
 
 
 def _quarantine(store: LineageStore, loaded: LoadedSpec, snapshot_id: str, fingerprint: str,

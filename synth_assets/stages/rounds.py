@@ -17,7 +17,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import record_fields
 from synth_assets.recipes.seeds import REQUIRED_FIELDS, SeedRecord
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import admitting_verdict_ids
+from synth_assets.stages.verify_stage import AdmittingVerdicts
 
 DERIVED_RELATION = "derived_from"
 
@@ -38,10 +38,13 @@ class DerivedSeed:
 def verified_ids(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame) -> set[str]:
     """Those of `generations` (generation_id, recipe, seed_payload) whose every current
     verdict passed."""
-    wanted = admitting_verdict_ids(store, loaded, generations)
-    stored = store.query_with_ids("verdicts_for_generations", list(wanted))
+    generation_ids = generations["generation_id"].tolist()
+    wanted = AdmittingVerdicts(loaded).of(store, generation_ids, generations["recipe"].tolist(),
+                                          generations["seed_payload"].tolist())
+    stored = store.query_with_ids("verdicts_for_generations", generation_ids)
     passed = set(stored.loc[stored["passed"].astype(bool), "verdict_id"])
-    return {gid for gid, verdict_ids in wanted.items() if set(verdict_ids) <= passed}
+    return {gid for gid, verdict_ids in zip(generation_ids, wanted, strict=True)
+            if set(verdict_ids) <= passed}
 
 
 def derived_seeds(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.ids import content_id, string_content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
@@ -16,7 +16,7 @@ from synth_assets.spec.model import VerifierSpec
 from synth_assets.stages.judge_calls import ask_judge
 from synth_assets.stages.partitions import UNPARTITIONED
 from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
-from synth_assets.verify.base import needs_siblings
+from synth_assets.verify.base import may_need_siblings, needs_siblings
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 
@@ -49,7 +49,7 @@ def verdict_id(generation_id: str, verifier: str, version: str,
     """A verdict that compares samples (self-consistency) also depends on which samples."""
     if sibling_ids:
         return content_id("vrd", generation_id, verifier, version, list(sibling_ids))
-    return content_id("vrd", generation_id, verifier, version)
+    return string_content_id("vrd", generation_id, verifier, version)
 
 
 def current_verifiers(loaded: LoadedSpec) -> dict[str, tuple[Verifier, str]]:
@@ -63,27 +63,44 @@ def current_verifiers(loaded: LoadedSpec) -> dict[str, tuple[Verifier, str]]:
     return verifiers
 
 
-def admitting_verdict_ids(store: LineageStore, loaded: LoadedSpec,
-                          generations: pd.DataFrame) -> dict[str, list[str]]:
-    """generation_id -> ids of its current verdicts (at current verifier versions). For a
-    verdict that compared samples, the newest stored one: the sample set is not known here."""
-    verifiers = current_verifiers(loaded)
-    stored = store.query_with_ids("verdicts_for_generations", generations["generation_id"])
-    newest = (stored.sort_values("created_at")
-              .groupby(["generation_id", "verifier", "verifier_version"])["verdict_id"].last())
-    admitting: dict[str, list[str]] = {}
-    for row in generations.itertuples():
-        seed = json.loads(row.seed_payload)
-        ids = []
-        for name in loaded.spec.recipes[row.recipe].verifiers:
-            verifier, version = verifiers[name]
-            if needs_siblings(verifier, seed):
-                found = newest.get((row.generation_id, name, version))
-                ids += [found] if found is not None else []
-            else:
-                ids.append(verdict_id(row.generation_id, name, version))
-        admitting[row.generation_id] = ids
-    return admitting
+class AdmittingVerdicts:
+    """Which verdicts admit a generation now: those at the current verifier versions. Build it
+    once per stage run (building the verifiers and their versions is the costly part)."""
+
+    def __init__(self, loaded: LoadedSpec) -> None:
+        verifiers = current_verifiers(loaded)
+        self._verifiers = {name: [(spec_name, *verifiers[spec_name])
+                                  for spec_name in recipe.verifiers]
+                           for name, recipe in loaded.spec.recipes.items()}
+        # Only verifiers that may compare samples need the seed and the stored verdicts.
+        self._may_compare = {name for name, used in self._verifiers.items()
+                             if any(may_need_siblings(verifier) for _, verifier, _ in used)}
+
+    def of(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
+           seed_payloads: list[str]) -> list[list[str]]:
+        """Per generation, the ids of its current verdicts. For a verdict that compared
+        samples, the newest stored one: the sample set is not known here."""
+        comparing = [gid for gid, recipe in zip(generation_ids, recipes, strict=True)
+                     if recipe in self._may_compare]
+        newest = pd.Series(dtype=object)
+        if comparing:
+            stored = store.query_with_ids("verdicts_for_generations", comparing)
+            newest = (stored.sort_values("created_at")
+                      .groupby(["generation_id", "verifier", "verifier_version"])["verdict_id"]
+                      .last())
+        admitting = []
+        for generation_id, recipe, payload in zip(generation_ids, recipes, seed_payloads,
+                                                  strict=True):
+            seed = json.loads(payload) if recipe in self._may_compare else {}
+            ids = []
+            for name, verifier, version in self._verifiers[recipe]:
+                if needs_siblings(verifier, seed):
+                    found = newest.get((generation_id, name, version))
+                    ids += [found] if found is not None else []
+                else:
+                    ids.append(verdict_id(generation_id, name, version))
+            admitting.append(ids)
+        return admitting
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ def needs_siblings(verifier: Verifier, seed: dict) -> bool:
     return bool(check and check(seed))
 
 
+def may_need_siblings(verifier: Verifier) -> bool:
+    """Whether needs_siblings can be true for some seed (else no seed need be read)."""
+    return getattr(verifier, "needs_siblings", None) is not None
+
+
 def clip_evidence(text: str) -> str:
     """Keep the end of long evidence: tracebacks and answers end with the useful part."""
     if len(text) <= EVIDENCE_MAX_CHARS:
