@@ -3,11 +3,12 @@ detector, store a verdict per record and every hit with its evidence, quarantine
 derived from a seed that is itself a benchmark item, and keep the clean ones.
 
 A record's two segments are scanned separately: its task (the seed's text) and the teacher's
-response, so a hit says which one matched. Records are streamed from DuckDB in batches, their
-verdicts written batch by batch and the ids of the clean ones spilled to a Parquet file that
-DuckDB reads back for the quarantine and the clean snapshot, so the stage keeps no per-record
-state in Python however many records there are (DuckDB's own primary-key indexes of the rows
-written do grow with them).
+response, so a hit says which one matched. Records are streamed from DuckDB in batches, each
+with the scans earlier runs stored of it; verdicts are written every WRITE_EVERY_SCANS scans and
+the ids of the clean ones spilled to a Parquet file that DuckDB reads back for the quarantine
+and the clean snapshot, so the stage keeps no per-record state in Python however many records
+there are. A verdict row holds its own lineage edges (`lineage_edges` in sql/schema.sql) and
+its table has no primary-key index, so no index grows in memory with the records written.
 """
 
 import gc
