@@ -303,9 +303,40 @@ class PendingScans:
     def write(self) -> None:
         if self._scans:
             with self._store.writer() as writer:
-                _store_scans(writer, self._scans, self._fingerprint, self._items, self._clean)
+                self._store_scans(writer)
         self._scans = []
         self._written_at = time.monotonic()
+
+    def _store_scans(self, writer: StoreWriter) -> None:
+        """Write a verdict per scan (which holds its edges to the generation and the verdicts
+        that admitted it), its hits and their edges; spill the clean ones."""
+        scans = self._scans
+        hits, edges = [], []
+        for scan in scans:
+            for segment, hit, record_excerpt in scan.hits:
+                hit_id = content_id("hit", scan.scan_id, segment, hit.benchmark, hit.item_id,
+                                    hit.detector)
+                hits.append({
+                    "hit_id": hit_id, "scan_id": scan.scan_id, "generation_id": scan.generation_id,
+                    "benchmark": hit.benchmark, "item_id": hit.item_id, "detector": hit.detector,
+                    "score": hit.score, "evidence": hit.evidence, "segment": segment,
+                    "record_excerpt": record_excerpt,
+                    "item_excerpt": excerpt(self._items[(hit.benchmark, hit.item_id)].text),
+                })
+                edges.append((hit_id, scan.scan_id, "found_in"))
+        clean_scans = [scan for scan in scans if not scan.hits]
+        writer.insert_with("writes.sql", "append_contamination_verdicts", pa.table({
+            "scan_id": [scan.scan_id for scan in scans],
+            "generation_id": [scan.generation_id for scan in scans],
+            "index_fingerprint": pa.repeat(pa.scalar(self._fingerprint), len(scans)),
+            "contaminated": [bool(scan.hits) for scan in scans],
+            "hit_count": pa.array([len(scan.hits) for scan in scans], pa.int32()),
+            "admitted_by": pa.array([scan.verdict_ids for scan in scans], pa.list_(pa.string())),
+        }))
+        writer.insert_new("contamination_hits", hits)
+        writer.link(edges)
+        self._clean.add([scan.generation_id for scan in clean_scans],
+                        [scan.scan_id for scan in clean_scans])
 
 
 def _scan_records(scanner: SegmentScanner, todo: Columns) -> list[_Scan]:
@@ -349,39 +380,6 @@ def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
                   f"{teacher.model} judged it the same problem (call {request.call_id}; "
                   f"semantic cosine {candidate.score:.3f})")
         scan.hits += ((segment, hit, excerpt(text)),)
-
-
-def _store_scans(writer: StoreWriter, scans: list[_Scan], fingerprint: str,
-                 items: dict[tuple[str, str], BenchmarkItem], clean: CleanScans) -> None:
-    """Write a verdict per scan (which holds its edges to the generation and the verdicts that
-    admitted it), its hits and their edges; spill the clean ones."""
-    if not scans:
-        return
-    hits, edges = [], []
-    for scan in scans:
-        for segment, hit, record_excerpt in scan.hits:
-            hit_id = content_id("hit", scan.scan_id, segment, hit.benchmark, hit.item_id,
-                                hit.detector)
-            hits.append({
-                "hit_id": hit_id, "scan_id": scan.scan_id, "generation_id": scan.generation_id,
-                "benchmark": hit.benchmark, "item_id": hit.item_id, "detector": hit.detector,
-                "score": hit.score, "evidence": hit.evidence, "segment": segment,
-                "record_excerpt": record_excerpt,
-                "item_excerpt": excerpt(items[(hit.benchmark, hit.item_id)].text),
-            })
-            edges.append((hit_id, scan.scan_id, "found_in"))
-    clean_scans = [scan for scan in scans if not scan.hits]
-    writer.insert_with("writes.sql", "append_contamination_verdicts", pa.table({
-        "scan_id": [scan.scan_id for scan in scans],
-        "generation_id": [scan.generation_id for scan in scans],
-        "index_fingerprint": pa.repeat(pa.scalar(fingerprint), len(scans)),
-        "contaminated": [bool(scan.hits) for scan in scans],
-        "hit_count": pa.array([len(scan.hits) for scan in scans], pa.int32()),
-        "admitted_by": pa.array([scan.verdict_ids for scan in scans], pa.list_(pa.string())),
-    }))
-    writer.insert_new("contamination_hits", hits)
-    writer.link(edges)
-    clean.add([scan.generation_id for scan in clean_scans], [scan.scan_id for scan in clean_scans])
 
 
 def _quarantine(store: LineageStore, loaded: LoadedSpec, snapshot_id: str, fingerprint: str,

@@ -2,8 +2,8 @@
 
 A background thread commits whatever has arrived since its last write in one short
 transaction, so the event loop never waits on DuckDB. A write costs about the same whatever its
-size (opening the file, the schema check and the checkpoint on close take ~50 ms of CPU; the
-rows almost nothing), so the thread writes at most once per COMMIT_INTERVAL_S: an answer that
+size (opening the file and the checkpoint on close take tens of milliseconds of CPU; the rows
+almost nothing), so the thread writes at most once per COMMIT_INTERVAL_S: an answer that
 arrives after a quiet spell is committed at once, answers that pour in are committed together
 a second later instead of each paying for a write of its own. A run killed at any moment loses
 at most the answers of the last second or so.
