@@ -85,9 +85,10 @@ class Comparison:
         gold_value, pred_value = _assigned(gold), _assigned(pred)
         if gold_value is not None and pred_value is not None:
             return gold.lhs == pred.lhs and self.same(gold_value, pred_value)
-        if pred_value is not None and not _is_relation(gold):
+        # x = 5 answers 5; x \in [1, 2) answers 1 <= x < 2
+        if pred_value is not None and (not _is_relation(gold) or _is_collection(pred_value)):
             pred = pred_value
-        elif gold_value is not None and not _is_relation(pred):
+        elif gold_value is not None and (not _is_relation(pred) or _is_collection(gold_value)):
             gold = gold_value
         if gold == pred:
             return True
