@@ -109,6 +109,8 @@ MATCH_CASES = [
     ("5 pi", "5", 1e-6, False),
     ("18 cm^2", "18", 1e-6, True),
     ("25 percent", "0.25", 1e-6, True),
+    ("5 km", "5 cm", 1e-6, False),  # units count when both sides give one
+    ("5 boxes", "5 box", 1e-6, True),
     # equal forms a naive check rejects
     ("5 > x", "x < 5", 1e-6, True),
     ("-2021, 2021", "\\pm 2021", 1e-6, True),

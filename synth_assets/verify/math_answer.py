@@ -49,7 +49,8 @@ _UNIT_WORD = r"""
     """
 # A whole answer that is one number, optionally with "percent" and unit words after it.
 _PLAIN_NUMBER = re.compile(
-    rf"\s*(?P<number>{_NUMBER_PATTERN})(?P<percent>\s*percent\b)?(?:\s*{_UNIT_WORD})*[\s.]*",
+    rf"""\s*(?P<number>{_NUMBER_PATTERN})(?P<percent>\s*percent\b)?
+    (?P<units>(?:\s*{_UNIT_WORD})*)[\s.]*""",
     re.VERBOSE | re.IGNORECASE,
 )
 _UNITS_AFTER = re.compile(rf"(?:\s*{_UNIT_WORD})*", re.VERBOSE | re.IGNORECASE)
@@ -156,6 +157,8 @@ def answers_match(predicted: str, gold: str, tolerance: float = 1e-6,
     predicted_values = _plain_number_values(predicted)
     gold_values = _plain_number_values(gold)
     if predicted_values and gold_values:
+        if _units(predicted) and _units(gold) and _units(predicted) != _units(gold):
+            return False  # 5 km is not 5 cm; a unit on one side only is decoration
         return any(_numbers_equal(p, g, tolerance, decimals)
                    for p in predicted_values for g in gold_values)
     if _normalize_text(predicted) == _normalize_text(gold):
@@ -366,6 +369,19 @@ def _plain_number_values(answer: str) -> list[Fraction]:
     if sign_before or sign_after:
         value = -value
     return [value, value / 100] if is_percent else [value]
+
+
+def _units(answer: str) -> str:
+    """The unit words after a plain number, lowercased and singular ("" for none)."""
+    match = _PLAIN_NUMBER.fullmatch(_normalize_latex(answer))
+    words = re.findall(r"[a-z]+", match.group("units").lower()) if match else []
+    return " ".join(map(_singular, words))
+
+
+def _singular(word: str) -> str:
+    if word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
 
 
 def _token_value(token: str) -> Fraction | None:
