@@ -128,6 +128,13 @@ MATCH_CASES = [
     ("\\frac{355}{113}", "\\pi", 1e-6, False),
     ("\\pi + 10^{-20}", "\\pi", 1e-6, False),
     ("\\frac{10^{30}+1}{10^{30}}", "1", 1e-6, False),
+    # numbers with only space between them: not a sum (math-verify reads "20 5" as 25)
+    ("20 5", "25", 1e-6, False),
+    ("3 \\quad 4", "7", 1e-6, False),
+    ("1 000", "1000", 1e-6, True),  # thousands separated by spaces
+    ("2 \\frac{1}{2}", "5/2", 1e-6, True),  # a mixed number
+    ("\\begin{pmatrix} 7 & 15 \\\\ 10 & 22 \\end{pmatrix}",
+     "\\begin{pmatrix} 7 & 10 \\\\ 15 & 22 \\end{pmatrix}", 1e-6, False),
     # words are compared as text, never as products of letters
     ("\\text{god}", "\\text{dog}", 1e-6, False),
 ]

@@ -84,7 +84,6 @@ _LATEX_SPELLINGS = (
     ("{,}", ","),  # LaTeX thousands separator: 1{,}200
     ("\\$", ""),  # an escaped dollar is a currency sign: \$4.50
     ("\\,", ""),
-    ("\\ ", " "),
     ("\\left", ""),
     ("\\right", ""),
     ("^{\\circ}", ""),
@@ -92,6 +91,10 @@ _LATEX_SPELLINGS = (
 )
 # 32,\! 349: a negative thin space (and any space after it) inside a number.
 _NEGATIVE_SPACE = re.compile(r"\\!\s*")
+# A LaTeX space "\ ", but not the second half of a row break "\\".
+_LATEX_SPACE = re.compile(r"(?<!\\)\\ ")
+# 1 200 000: thousands separated by single spaces.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?: \d{3})+(?![\d.])")
 # A decimal comma: 1000,99. Only when the digits before the comma cannot be a thousands group
 # (four or more) and one or two digits follow; "1,5" and "12,5" stay the list they may be.
 _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{4,}),(\d{1,2})(?![\d,])")
@@ -233,6 +236,8 @@ def _normalize_latex(text: str) -> str:
     for spelling, plain in _LATEX_SPELLINGS:
         text = text.replace(spelling, plain)
     text = _NEGATIVE_SPACE.sub("", text)
+    text = _LATEX_SPACE.sub(" ", text)
+    text = _SPACED_THOUSANDS.sub(lambda match: match.group().replace(" ", ""), text)
     text = _DECIMAL_COMMA.sub(r"\1.\2", text)
     return _TEXT_COMMAND.sub(r"\1", text)
 

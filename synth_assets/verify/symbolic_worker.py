@@ -58,6 +58,8 @@ _MATH_NAMES = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "ar
                "min", "det", "and"}
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}")
+# Two numbers with only space between them: math-verify reads "20 5" as 25 and "3 \quad 4" as 7.
+_SPACED_NUMBERS = re.compile(r"\d(?:\s|\\[;: ]|\\q?quad\b|~)+\d")
 # Sets larger than this are compared in sympy's order instead of trying every pairing.
 _MAX_PAIRED_SET = 6
 
@@ -249,7 +251,7 @@ def _rounded(expr: Expr, decimals: int) -> Decimal | None:
 
 def equal(predicted: str, gold: str, tolerance: float, decimals: int | None,
           parse_timeout: int, compare_timeout: int) -> bool:
-    if has_words(predicted) or has_words(gold):
+    if any(has_words(answer) or _SPACED_NUMBERS.search(answer) for answer in (predicted, gold)):
         return False
     parsed_gold, parsed_pred = parsed(gold, parse_timeout), parsed(predicted, parse_timeout)
     if parsed_gold is None or parsed_pred is None:
