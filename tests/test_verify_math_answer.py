@@ -135,6 +135,10 @@ MATCH_CASES = [
     ("2 \\frac{1}{2}", "5/2", 1e-6, True),  # a mixed number
     ("\\begin{pmatrix} 7 & 15 \\\\ 10 & 22 \\end{pmatrix}",
      "\\begin{pmatrix} 7 & 10 \\\\ 15 & 22 \\end{pmatrix}", 1e-6, False),
+    ("x = 2, y = 3", "(2, 3)", 1e-6, True),  # values of variables, in the variables' order
+    ("y = 3, x = 2", "(2, 3)", 1e-6, True),
+    ("x = 3, y = 2", "(2, 3)", 1e-6, False),
+    ("\\log_2 8", "3", 1e-6, True),
     # words are compared as text, never as products of letters
     ("\\text{god}", "\\text{dog}", 1e-6, False),
 ]

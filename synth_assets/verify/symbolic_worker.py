@@ -59,7 +59,8 @@ _MATH_NAMES = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "ar
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}")
 # Two numbers with only space between them: math-verify reads "20 5" as 25 and "3 \quad 4" as 7.
-_SPACED_NUMBERS = re.compile(r"\d(?:\s|\\[;: ]|\\q?quad\b|~)+\d")
+# A digit in a sub- or superscript (\log_2 8) is no such number.
+_SPACED_NUMBERS = re.compile(r"(?<![_^\d.])\d+(?:\s|\\[;: ]|\\q?quad\b|~)+\d")
 # Sets larger than this are compared in sympy's order instead of trying every pairing.
 _MAX_PAIRED_SET = 6
 
@@ -92,6 +93,13 @@ class Comparison:
             pred = pred_value
         elif gold_value is not None and (not _is_relation(pred) or _is_collection(gold_value)):
             gold = gold_value
+        gold_system, pred_system = _system(gold), _system(pred)
+        if gold_system and pred_system:
+            return gold_system.keys() == pred_system.keys() and all(
+                self.same(gold_system[name], pred_system[name]) for name in gold_system)
+        if gold_system or pred_system:  # x = 2, y = 3 answers (2, 3)
+            gold = Tuple(*gold_system.values()) if gold_system else gold
+            pred = Tuple(*pred_system.values()) if pred_system else pred
         if gold == pred:
             return True
         if isinstance(gold, MatrixBase) or isinstance(pred, MatrixBase):
@@ -140,15 +148,14 @@ class Comparison:
         if isinstance(gold, Interval) and isinstance(pred, Interval):
             return (gold.left_open == pred.left_open and gold.right_open == pred.right_open
                     and self.same(gold.start, pred.start) and self.same(gold.end, pred.end))
-        if isinstance(gold, Tuple) and isinstance(pred, Tuple):
-            return self._same_in_order(gold.args, pred.args)
         if isinstance(gold, FiniteSet | Union) and type(pred) is type(gold):
             return self._same_unordered(gold.args, pred.args)
-        if isinstance(pred, FiniteSet) and (isinstance(gold, Tuple) or _is_open_pair(gold)):
+        gold_items = _ordered_items(gold)
+        if gold_items is not None:
             # "1, 2" (or two boxes) answers the pair (1, 2) in the order written
-            written = getattr(pred, "_unsorted_args", pred.args)
-            gold_items = gold.args if isinstance(gold, Tuple) else (gold.start, gold.end)
-            return self._same_in_order(gold_items, written)
+            pred_items = _ordered_items(pred) if not isinstance(pred, FiniteSet) \
+                else getattr(pred, "_unsorted_args", pred.args)
+            return pred_items is not None and self._same_in_order(gold_items, pred_items)
         return False
 
     def _same_in_order(self, gold: tuple, pred: tuple) -> bool:
@@ -171,6 +178,23 @@ def _assigned(expr: Basic) -> Basic | None:
             and expr._unsorted_args[0].lhs.is_Symbol:
         return expr._unsorted_args[-1].rhs
     return None
+
+
+def _system(expr: Basic) -> dict[str, Basic] | None:
+    """{variable: value} for values of several variables (x = 2, y = 3), by variable name."""
+    if not isinstance(expr, FiniteSet) or len(expr.args) < 2:
+        return None
+    if not all(isinstance(a, Eq) and a.lhs.is_Symbol for a in expr.args):
+        return None
+    values = {a.lhs.name: a.rhs for a in expr.args}
+    return dict(sorted(values.items())) if len(values) == len(expr.args) else None
+
+
+def _ordered_items(expr: Basic) -> tuple | None:
+    """The items of a tuple, or of (a, b) read as an open interval (it may be a pair)."""
+    if isinstance(expr, Tuple):
+        return expr.args
+    return (expr.start, expr.end) if _is_open_pair(expr) else None
 
 
 def _is_relation(expr: Basic) -> bool:
