@@ -3,21 +3,22 @@ JSON lines on stdin and answers each with a JSON true/false line.
 
 math-verify's `parse` turns each answer's LaTeX into sympy (in this process's main thread, where
 its SIGALRM timeouts work); the comparison below is ours, because math-verify's own `verify`
-accepts near misses a reward must reject: it rounds decimals to 6 places and chops differences
-under 1e-15 (so `\\pi + 10^{-20}` equals `\\pi`, `1.4142136` equals `\\sqrt{2}`).
+accepts near misses a reward must reject: it treats differences under 1e-15 as zero (so
+`\\pi + 10^{-20}` equals `\\pi`) and rounds decimals to 6 places whatever the tolerance.
 
-What is compared how:
+What is compared how (docs/verifiers.md has the whole list):
 - scalars: exactly (sympy simplifies the difference to 0; decimals inside an expression are read
-  as the exact fractions they spell: 0.5x is x/2). A bare decimal number against a constant
-  gold (sqrt(2), pi/2, 1/3) is equal within `tolerance`; with `decimals` stated (the question
+  as the exact fractions they spell: 0.5x is x/2). A bare decimal against a constant
+  (sqrt(2), pi/2, 1/3) is equal within `tolerance`; with `decimals` stated (the question
   asks for a rounding), two constants are equal when they round (half up) to the same value.
 - structure first: a set never equals a single value (`\\pm 2021` is {-2021, 2021}, not 2021),
   sets are compared as sets, tuples and intervals in order with their open/closed ends,
   matrices by shape then entry by entry, relations by their solution set in one variable
   (x < 5 is 5 > x, not x > 5) or as the same relation up to a constant factor otherwise.
-- an assignment `x = 5` answers `5`; `x = 5` and `y = 5` differ.
+- an assignment `x = 5` answers `5`; `x = 5` and `y = 5` differ; `x = 2, y = 3` answers (2, 3).
 - an answer with words in it (after unit names are dropped) is not math: not equal here (the
   caller compares text); else `\\text{dog}` would equal `\\text{god}` as products of letters.
+  Nor is one with numbers separated only by space ("20 5", which math-verify reads as 25).
 
 Usage: python -I symbolic_worker.py PARSE_TIMEOUT_S COMPARE_TIMEOUT_S (standalone: it imports
 math-verify, not synth_assets)
@@ -116,10 +117,12 @@ class Comparison:
         if not isinstance(gold, Expr) or not isinstance(pred, Expr):
             return False
         if not gold.free_symbols and not pred.free_symbols:
-            if self.decimals is not None and _rounded(gold, self.decimals) is not None \
-                    and _rounded(gold, self.decimals) == _rounded(pred, self.decimals):
-                return True
-            if _is_decimal(pred) and abs((pred - gold).evalf(30)) <= self.tolerance:
+            if self.decimals is not None:
+                rounded_gold = _rounded(gold, self.decimals)
+                if rounded_gold is not None and rounded_gold == _rounded(pred, self.decimals):
+                    return True
+            if (_is_decimal(gold) or _is_decimal(pred)) \
+                    and abs((pred - gold).evalf(30)) <= self.tolerance:
                 return True
         difference = simplify(_exact(gold) - _exact(pred))
         return difference.is_zero is True
