@@ -26,6 +26,7 @@ math-verify, not synth_assets)
 
 import json
 import re
+import resource
 import sys
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import permutations
@@ -62,6 +63,9 @@ _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}")
 # Two numbers with only space between them: math-verify reads "20 5" as 25 and "3 \quad 4" as 7.
 # A digit in a sub- or superscript (\log_2 8) is no such number.
 _SPACED_NUMBERS = re.compile(r"(?<![_^\d.])\d+(?:\s|\\[;: ]|\\q?quad\b|~)+\d")
+# Address space of a worker: an expression that tries to build a huge number fails with a
+# MemoryError (or kills only this worker) instead of exhausting the machine.
+_MEMORY_LIMIT_BYTES = 2 << 30
 # Sets larger than this are compared in sympy's order instead of trying every pairing.
 _MAX_PAIRED_SET = 6
 
@@ -289,6 +293,7 @@ def equal(predicted: str, gold: str, tolerance: float, decimals: int | None,
 
 def main() -> None:
     parse_timeout, compare_timeout = int(sys.argv[1]), int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT_BYTES, _MEMORY_LIMIT_BYTES))
     for line in sys.stdin:
         predicted, gold, tolerance, decimals = json.loads(line)
         try:
