@@ -139,6 +139,9 @@ MATCH_CASES = [
     ("y = 3, x = 2", "(2, 3)", 1e-6, True),
     ("x = 3, y = 2", "(2, 3)", 1e-6, False),
     ("\\log_2 8", "3", 1e-6, True),
+    ("\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{-1+\\sqrt{5}}{2}, \\frac{-1-\\sqrt{5}}{2}", 1e-6,
+     True),
+    ("\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{-1+\\sqrt{5}}{2}", 1e-6, False),
     # words are compared as text, never as products of letters
     ("\\text{god}", "\\text{dog}", 1e-6, False),
 ]

@@ -63,6 +63,7 @@ _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}")
 # Two numbers with only space between them: math-verify reads "20 5" as 25 and "3 \quad 4" as 7.
 # A digit in a sub- or superscript (\log_2 8) is no such number.
 _SPACED_NUMBERS = re.compile(r"(?<![_^\d.])\d+(?:\s|\\[;: ]|\\q?quad\b|~)+\d")
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])")
 # Address space of a worker: an expression that tries to build a huge number fails with a
 # MemoryError (or kills only this worker) instead of exhausting the machine.
 _MEMORY_LIMIT_BYTES = 2 << 30
@@ -77,11 +78,26 @@ def has_words(answer: str) -> bool:
 
 def parsed(answer: str, parse_timeout: int) -> Basic | MatrixBase | None:
     """The answer as one sympy object, or None when math-verify cannot read all of it (then
-    no part of it, e.g. a number inside, is compared)."""
+    no part of it, e.g. a number inside, is compared). A \\pm math-verify cannot read inside
+    an expression (\\frac{-1 \\pm \\sqrt{5}}{2}) is the set of both signs."""
+    whole = _parsed_as_is(answer, parse_timeout)
+    if whole is not None or not _PLUS_MINUS.search(answer):
+        return whole
+    plus = _parsed_as_is(_with_signs(answer, "+", "-"), parse_timeout)
+    minus = _parsed_as_is(_with_signs(answer, "-", "+"), parse_timeout)
+    return FiniteSet(plus, minus) if plus is not None and minus is not None else None
+
+
+def _parsed_as_is(answer: str, parse_timeout: int) -> Basic | MatrixBase | None:
     found = parse(f"${answer.replace(chr(10), ' ')}$", extraction_config=[_CONFIG],
                   fallback_mode="no_fallback", extraction_mode="first_match",
                   parsing_timeout=parse_timeout)
     return found[0] if found and isinstance(found[0], Basic | MatrixBase) else None
+
+
+def _with_signs(answer: str, plus_minus: str, minus_plus: str) -> str:
+    """\\pm as one sign and \\mp as the other, everywhere (they go together)."""
+    return _PLUS_MINUS.sub(lambda m: plus_minus if m.group() == "\\pm" else minus_plus, answer)
 
 
 class Comparison:
@@ -155,7 +171,7 @@ class Comparison:
         if isinstance(gold, Interval) and isinstance(pred, Interval):
             return (gold.left_open == pred.left_open and gold.right_open == pred.right_open
                     and self.same(gold.start, pred.start) and self.same(gold.end, pred.end))
-        if isinstance(gold, FiniteSet | Union) and type(pred) is type(gold):
+        if any(isinstance(gold, kind) and isinstance(pred, kind) for kind in (FiniteSet, Union)):
             return self._same_unordered(gold.args, pred.args)
         gold_items = _ordered_items(gold)
         if gold_items is not None:
