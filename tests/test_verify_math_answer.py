@@ -246,6 +246,13 @@ def test_a_box_and_a_different_final_line_fail_with_both_shown() -> None:
     assert verdict.evidence == "extracted=42 then 41 gold=42"
 
 
+def test_prose_after_a_box_is_no_second_answer() -> None:
+    verdict = build_verifier("math_answer", {}).verify(
+        Candidate(text="So \\boxed{42}. The answer is reasonable: 6 * 7 = 42.",
+                  seed={"answer": "42"}))
+    assert verdict.passed and verdict.evidence == "extracted=42 gold=42"
+
+
 def test_an_answer_too_long_to_be_final_is_not_sent_to_sympy() -> None:
     huge = "+".join(["1"] * 600)
     assert not answers_match(huge, "600")

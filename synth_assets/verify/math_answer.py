@@ -130,14 +130,15 @@ def extract_final_answer(text: str) -> str | None:
 
 
 def final_answers(text: str) -> list[str]:
-    """The boxed answer and, when an answer line ("#### 6", "The answer is 6") follows the last
-    box, that line's answer too: a response committing to two answers must mean the same one
-    twice. Without a box: the one answer extract_final_answer finds, or [] for none."""
+    """The boxed answer and, when an answer line starting with a number or math ("#### 6",
+    "The answer is 6"; not "the answer is reasonable") follows the last box, that line's
+    answer too: a response committing to two answers must mean the same one twice. Without a
+    box: the one answer extract_final_answer finds, or [] for none."""
     text = _normalize_latex(text)
     boxed = _last_boxed_group(text)
     if boxed is not None:
         answer, end = boxed
-        later = _cued_answer(text[end:])
+        later = _cued_answer(text[end:], prose=False)
         return [answer, later] if later else [answer]
     cued = _cued_answer(text)
     if cued:
@@ -281,18 +282,19 @@ def _until_closing_brace(text: str, start: int) -> str | None:
     return None
 
 
-def _cued_answer(text: str) -> str | None:
-    """The answer after the last "####" (or, without one, the last "answer is/answer:")."""
+def _cued_answer(text: str, prose: bool = True) -> str | None:
+    """The answer after the last "####" (or, without one, the last "answer is/answer:"); with
+    `prose` False, only one that starts with numbers or inline math."""
     for cue in (_HASHES, _ANSWER_PHRASE):
         matches = list(cue.finditer(text))
         if matches:
-            answer = _answer_in_span(text[matches[-1].end() :].split("\n", 1)[0])
+            answer = _answer_in_span(text[matches[-1].end() :].split("\n", 1)[0], prose)
             if answer:
                 return answer
     return None
 
 
-def _answer_in_span(span: str) -> str | None:
+def _answer_in_span(span: str, prose: bool = True) -> str | None:
     """What follows an answer cue: the inline-math expressions ($x^2+1$, \\(...\\)) or numbers
     it starts with (several when listed: "3, 4 or 5"); else the one number of its sentence;
     else the sentence (e.g. "B", "yes", or a hedge such as "not 5, it is 6", kept whole so it
@@ -311,6 +313,8 @@ def _answer_in_span(span: str) -> str | None:
         if connector is None or _leading_item(rest[connector.end():]) is None:
             break
         rest = rest[connector.end():]
+    if not items and not prose:
+        return None
     if _HEDGE.search(sentence):
         return sentence
     if items:
