@@ -51,6 +51,7 @@ EXTRACTION_CASES = [
     ("The roots are $\\boxed{2}$ and $\\boxed{3}$.", "2, 3"),
     ("$x = \\boxed{-1}$ or $x = \\boxed{1{,}000}$", "-1, 1000"),
     ("\\boxed{2}. Checking again, it is \\boxed{3}", "3"),
+    ("\\boxed{2}. \\boxed{3}", "3"),  # a full stop ends an answer
     ("\\boxed{\\boxed{4}}", "\\boxed{4}"),
     # listed and hedged answers are kept whole
     ("The answer is 3, 4 or 5.", "3, 4, 5"),

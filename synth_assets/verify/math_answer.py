@@ -60,9 +60,10 @@ _SIGN_AND_CURRENCY = re.compile(r"(-?)(?:\\?[$€£])?(-?)(.*)")
 
 _BOXED_START = re.compile(r"\\(?:boxed|fbox)\s*\{")
 # What may stand between boxes that give one answer together: "\boxed{2} and \boxed{3}",
-# "x = \boxed{2}, y = \boxed{3}". Any other text between them ("wait, it is") starts a new answer.
+# "x = \boxed{2}, y = \boxed{3}". Any other text between them ("wait, it is", a full stop)
+# starts a new answer.
 _BOX_SEPARATOR = re.compile(
-    r"(?:[\s$,;&.]|\\[()\[\]]|\\q?quad|\\\\|\b(?:and|or)\b|[A-Za-z](?:_\{?\w+\}?)?\s*=)*")
+    r"(?:[\s$,;&]|\\[()\[\]]|\\q?quad|\\\\|\b(?:and|or)\b|[A-Za-z](?:_\{?\w+\}?)?\s*=)*")
 # Cues that announce the final answer; the answer is the rest of the line after the last cue.
 _HASHES = re.compile(r"####[ \t]*")
 _ANSWER_PHRASE = re.compile(r"answer(?:\s*\*\*)?\s*(?:(?:is|was)\s*[:=]?|[:=])\s*", re.IGNORECASE)
