@@ -52,6 +52,7 @@ EXTRACTION_CASES = [
     ("$x = \\boxed{-1}$ or $x = \\boxed{1{,}000}$", "-1, 1000"),
     ("\\boxed{2}. Checking again, it is \\boxed{3}", "3"),
     ("\\boxed{2}. \\boxed{3}", "3"),  # a full stop ends an answer
+    ("x &= \\boxed{4} \\\\ y &= \\boxed{-1}", "4, -1"),
     ("\\boxed{\\boxed{4}}", "\\boxed{4}"),
     # listed and hedged answers are kept whole
     ("The answer is 3, 4 or 5.", "3, 4, 5"),
@@ -140,6 +141,9 @@ MATCH_CASES = [
     ("y = 3, x = 2", "(2, 3)", 1e-6, True),
     ("x = 3, y = 2", "(2, 3)", 1e-6, False),
     ("\\log_2 8", "3", 1e-6, True),
+    ("\\frac{4}{9}", "0.\\overline{4}", 0.0, True),  # a repeating decimal is its fraction
+    ("1.2\\overline{45}", "137/110", 0.0, True),
+    ("0.44", "0.\\overline{4}", 1e-6, False),
     ("\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{-1+\\sqrt{5}}{2}, \\frac{-1-\\sqrt{5}}{2}", 1e-6,
      True),
     ("\\frac{-1 \\pm \\sqrt{5}}{2}", "\\frac{-1+\\sqrt{5}}{2}", 1e-6, False),

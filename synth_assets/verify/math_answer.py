@@ -60,10 +60,10 @@ _SIGN_AND_CURRENCY = re.compile(r"(-?)(?:\\?[$€£])?(-?)(.*)")
 
 _BOXED_START = re.compile(r"\\(?:boxed|fbox)\s*\{")
 # What may stand between boxes that give one answer together: "\boxed{2} and \boxed{3}",
-# "x = \boxed{2}, y = \boxed{3}". Any other text between them ("wait, it is", a full stop)
-# starts a new answer.
+# "x = \boxed{2}, y = \boxed{3}", "x &= \boxed{2} \\ y &= \boxed{3}". Any other text between
+# them ("wait, it is", a full stop) starts a new answer.
 _BOX_SEPARATOR = re.compile(
-    r"(?:[\s$,;&]|\\[()\[\]]|\\q?quad|\\\\|\b(?:and|or)\b|[A-Za-z](?:_\{?\w+\}?)?\s*=)*")
+    r"(?:[\s$,;&]|\\[()\[\]]|\\q?quad|\\\\|\b(?:and|or)\b|[A-Za-z](?:_\{?\w+\}?)?\s*&?=)*")
 # Cues that announce the final answer; the answer is the rest of the line after the last cue.
 _HASHES = re.compile(r"####[ \t]*")
 _ANSWER_PHRASE = re.compile(r"answer(?:\s*\*\*)?\s*(?:(?:is|was)\s*[:=]?|[:=])\s*", re.IGNORECASE)
@@ -99,6 +99,9 @@ _SPACED_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?: \d{3})+(?![\d.])")
 # A decimal comma: 1000,99. Only when the digits before the comma cannot be a thousands group
 # (four or more) and one or two digits follow; "1,5" and "12,5" stay the list they may be.
 _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{4,}),(\d{1,2})(?![\d,])")
+
+# A repeating decimal: 0.\overline{3}, 1.2\overline{45}.
+_REPEATING_DECIMAL = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\{(\d+)\}")
 
 # A rounding the question asks for, in decimal places (negative: tens, hundreds).
 _PRECISION_WORDS = {
@@ -241,7 +244,17 @@ def _normalize_latex(text: str) -> str:
     text = _LATEX_SPACE.sub(" ", text)
     text = _SPACED_THOUSANDS.sub(lambda match: match.group().replace(" ", ""), text)
     text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+    text = _REPEATING_DECIMAL.sub(_repeating_decimal_as_fraction, text)
     return _TEXT_COMMAND.sub(r"\1", text)
+
+
+def _repeating_decimal_as_fraction(match: re.Match) -> str:
+    """0.1\\overline{6} as \\frac{1}{6}: whole + (digits with one period - digits without) /
+    (10^fixed * (10^period - 1))."""
+    whole, fixed, period = match.group(1) or "0", match.group(2), match.group(3)
+    value = int(whole) + Fraction(int(fixed + period) - int(fixed or "0"),
+                                  10 ** len(fixed) * (10 ** len(period) - 1))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def _boxes(text: str) -> list[tuple[int, int, str]]:
