@@ -98,6 +98,9 @@ MATCH_CASES = [
     ("B", "b", 1e-6, True),  # non-numeric: normalized text
     ("x + 1", "x+1", 1e-6, True),
     ("twelve", "12", 1e-6, False),
+    ("23", "2*3", 1e-6, False),  # the text comparison keeps a product's "*"
+    ("1 2", "12", 1e-6, False),  # and the space between two numbers
+    ("**18**", "18", 1e-6, True),
     # a number is not an expression that contains it (wrong accepts of version 2)
     ("5", "\\sqrt{5}", 1e-6, False),
     ("2", "x^2", 1e-6, False),

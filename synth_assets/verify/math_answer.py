@@ -435,5 +435,8 @@ def _for_math_verify(answer: str) -> str:
 
 
 def _normalize_text(answer: str) -> str:
-    cleaned = _normalize_latex(answer).lower().replace("$", "").replace("*", "")
-    return re.sub(r"\s+", "", cleaned).rstrip(".")
+    """Lowercase, without math delimiters, markdown bold or spaces, except a space between two
+    digits ("1 2" stays two numbers) and the "*" of a product ("2*3" is not 23)."""
+    cleaned = _normalize_latex(answer).lower().replace("$", "").replace("**", "")
+    cleaned = re.sub(r"(?<=\d)\s+(?=\d)", " ", cleaned)
+    return re.sub(r"(?<!\d)\s+|\s+(?!\d)", "", cleaned).rstrip(".")
