@@ -1,5 +1,6 @@
 """Agreement of the math verifier with the hand-labelled cases in tests/data/math_labelled.jsonl,
-side by side with math-verify used alone (its own extraction from the whole response).
+side by side with math-verify used alone (its own extraction from the whole response, its own
+`verify`), in one run: agreement, wrong accepts and wrong rejects per format, time per case.
 
 Usage: python benchmarks/math_agreement.py
 """
@@ -7,7 +8,10 @@ Usage: python benchmarks/math_agreement.py
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
@@ -15,6 +19,28 @@ from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, veri
 from synth_assets.verify import Candidate, build_verifier
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "math_labelled.jsonl"
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    agree: int = 0
+    wrong_accepts: int = 0
+    wrong_rejects: int = 0
+    seconds: float = 0.0
+    misses: list[dict] = field(default_factory=list)
+
+    def add(self, case: dict, passed: bool, seconds: float) -> None:
+        self.cases += 1
+        self.seconds += seconds
+        if passed == case["equivalent"]:
+            self.agree += 1
+            return
+        self.misses.append(case)
+        if passed:
+            self.wrong_accepts += 1
+        else:
+            self.wrong_rejects += 1
 
 
 def math_verify_alone(response: str, gold: str) -> bool:
@@ -25,29 +51,47 @@ def math_verify_alone(response: str, gold: str) -> bool:
 def main() -> None:
     cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
     ours = build_verifier("math_answer", {})
-    per_format: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    misses: list[tuple[str, dict]] = []
+    ours.verify(Candidate(text="\\boxed{\\sqrt{8}}", seed={"answer": "2\\sqrt{2}"}))  # warm up
+    tallies: dict[str, dict[str, Tally]] = {"synth_assets": defaultdict(Tally),
+                                            "math-verify alone": defaultdict(Tally)}
     for case in cases:
-        label = case["equivalent"]
-        verdict = ours.verify(Candidate(text=case["response"], seed={"answer": case["gold"]}))
-        alone = math_verify_alone(case["response"], case["gold"])
-        row = per_format[case["format"]]
-        row[0] += 1
-        row[1] += verdict.passed == label
-        row[2] += alone == label
-        if verdict.passed != label:
-            misses.append(("synth_assets", case))
-        if alone != label:
-            misses.append(("math-verify alone", case))
-    total = [sum(row[i] for row in per_format.values()) for i in range(3)]
-    print(f"{'format':<14}{'cases':>7}{'synth_assets':>15}{'math-verify alone':>20}")
-    for name, (count, ok_ours, ok_alone) in sorted(per_format.items()):
-        print(f"{name:<14}{count:>7}{ok_ours:>15}{ok_alone:>20}")
-    print(f"{'agreement':<14}{total[0]:>7}{total[1] / total[0]:>15.1%}"
-          f"{total[2] / total[0]:>20.1%}")
+        seed = {"answer": case["gold"], "question": case.get("question", "")}
+        start = time.perf_counter()
+        passed = ours.verify(Candidate(text=case["response"], seed=seed)).passed
+        tallies["synth_assets"][case["format"]].add(case, passed, time.perf_counter() - start)
+        start = time.perf_counter()
+        passed = math_verify_alone(case["response"], case["gold"])
+        tallies["math-verify alone"][case["format"]].add(case, passed,
+                                                         time.perf_counter() - start)
+    print(f"{len(cases)} cases, load average {os.getloadavg()[0]:.2f} "
+          f"(1 min) at the end of the run\n")
+    header = f"{'format':<15}{'cases':>6}" + "".join(
+        f"{who + ' agree/WA/WR':>32}" for who in tallies)
+    print(header)
+    for name in sorted(tallies["synth_assets"]):
+        row = f"{name:<15}{tallies['synth_assets'][name].cases:>6}"
+        for who in tallies:
+            t = tallies[who][name]
+            row += f"{f'{t.agree}/{t.wrong_accepts}/{t.wrong_rejects}':>32}"
+        print(row)
+    print()
+    for who, per_format in tallies.items():
+        total = Tally()
+        for t in per_format.values():
+            total.cases += t.cases
+            total.agree += t.agree
+            total.wrong_accepts += t.wrong_accepts
+            total.wrong_rejects += t.wrong_rejects
+            total.seconds += t.seconds
+        print(f"{who:<18} agreement {total.agree}/{total.cases} = {total.agree / total.cases:.1%}"
+              f"  wrong accepts {total.wrong_accepts}  wrong rejects {total.wrong_rejects}"
+              f"  {1000 * total.seconds / total.cases:.1f} ms per case")
     print("\ndisagreements with the hand labels:")
-    for who, case in misses:
-        print(f"  {who}: {case['response']!r} gold={case['gold']!r} label={case['equivalent']}")
+    for who, per_format in tallies.items():
+        for t in per_format.values():
+            for case in t.misses:
+                print(f"  {who}: {case['response']!r} gold={case['gold']!r} "
+                      f"label={case['equivalent']}")
 
 
 if __name__ == "__main__":

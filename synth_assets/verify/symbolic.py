@@ -1,4 +1,4 @@
-"""Symbolic equivalence of two math answers, decided by the `math-verify` package.
+"""Symbolic equivalence of two math answers: math-verify's parser and our comparison.
 
 math-verify bounds its sympy work with SIGALRM, which only works in a process's main thread;
 our verifiers run in worker threads. So comparisons go to a few long-lived worker processes
@@ -40,8 +40,8 @@ class _Worker:
         )
         self._pending = b""
 
-    def ask(self, predicted: str, gold: str, deadline: float) -> bool | None:
-        self.process.stdin.write(json.dumps([predicted, gold]).encode() + b"\n")
+    def ask(self, question: list, deadline: float) -> bool | None:
+        self.process.stdin.write(json.dumps(question).encode() + b"\n")
         self.process.stdin.flush()
         fd = self.process.stdout.fileno()
         while b"\n" not in self._pending:
@@ -69,14 +69,17 @@ for _ in range(MAX_WORKERS):
     _idle.put(None)  # a free slot; the worker is started on first use
 
 
-def symbolically_equal(predicted: str, gold: str) -> bool | None:
-    """Whether math-verify finds the two (LaTeX or plain) answers equal; None when it could
-    not decide by the deadline."""
+def symbolically_equal(predicted: str, gold: str, tolerance: float = 1e-6,
+                       decimals: int | None = None) -> bool | None:
+    """Whether the two (LaTeX or plain) answers are equal as symbolic_worker compares them (a
+    bare decimal against a constant within `tolerance`; constants at `decimals` places when
+    given); None when it could not decide by the deadline."""
     worker = _idle.get()
     try:
         if worker is None or worker.process.poll() is not None:
             worker = _start_worker()
-        answer = worker.ask(predicted, gold, time.monotonic() + DEADLINE_S)
+        answer = worker.ask([predicted, gold, tolerance, decimals],
+                            time.monotonic() + DEADLINE_S)
         if answer is None:
             _stop_worker(worker)
             worker = None
