@@ -195,8 +195,7 @@ def _answer(function, request):
                     if type(arg) in (list, dict, set) and encode(arg) != sent_keywords[name]]
         reply = ["return", encode(value), mutated]
         if len(json.dumps(reply)) > MAX_MESSAGE_BYTES:
-            raise JudgingError(f"{function.__name__}() returned a value over the "
-                               f"{MAX_MESSAGE_BYTES // 2**20} MB limit")
+            raise JudgingError(f"a value over the {MAX_MESSAGE_BYTES // 2**20} MB limit")
         return reply
     except (JudgingError, RecursionError) as error:
         message = str(error) if isinstance(error, JudgingError) else "a value nested too deeply"
