@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from synth_assets.verify.sandbox import PairResult, SandboxResult, run_pair
 
-_HARNESS_SOURCE = Path(__file__).with_name("judge_harness.py").read_text(encoding="utf-8")
 _UNISOLATED_NOTE = ("[sandbox without namespaces: the code ran as this user, with network "
                     "access and the host's files]")
 
@@ -40,9 +38,11 @@ def judge(solution: str, prelude: str, tests: str, entry_point: str, mode: str,
     call entry_point() and return its value as text."""
     if mode not in ("tests", "value"):
         raise ValueError(f"mode must be 'tests' or 'value', got {mode!r}")
-    solution_program = _HARNESS_SOURCE + f"\nserve_solution({solution!r}, {entry_point!r})\n"
-    tests_program = (_HARNESS_SOURCE
-                     + f"\nrun_tests({prelude!r}, {tests!r}, {entry_point!r}, {mode!r})\n")
+    # judge_harness is preloaded in every sandboxed program (sandbox.PRELOADED_MODULES).
+    solution_program = ("from judge_harness import serve_solution\n"
+                        f"serve_solution({solution!r}, {entry_point!r})\n")
+    tests_program = ("from judge_harness import run_tests\n"
+                     f"run_tests({prelude!r}, {tests!r}, {entry_point!r}, {mode!r})\n")
     return read_judgement(run_pair(solution_program, tests_program, timeout_s, memory_mb))
 
 

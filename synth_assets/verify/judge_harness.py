@@ -1,6 +1,7 @@
 """The two halves of a judged run, each in its own sandboxed process, and the plain-data wire
-format between them. Standard library only: this file's source is what the sandbox runs
-(synth_assets.verify.harness appends the call of one role to it).
+format between them. Standard library only: the sandbox preloads this module as
+`judge_harness` in every program (sandbox.PRELOADED_MODULES), and each program of a judged
+run calls one role (synth_assets.verify.harness).
 
 - serve_solution (the candidate's process) loads the model's code and answers calls of its
   entry point; arguments arrive and return values leave as plain data.

@@ -68,13 +68,21 @@ _log = logging.getLogger(__name__)
 # linker's cache and four harmless devices. /lib and /lib64 are usually symlinks into /usr.
 ROOT_PATHS = (sys.base_prefix, "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache",
               "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+# Standard-library-only modules every sandboxed program may import at no cost: the warm
+# server imports them once; without namespaces the launcher loads them.
+PRELOADED_MODULES = {"judge_harness": str(Path(__file__).with_name("judge_harness.py"))}
 _SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
                 "TMPDIR": "/tmp"}
-# Without namespaces, the second program of a pair gets its socket and report pipe as fds 3
-# and 4 through this, and deletes its source before the first program's code can read it.
+# Without namespaces, each program starts through this: it loads PRELOADED_MODULES, gets a
+# pair's socket and report pipe as fds 3 and 4, and deletes its source before the other
+# program's code can read it.
 _FALLBACK_LAUNCHER = """
-import fcntl, os, sys
-path, fds = sys.argv[1], [int(fd) for fd in sys.argv[2:]]
+import fcntl, importlib.util, json, os, sys
+path, preloaded, fds = sys.argv[1], json.loads(sys.argv[2]), [int(fd) for fd in sys.argv[3:]]
+for name, module_path in preloaded.items():
+    spec = importlib.util.spec_from_file_location(name, module_path)
+    sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules[name])
 moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, 3 + len(fds)) for fd in fds]
 for target, fd in enumerate(moved, start=3):
     os.dup2(fd, target)
@@ -283,7 +291,7 @@ class _SandboxServer:
         command = [
             "unshare", "--net", "--mount", "--ipc", "--",
             str(interpreter), "-I", "-S", str(_SERVER_SCRIPT), str(theirs.fileno()),
-            str(server_dir), json.dumps(_root_paths()),
+            str(server_dir), json.dumps(_root_paths()), json.dumps(PRELOADED_MODULES),
         ]  # fmt: skip
         process = subprocess.Popen(
             command,
@@ -377,13 +385,9 @@ def _execute_unshared(
     for index, path in enumerate(paths):
         workdir = run_dir / f"work{index}"
         workdir.mkdir()
-        if links is None:
-            fds: list[int] = []
-            command = [*prlimit, sys.executable, "-I", "-S", str(path)]
-        else:
-            fds = [links[index].fileno()] + ([report_w] if index == 1 else [])
-            command = [*prlimit, sys.executable, "-I", "-S", "-c", _FALLBACK_LAUNCHER, str(path),
-                       *map(str, fds)]
+        fds = [] if links is None else [links[index].fileno()] + ([report_w] if index else [])
+        command = [*prlimit, sys.executable, "-I", "-S", "-c", _FALLBACK_LAUNCHER, str(path),
+                   json.dumps(PRELOADED_MODULES), *map(str, fds)]
         processes.append(subprocess.Popen(
             command,
             stdin=subprocess.PIPE if index == 0 else subprocess.DEVNULL,

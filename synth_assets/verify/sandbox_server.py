@@ -1,14 +1,16 @@
 """The sandbox server: a warm, root-owned Python process that forks one sandboxed run per
 request, so a run costs a few forks and mounts instead of starting a new interpreter.
 
-It is started by synth_assets.verify.sandbox as `python -I -S sandbox_server.py FD ROOT PATHS`
-inside its own network namespace (only a down loopback) and mount namespace. At start it
-builds the run's root filesystem once at ROOT: a tmpfs holding read-only bind mounts of the
-host PATHS (JSON: the interpreter's prefix, the shared libraries, /dev/null ...; a path that
-is a symlink is copied as that symlink), then made read-only itself. It imports the standard
-library only. Protocol, over a SOCK_SEQPACKET socket whose fd is FD: each request is one JSON
-message carrying its file descriptors: a status pipe, then stdin, stdout and stderr of each
-program, then (with two programs) the second program's report pipe. The server never answers
+It is started by synth_assets.verify.sandbox as
+`python -I -S sandbox_server.py FD ROOT PATHS MODULES` inside its own network namespace (only a
+down loopback) and mount namespace. At start it builds the run's root filesystem once at ROOT:
+a tmpfs holding read-only bind mounts of the host PATHS (JSON: the interpreter's prefix, the
+shared libraries, /dev/null ...; a path that is a symlink is copied as that symlink), then
+made read-only itself; and it imports MODULES (JSON: {name: path}, standard-library-only
+modules the programs import for free). It imports the standard library only. Protocol,
+over a SOCK_SEQPACKET socket whose fd is FD: each request is one JSON message carrying its
+file descriptors: a status pipe, then stdin, stdout and stderr of each program, then (with
+two programs) the second program's report pipe. The server never answers
 on the socket; each run reports on its own status pipe.
 
 Per run:
@@ -28,6 +30,7 @@ Per run:
 
 import ctypes
 import fcntl
+import importlib.util
 import json
 import linecache
 import os
@@ -64,6 +67,10 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     root = sys.argv[2]
     _build_root(root, json.loads(sys.argv[3]))
+    for name, path in json.loads(sys.argv[4]).items():
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished supervisors
     control.send(b"ready")
     while True:
