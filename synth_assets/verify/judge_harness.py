@@ -245,7 +245,8 @@ def run_tests(prompt, tests, entry_point, mode):
         lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
         report = {
             "outcome": "failed",
-            "error": traceback.format_exception_only(type(error), error)[-1].strip(),
+            "error": traceback.format_exception_only(type(error), error)[-1].strip()
+            .removeprefix(f"{__name__}."),  # JudgingError, not judge_harness.JudgingError
             "solution_ended": isinstance(error, SolutionEnded),
             "evidence": _clip("".join(lines)),
         }

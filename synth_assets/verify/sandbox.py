@@ -6,9 +6,10 @@ a warm sandbox server (sandbox_server.py), started once per process:
   127.0.0.1) and mount namespace, where it prepares once a minimal root filesystem: a
   read-only tmpfs with read-only bind mounts of the interpreter's prefix, the shared libraries
   and four device files (ROOT_PATHS), nothing else of the host;
+- the server itself then pivots into that root, so no store, spec, seed file, home directory
+  or other run's files exist for the runs it forks; sources arrive as in-memory files;
 - each run gets fresh pid, mount and IPC namespaces (the whole process tree dies with it) and
-  pivots into that root, so no store, spec, seed file, home directory or other run's files
-  exist for it, and /proc is its own; each program gets its own size-capped tmpfs as /tmp and
+  a /proc of its own; each program gets its own size-capped tmpfs as /tmp and
   working directory, a uid of its own (so RLIMIT_NPROC counts only this program and it cannot
   signal or read any other process), no supplementary groups, no_new_privs, and rlimits on
   CPU seconds, address space, process count, file size, open files and core dumps; the program
@@ -168,26 +169,36 @@ def _run(
     sources: list[str], timeout_s: float, memory_mb: int, stdin: str, namespaced: bool
 ) -> tuple[list[SandboxResult], str]:
     """Results of the programs (one, or a pair) and the pair's report."""
-    run_dir = Path(tempfile.mkdtemp(prefix="synth-sandbox-"))  # 0700: ours only
-    try:
-        paths = []
-        for index, source in enumerate(sources):
-            paths.append(run_dir / f"program{index}.py")
-            paths[-1].write_text(source, encoding="utf-8")
-        if not namespaced:
+    if not namespaced:
+        run_dir = Path(tempfile.mkdtemp(prefix="synth-sandbox-"))  # 0700: ours only
+        try:
+            paths = []
+            for index, source in enumerate(sources):
+                paths.append(run_dir / f"program{index}.py")
+                paths[-1].write_text(source, encoding="utf-8")
             return _execute_unshared(paths, run_dir, stdin, timeout_s, memory_mb)
-        with _sandbox_uids(len(sources)) as uids:
-            programs = zip(paths, uids, strict=True)
-            request = {
-                "programs": [{"path": str(path), "uid": uid} for path, uid in programs],
-                "env": _SANDBOX_ENV,
-                "timeout_s": timeout_s,
-                "tmp_bytes": WORKDIR_BYTES,
-                "rlimits": _rlimits(timeout_s, memory_mb),
-            }
-            return _execute_in_server(request, stdin)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    with _sandbox_uids(len(sources)) as uids:
+        request = {
+            "programs": [{"uid": uid} for uid in uids],
+            "env": _SANDBOX_ENV,
+            "timeout_s": timeout_s,
+            "tmp_bytes": WORKDIR_BYTES,
+            "rlimits": _rlimits(timeout_s, memory_mb),
+        }
+        return _execute_in_server(request, sources, stdin)
+
+
+def _in_memory_file(text: str) -> int:
+    """A file descriptor of an anonymous in-memory file holding `text`, read from the start:
+    sources reach the server without touching any filesystem another run could see."""
+    fd = os.memfd_create("program", os.MFD_CLOEXEC)
+    data = memoryview(text.encode("utf-8"))
+    while data:
+        data = data[os.write(fd, data):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _rlimits(timeout_s: float, memory_mb: int) -> dict[str, tuple[int, int]]:
@@ -338,16 +349,19 @@ def _root_paths() -> list[str]:
     return paths
 
 
-def _execute_in_server(request: dict, stdin: str) -> tuple[list[SandboxResult], str]:
+def _execute_in_server(
+    request: dict, sources: list[str], stdin: str
+) -> tuple[list[SandboxResult], str]:
     start = time.monotonic()
-    count = len(request["programs"])
+    count = len(sources)
     stdin_r, stdin_w = os.pipe()
     status_r, status_w = os.pipe()
     outputs = [os.pipe() for _ in range(2 * count)]  # stdout and stderr of each program
     report = [os.pipe()] if count == 2 else []
     sent = [status_w]
-    for index in range(count):
-        sent += [stdin_r, outputs[2 * index][1], outputs[2 * index + 1][1]]
+    for index, source in enumerate(sources):
+        sent += [_in_memory_file(source), stdin_r, outputs[2 * index][1],
+                 outputs[2 * index + 1][1]]
     sent += [write for _, write in report]
     try:
         _server.submit(request, sent)

@@ -6,24 +6,24 @@ It is started by synth_assets.verify.sandbox as
 down loopback) and mount namespace. At start it builds the run's root filesystem once at ROOT:
 a tmpfs holding read-only bind mounts of the host PATHS (JSON: the interpreter's prefix, the
 shared libraries, /dev/null ...; a path that is a symlink is copied as that symlink), then
-made read-only itself; and it imports MODULES (JSON: {name: path}, standard-library-only
-modules the programs import for free). It imports the standard library only. Protocol,
+made read-only itself; it imports MODULES (JSON: {name: path}, standard-library-only
+modules the programs import for free), then pivots into ROOT: from then on the server and
+its runs see nothing else of the host. It imports the standard library only. Protocol,
 over a SOCK_SEQPACKET socket whose fd is FD: each request is one JSON message carrying its
-file descriptors: a status pipe, then stdin, stdout and stderr of each program, then (with
-two programs) the second program's report pipe. The server never answers
-on the socket; each run reports on its own status pipe.
+file descriptors: a status pipe, then the source (an in-memory file), stdin, stdout and
+stderr of each program, then (with two programs) the second program's report pipe. The
+server never answers on the socket; each run reports on its own status pipe.
 
 Per run:
   supervisor (forked from the server, root): new pid, mount and IPC namespaces; waits for
       init with the wall-clock timeout and SIGKILLs it when the time is up, which kills every
       process of the run (a pid namespace dies with its init); reports {"timed_out": true}.
-  init (pid 1 of the run, root): opens the program files, pivots into the prepared root
-      (nothing else of the host stays mounted), mounts a private /proc, forks the programs
+  init (pid 1 of the run, root): mounts a private /proc, forks the programs
       and reports {"exit_codes": [...]} once the last program has ended (the first, when
       there are two, gets a short grace and is then killed with the rest of the run).
   program (its own uid): its own mount namespace with a size-capped tmpfs as /tmp and working
       directory, rlimits, no supplementary groups, no_new_privs, a clean environment; then
-      its source (read from the fd init opened) runs as __main__ in this warm interpreter.
+      its source (read from its in-memory file) runs as __main__ in this warm interpreter.
       Two programs are connected by a socket at fd 3; the second also holds the report pipe
       at fd 4.
 """
@@ -47,7 +47,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 0x4000, 1 << 18
+MS_REMOUNT, MS_BIND, MS_REC = 32, 4096, 0x4000
 MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS = 38
 SETUP_FAILED_EXIT = 125
@@ -71,6 +71,7 @@ def main() -> None:
         spec = importlib.util.spec_from_file_location(name, path)
         sys.modules[name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[name])
+    _pivot_into(root)  # from here on, nothing else of the host exists for us or our runs
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished supervisors
     control.send(b"ready")
     while True:
@@ -81,7 +82,7 @@ def main() -> None:
             status_fd = fds[0]
             try:
                 control.close()
-                _supervise(json.loads(message), root, fds)
+                _supervise(json.loads(message), fds)
             except BaseException:
                 _report(status_fd, {"error": traceback.format_exc(limit=3)})
             finally:
@@ -113,13 +114,13 @@ def _build_root(root: str, paths: list[str]) -> None:
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
 
 
-def _supervise(request: dict, root: str, fds: list[int]) -> None:
+def _supervise(request: dict, fds: list[int]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     status_fd = fds[0]
     init = os.fork()
     if init == 0:
-        _init(request, root, fds)
+        _init(request, fds)
     for fd in fds[1:]:
         os.close(fd)
     pidfd = os.pidfd_open(init)
@@ -130,28 +131,26 @@ def _supervise(request: dict, root: str, fds: list[int]) -> None:
     os.waitpid(init, 0)
 
 
-def _init(request: dict, root: str, fds: list[int]) -> None:
+def _init(request: dict, fds: list[int]) -> None:
     status_fd = fds[0]
     try:
-        _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-        programs = request["programs"]
-        sources = [os.open(program["path"], os.O_RDONLY) for program in programs]
-        _pivot_into(root)
         _mount(b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-        program_fds = [fds[1 + 3 * index: 4 + 3 * index] for index in range(len(programs))]
+        count = len(request["programs"])
+        # Per program: its source (an in-memory file), stdin, stdout, stderr.
+        program_fds = [fds[1 + 4 * index: 5 + 4 * index] for index in range(count)]
         links = []
-        if len(programs) == 2:
+        if count == 2:
             links = [end.detach() for end in socket.socketpair()]
             program_fds[0].append(links[0])
             program_fds[1] += [links[1], fds[-1]]
         pids = []
-        for index, program in enumerate(programs):
+        for program, own in zip(request["programs"], program_fds, strict=True):
             pid = os.fork()
             if pid == 0:
                 os.close(status_fd)
-                _run_program(request, program, sources[index], program_fds[index])
+                _run_program(request, program, own[0], own[1:])
             pids.append(pid)
-        for fd in fds[1:] + links + sources:
+        for fd in fds[1:] + links:
             os.close(fd)
         _report(status_fd, {"exit_codes": _wait_for_programs(pids)})
     except BaseException:
@@ -161,7 +160,8 @@ def _init(request: dict, root: str, fds: list[int]) -> None:
 
 
 def _pivot_into(root: str) -> None:
-    """Make the prepared root this namespace's / and drop every other mount of the host."""
+    """Make the prepared root our / and drop every other mount of the host: the runs' mount
+    namespaces, copies of ours, hold nothing else."""
     syscall = _SYS_PIVOT_ROOT.get(platform.machine())
     if syscall is None:
         raise OSError(f"pivot_root: unknown syscall number on {platform.machine()}")
