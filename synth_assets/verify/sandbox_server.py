@@ -30,6 +30,7 @@ Per run:
 
 import ctypes
 import fcntl
+import gc
 import importlib.util
 import json
 import linecache
@@ -72,6 +73,9 @@ def main() -> None:
         sys.modules[name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[name])
     _pivot_into(root)  # from here on, nothing else of the host exists for us or our runs
+    # Keep the collector off the server's objects in the forked runs: its passes would write
+    # to (and so copy) every page they share with the server.
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished supervisors
     control.send(b"ready")
     while True:
