@@ -294,19 +294,25 @@ class _SandboxServer:
         if self._process is not None and self._owner_pid == os.getpid():
             self._process.kill()
             self._process.wait()
-        # The server mounts the runs' root filesystem here, in its own mount namespace.
-        server_dir = Path(tempfile.mkdtemp(prefix="synth-sandbox-server-"))
+        server_source = _SERVER_SCRIPT.read_bytes()
+        config = json.dumps({
+            # The server mounts the runs' root filesystem here, in its own mount namespace.
+            "root": tempfile.mkdtemp(prefix="synth-sandbox-server-"),
+            "paths": _root_paths(),
+            "modules": {name: Path(path).read_text(encoding="utf-8")
+                        for name, path in PRELOADED_MODULES.items()},
+        }).encode()  # fmt: skip
+        server_dir = Path(json.loads(config)["root"])
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
         interpreter = Path(os.path.realpath(sys.base_prefix), "bin", f"python{version}")
         command = [
             "unshare", "--net", "--mount", "--ipc", "--",
-            str(interpreter), "-I", "-S", str(_SERVER_SCRIPT), str(theirs.fileno()),
-            str(server_dir), json.dumps(_root_paths()), json.dumps(PRELOADED_MODULES),
+            str(interpreter), "-I", "-S", "-", str(theirs.fileno()),
         ]  # fmt: skip
         process = subprocess.Popen(
             command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             pass_fds=[theirs.fileno()],
@@ -316,6 +322,9 @@ class _SandboxServer:
         theirs.close()
         ours.settimeout(30)
         try:
+            process.stdin.write(server_source)  # its source: no path on its command line
+            process.stdin.close()
+            ours.send(config)
             ready = ours.recv(16)
         except OSError:
             ready = b""

@@ -1,18 +1,19 @@
 """The sandbox server: a warm, root-owned Python process that forks one sandboxed run per
 request, so a run costs a few forks and mounts instead of starting a new interpreter.
 
-It is started by synth_assets.verify.sandbox as
-`python -I -S sandbox_server.py FD ROOT PATHS MODULES` inside its own network namespace (only a
-down loopback) and mount namespace. At start it builds the run's root filesystem once at ROOT:
-a tmpfs holding read-only bind mounts of the host PATHS (JSON: the interpreter's prefix, the
-shared libraries, /dev/null ...; a path that is a symlink is copied as that symlink), then
-made read-only itself; it imports MODULES (JSON: {name: path}, standard-library-only
-modules the programs import for free), then pivots into ROOT: from then on the server and
-its runs see nothing else of the host. It imports the standard library only. Protocol,
-over a SOCK_SEQPACKET socket whose fd is FD: each request is one JSON message carrying its
-file descriptors: a status pipe, then the source (an in-memory file), stdin, stdout and
-stderr of each program, then (with two programs) the second program's report pipe. The
-server never answers on the socket; each run reports on its own status pipe.
+It is started by synth_assets.verify.sandbox as `python -I -S - FD`, its source on stdin (so
+its command line, which any process may read, names no host path), inside its own network
+namespace (only a down loopback) and mount namespace. Its first message on the socket FD is
+its configuration: {"root", "paths", "modules"}. It then builds the runs' root filesystem
+once at `root`: a tmpfs holding read-only bind mounts of the host `paths` (the interpreter's
+prefix, the shared libraries, /dev/null ...; a path that is a symlink is copied as that
+symlink), made read-only itself; it imports `modules` ({name: source}, standard-library-only
+modules the programs import for free), then pivots into the root: from then on the server and
+its runs see nothing else of the host. It imports the standard library only. Then, over
+that SOCK_SEQPACKET socket, each request is one JSON message carrying its file descriptors:
+a status pipe, then the source (an in-memory file), stdin, stdout and stderr of each
+program, then (with two programs) the second program's report pipe. The server never answers
+on the socket; each run reports on its own status pipe.
 
 Per run:
   supervisor (forked from the server, root): new pid, mount and IPC namespaces; waits for
@@ -31,7 +32,6 @@ Per run:
 import ctypes
 import fcntl
 import gc
-import importlib.util
 import json
 import linecache
 import os
@@ -66,13 +66,11 @@ _exit, _write = os._exit, os.write
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
-    root = sys.argv[2]
-    _build_root(root, json.loads(sys.argv[3]))
-    for name, path in json.loads(sys.argv[4]).items():
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    _pivot_into(root)  # from here on, nothing else of the host exists for us or our runs
+    config = json.loads(control.recv(1 << 22))
+    _build_root(config["root"], config["paths"])
+    for name, source in config["modules"].items():
+        _preload(name, source)
+    _pivot_into(config["root"])  # from here on, nothing else of the host exists for us or runs
     # Keep the collector off the server's objects in the forked runs: its passes would write
     # to (and so copy) every page they share with the server.
     gc.freeze()
@@ -93,6 +91,16 @@ def main() -> None:
                 _exit(0)
         for fd in fds:
             os.close(fd)
+
+
+def _preload(name: str, source: str) -> None:
+    """Import `source` as module `name`, known by a file name that says nothing of the host."""
+    module = types.ModuleType(name)
+    module.__file__ = f"{name}.py"
+    linecache.cache[module.__file__] = (len(source), None, source.splitlines(True),
+                                        module.__file__)
+    sys.modules[name] = module
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
 
 
 def _build_root(root: str, paths: list[str]) -> None:
