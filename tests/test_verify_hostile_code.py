@@ -89,8 +89,7 @@ HOSTILE = {
         "tests failed: JudgingError: add() returned a 'Anything' object, not plain data"),
     "int_subclass_equal_to_everything": (
         "class Int(int):\n    def __eq__(self, other):\n        return True\n\n"
-        "def add(a, b):\n    return Int(0)\n",
-        "tests failed: JudgingError: add() returned a 'Int' object (a subclass of int)"),
+        "def add(a, b):\n    return Int(0)\n", "tests failed: AssertionError"),
     "own_check_that_always_passes": (
         "def check(candidate):\n    return True\n\ndef add(a, b):\n    return 0\n",
         "tests failed: AssertionError"),

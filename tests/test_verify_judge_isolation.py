@@ -157,18 +157,22 @@ def test_each_attack_of_the_issue_fails_and_its_controls_behave(name: str) -> No
 ADD_SEED = humaneval_seed("HumanEval/53")
 # name -> (response for HumanEval/53's add, expected reason prefix)
 OWN_ATTACKS = {
+    # A subclass crosses as the built-in value it holds: its rigged __eq__ stays behind.
     "str_subclass_equal_to_everything": (
         "class S(str):\n    def __eq__(self, other):\n        return True\n"
         "    __hash__ = str.__hash__\n\ndef add(x, y):\n    return S('')\n",
-        "tests failed: JudgingError: add() returned a 'S' object (a subclass of str)"),
+        "tests failed: AssertionError"),
     "list_subclass_equal_to_everything": (
         "class L(list):\n    def __eq__(self, other):\n        return True\n\n"
-        "def add(x, y):\n    return L()\n",
-        "tests failed: JudgingError: add() returned a 'L' object (a subclass of list)"),
-    "bool_subclass_trick_inside_a_tuple": (
-        "class I(int):\n    __eq__ = lambda self, other: True\n    __hash__ = int.__hash__\n\n"
-        "def add(x, y):\n    return (I(0),)\n",
-        "tests failed: JudgingError: add() returned a 'I' object (a subclass of int)"),
+        "def add(x, y):\n    return L()\n", "tests failed: AssertionError"),
+    "int_subclass_inside_a_tuple_with_a_lying_int": (
+        "class I(int):\n    __eq__ = lambda self, other: True\n    __hash__ = int.__hash__\n"
+        "    __int__ = lambda self: 5\n    __index__ = lambda self: 5\n\n"
+        "def add(x, y):\n    return (I(0),)\n", "tests failed: AssertionError"),
+    "class_that_is_no_builtin": (
+        "class Box:\n    def __eq__(self, other):\n        return True\n\n"
+        "def add(x, y):\n    return Box()\n",
+        "tests failed: JudgingError: add() returned a 'Box' object, not plain data"),
     "generator_as_the_result": ("def add(x, y):\n    return (v for v in (x + y,))\n",
                                 "tests failed: JudgingError: add() returned a 'generator' object"),
     "nested_100000_deep": (
@@ -403,6 +407,29 @@ def test_legitimate_code_using_helpers_recursion_generators_classes_and_exceptio
     assert right.passed, right.evidence
     assert not wrong.passed  # not sorting in place is seen by the tests
     assert wrong.reason == "tests failed: AssertionError"
+
+
+def test_subclasses_of_builtins_from_the_standard_library_pass_as_their_values() -> None:
+    seed = {"prompt": "", "entry_point": "f",
+            "tests": "def check(candidate):\n"
+                     "    counts, point, default, ordered, level = candidate('abca')\n"
+                     "    assert counts == {'a': 2, 'b': 1, 'c': 1} and type(counts) is dict\n"
+                     "    assert point == (1, 2) and type(point) is tuple\n"
+                     "    assert default == {'k': [1]} and ordered == {'x': 1}\n"
+                     "    assert level == 2 and type(level) is int\n"}
+    solution = code("""
+        import collections, enum
+        Point = collections.namedtuple("Point", "x y")
+        class Level(enum.IntEnum):
+            HIGH = 2
+        def f(text):
+            default = collections.defaultdict(list)
+            default["k"].append(1)
+            return (collections.Counter(text), Point(1, 2), default,
+                    collections.OrderedDict(x=1), Level.HIGH)
+        """)
+    [verdict] = judge([(solution, seed)])
+    assert verdict.passed, verdict.evidence
 
 
 def test_a_tuple_is_not_a_list_and_an_int_is_not_a_float_across_the_pipe() -> None:

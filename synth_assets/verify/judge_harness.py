@@ -4,7 +4,8 @@ format between them. Standard library only: the sandbox preloads this module as
 run calls one role (synth_assets.verify.harness).
 
 - serve_solution (the candidate's process) loads the model's code and answers calls of its
-  entry point; arguments arrive and return values leave as plain data.
+  entry point; arguments arrive and return values leave as plain data (a subclass of a
+  built-in type leaves as the built-in value it holds).
 - run_tests (the judging process, another uid) runs the prompt's own helper definitions and
   the seed's tests with untouched builtins, calls the candidate through a proxy that crosses
   the pipe, and alone writes the report on REPORT_FD, a pipe the candidate never holds.
@@ -39,8 +40,9 @@ class SolutionEnded(JudgingError):
     """The candidate's process closed the channel (exited, was killed or crashed)."""
 
 
-# ---- plain data on the wire: tagged JSON; exact types only, so a subclass with a rigged
-# __eq__ cannot cross; int vs float vs bool and tuple vs list are kept.
+# ---- plain data on the wire: tagged JSON of exact built-in types, rebuilt by the receiver,
+# so no class of the sender's (and no rigged __eq__) crosses; int vs float vs bool and tuple
+# vs list are kept.
 
 def encode(value, depth=0):
     kind = type(value)
@@ -65,9 +67,13 @@ def encode(value, depth=0):
         return [_SEQUENCE_TAGS[kind], [encode(item, depth + 1) for item in value]]
     if kind is dict:
         return ["d", [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]]
-    plain_base = next((base.__name__ for base in kind.__mro__[1:] if base in _PLAIN_TYPES), None)
-    detail = f" (a subclass of {plain_base})" if plain_base else ""
-    raise JudgingError(f"a {kind.__name__!r} object{detail}, not plain data")
+    base = next((base for base in kind.__mro__[1:] if base in _BASE_VALUE), None)
+    if base is None:
+        raise JudgingError(f"a {kind.__name__!r} object, not plain data")
+    # A subclass (Counter, a namedtuple, an IntEnum, or an int with a rigged __eq__) crosses
+    # as the value its built-in base holds, read with the base's own methods: whatever its
+    # class overrides stays in this process.
+    return encode(_BASE_VALUE[base](value), depth + 1)
 
 
 def decode(data, depth=0):
@@ -105,8 +111,14 @@ _SCALAR_BUILDERS = {
     "q": (lambda numerator, denominator: Fraction(int(numerator, 16), int(denominator, 16)), 2),
     "m": (Decimal, 1),
 }
-_PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bool, list, tuple, set, frozenset,
-                          dict, Fraction, Decimal})
+_BASE_VALUE = {
+    int: int.__int__, float: float.__float__, complex: complex.__complex__, str: str.__str__,
+    bytes: bytes.__bytes__, list: lambda value: list(list.__iter__(value)),
+    tuple: lambda value: tuple(tuple.__iter__(value)),
+    set: lambda value: set(set.__iter__(value)),
+    frozenset: lambda value: frozenset(frozenset.__iter__(value)),
+    dict: lambda value: dict(dict.items(value)),
+}
 
 
 def send(fd, message):
