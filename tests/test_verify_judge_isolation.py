@@ -30,6 +30,12 @@ def humaneval_seed(task_id: str) -> dict:
             "tests": problem["test"]}
 
 
+def seed_of_f(check_body: str) -> dict:
+    """A seed for a function f() whose check() runs `check_body`."""
+    body = textwrap.indent(textwrap.dedent(check_body).strip(), "    ")
+    return {"prompt": "", "entry_point": "f", "tests": f"def check(candidate):\n{body}\n"}
+
+
 def code(text: str) -> str:
     return "```python\n" + textwrap.dedent(text).strip() + "\n```"
 
@@ -410,13 +416,13 @@ def test_legitimate_code_using_helpers_recursion_generators_classes_and_exceptio
 
 
 def test_subclasses_of_builtins_from_the_standard_library_pass_as_their_values() -> None:
-    seed = {"prompt": "", "entry_point": "f",
-            "tests": "def check(candidate):\n"
-                     "    counts, point, default, ordered, level = candidate('abca')\n"
-                     "    assert counts == {'a': 2, 'b': 1, 'c': 1} and type(counts) is dict\n"
-                     "    assert point == (1, 2) and type(point) is tuple\n"
-                     "    assert default == {'k': [1]} and ordered == {'x': 1}\n"
-                     "    assert level == 2 and type(level) is int\n"}
+    seed = seed_of_f("""
+        counts, point, default, ordered, level = candidate('abca')
+        assert counts == {'a': 2, 'b': 1, 'c': 1} and type(counts) is dict
+        assert point == (1, 2) and type(point) is tuple
+        assert default == {'k': [1]} and ordered == {'x': 1}
+        assert level == 2 and type(level) is int
+        """)
     solution = code("""
         import collections, enum
         Point = collections.namedtuple("Point", "x y")
@@ -433,12 +439,13 @@ def test_subclasses_of_builtins_from_the_standard_library_pass_as_their_values()
 
 
 def test_a_tuple_is_not_a_list_and_an_int_is_not_a_float_across_the_pipe() -> None:
-    seed = {"prompt": "", "entry_point": "f",
-            "tests": "def check(candidate):\n    assert type(candidate()) is tuple\n"
-                     "    assert candidate()[3] == 10 ** 5000  # past int_max_str_digits\n"
-                     "    assert type(candidate()[0]) is int\n"
-                     "    assert type(candidate()[1]) is float\n"
-                     "    assert type(candidate()[2]) is bool\n"}
+    seed = seed_of_f("""
+        assert type(candidate()) is tuple
+        assert candidate()[3] == 10 ** 5000  # past int_max_str_digits
+        assert type(candidate()[0]) is int
+        assert type(candidate()[1]) is float
+        assert type(candidate()[2]) is bool
+        """)
     right, as_list, as_floats = judge([
         ("def f():\n    return (1, 1.0, True, 10 ** 5000)\n", seed),
         ("def f():\n    return [1, 1.0, True, 10 ** 5000]\n", seed),

@@ -9,8 +9,8 @@ a warm sandbox server (sandbox_server.py), started once per process:
 - the server itself then pivots into that root, so no store, spec, seed file, home directory
   or other run's files exist for the runs it forks; sources arrive as in-memory files;
 - each run gets fresh pid, mount and IPC namespaces (the whole process tree dies with it) and
-  a /proc of its own; each program gets its own size-capped tmpfs as /tmp and
-  working directory, a uid of its own (so RLIMIT_NPROC counts only this program and it cannot
+  a /proc of its own; each program gets its own size-capped tmpfs as /tmp and working
+  directory, a uid of its own (so RLIMIT_NPROC counts only this program and it cannot
   signal or read any other process), no supplementary groups, no_new_privs, and rlimits on
   CPU seconds, address space, process count, file size, open files and core dumps; the program
   runs in a forked, already-started interpreter, so a run costs a few forks instead of a new
@@ -21,8 +21,9 @@ clean environment and output cap, but network access, the host's filesystem as t
 sees it, and the same uid; a warning says so once, and every result says
 `network_isolated=False`.
 
-Always: an environment built from scratch (no secrets), a fresh directory deleted afterwards,
-the standard library only (`-I -S`), the process group or namespace SIGKILLed at the
+Always: an environment built from scratch (no secrets), a fresh working directory (a tmpfs
+that dies with the run; without namespaces, a directory deleted afterwards), the standard
+library only (`-I -S`), the process group or namespace SIGKILLed at the
 wall-clock timeout, and stdout/stderr read incrementally keeping the last OUTPUT_CAP_BYTES.
 """
 
