@@ -379,6 +379,10 @@ class Tally:
         self.counts = Counter(values)
 
 
+class EmptyListError(ValueError):
+    """Arrives in the tests as the ValueError it is."""
+
+
 def factorial(n):
     return 1 if n <= 1 else n * factorial(n - 1)
 
@@ -390,7 +394,7 @@ def weights(values):
 
 def summarise(values, scale=1.0):
     if not values:
-        raise ValueError("empty list")
+        raise EmptyListError("empty list")
     try:
         mean = sum(values) / len(values) * scale
     except ZeroDivisionError:

@@ -67,9 +67,10 @@ _log = logging.getLogger(__name__)
 
 # What a sandboxed program sees of the host, read-only: the interpreter (its prefix holds the
 # standard library), the shared libraries it and its extension modules load, the dynamic
-# linker's cache and four harmless devices. /lib and /lib64 are usually symlinks into /usr.
+# linker's cache, the time zone data (zoneinfo) and four harmless devices. /lib and /lib64
+# are usually symlinks into /usr.
 ROOT_PATHS = (sys.base_prefix, "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache",
-              "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+              "/usr/share/zoneinfo", "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 # Standard-library-only modules every sandboxed program may import at no cost: the warm
 # server imports them once; without namespaces the launcher loads them.
 PRELOADED_MODULES = {"judge_harness": str(Path(__file__).with_name("judge_harness.py"))}
