@@ -50,18 +50,24 @@ def processes_with(text: str) -> list[int]:
     return found
 
 
-def processes_in_namespace(pid_namespace: str) -> list[int]:
-    """Host pids still in the given pid namespace (e.g. "pid:[4026532291]"). Other test suites
-    on the same host may use sandbox uids at the same time: the namespace is this run's own."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.readlink(entry / "ns" / "pid") == pid_namespace:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+def processes_in_namespace(pid_namespace: str, settle_s: float = 2.0) -> list[int]:
+    """Host pids still in the given pid namespace (e.g. "pid:[4026532291]") after up to
+    `settle_s`: a run returns once its init has reported, while the kernel is still reaping
+    the namespace's SIGKILLed processes. Other test suites on the same host may use sandbox
+    uids at the same time: the namespace is this run's own."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.readlink(entry / "ns" / "pid") == pid_namespace:
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_runs_a_program_with_stdin_and_reports_exit_code_and_streams() -> None:

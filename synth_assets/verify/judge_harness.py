@@ -24,6 +24,7 @@ from fractions import Fraction
 
 CHANNEL_FD = 3  # the socket between the two processes
 REPORT_FD = 4  # the judging process's report to the host
+FIRST_STATUS_WANTED = 3  # the exit status asking for the candidate's (sandbox.run_pair)
 MAX_DEPTH = 100
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _HEADER_BYTES = 8
@@ -239,16 +240,17 @@ def run_tests(prompt, tests, entry_point, mode):
     channel, report_fd = CHANNEL_FD, REPORT_FD
     try:
         send(channel, ["load"])
-        reply = receive(channel)
-        if reply[0] == "raise":
-            raise _rebuild_exception(reply[1:])
-        if reply != ["loaded"]:
-            raise JudgingError("the solution answered the load request with a malformed reply")
-        candidate = _proxy(channel, entry_point)
+        # The tests load while the candidate's module does.
         namespace = {"__name__": "tests", "__builtins__": builtins}
         for name, source in (("prompt.py", prompt), ("tests.py", tests)):
             _register_source(name, source)
             exec(compile(source, name, "exec"), namespace)
+        reply = receive(channel)
+        if type(reply) is list and reply[:1] == ["raise"]:
+            raise _rebuild_exception(reply[1:])
+        if reply != ["loaded"]:
+            raise JudgingError("the solution answered the load request with a malformed reply")
+        candidate = _proxy(channel, entry_point)
         namespace[entry_point] = candidate  # tests that call the function by its name
         if mode == "tests":
             namespace["check"](candidate)
@@ -271,7 +273,8 @@ def run_tests(prompt, tests, entry_point, mode):
     payload = json.dumps(report).encode()
     while payload:
         payload = payload[os.write(report_fd, payload):]
-    os._exit(0)
+    # When the candidate's process ended, its exit status says how: ask the sandbox for it.
+    os._exit(FIRST_STATUS_WANTED if report.get("solution_ended") else 0)
 
 
 def _proxy(channel, entry_point):

@@ -59,6 +59,8 @@ WORKDIR_BYTES = 64 * 1024 * 1024
 # another run's RLIMIT_NPROC (which the kernel counts per uid).
 SANDBOX_UID_BASE = 61000
 SANDBOX_UID_COUNT = 256
+# The exit status by which the second program of a pair asks for the first one's.
+FIRST_STATUS_WANTED = 3
 # How long past its timeout a run may take to report before we give up on the server.
 SERVER_GRACE_S = 10.0
 _POLL_S = 0.05
@@ -128,8 +130,9 @@ def run_python(source: str, timeout_s: float, memory_mb: int, stdin: str = "") -
 def run_pair(first: str, second: str, timeout_s: float, memory_mb: int) -> PairResult:
     """Run two programs side by side, each sandboxed as run_python's, under separate uids,
     connected by a socket at fd 3 in both; the second also gets a pipe to us at fd 4. The run
-    ends when the second program ends (the first gets a short grace, then is killed) or at
-    the timeout. Each program gets `memory_mb`."""
+    ends when the second program ends, or at the timeout; the first is then killed, unless the
+    second exited with status FIRST_STATUS_WANTED: then the first gets a short grace to end,
+    so its exit status says how it ended. Each program gets `memory_mb`."""
     _check_limits(timeout_s, memory_mb)
     results, report = _run([first, second], timeout_s, memory_mb, "",
                            namespaced=_namespaces_work())
@@ -188,6 +191,7 @@ def _run(
             "timeout_s": timeout_s,
             "tmp_bytes": WORKDIR_BYTES,
             "rlimits": _rlimits(timeout_s, memory_mb),
+            "first_status_wanted_on": FIRST_STATUS_WANTED,
         }
         return _execute_in_server(request, sources, stdin)
 
@@ -381,7 +385,15 @@ def _execute_in_server(
             os.close(fd)
     deadline = start + request["timeout_s"] + SERVER_GRACE_S
     readers = [read for read, _ in outputs + report]
-    captured, truncated = _pump([*readers, status_r], stdin_w, stdin, deadline)
+
+    def reported(captured: dict[int, bytearray], still_open: set[int]) -> bool:
+        # The run's last word is on the status pipe: no need to wait for its writers to exit.
+        status = captured[status_r]
+        return still_open == {status_r} and status.endswith(b"\n") and any(
+            key in status for key in (b'"exit_codes"', b'"timed_out"', b'"error"'))
+
+    captured, truncated = _pump([*readers, status_r], stdin_w, stdin, deadline,
+                                finished=reported)
     status: dict = {}
     for line in captured[status_r].decode().splitlines():
         status.update(json.loads(line))
@@ -468,9 +480,11 @@ def _execute_unshared(
 def _pump(
     outputs: list[int], stdin_fd: int, stdin: str, deadline: float,
     on_tick: Callable[[], None] | None = None,
+    finished: Callable[[dict[int, bytearray], set[int]], bool] | None = None,
 ) -> tuple[dict[int, bytearray], bool]:  # fmt: skip
-    """Feed stdin and read every output until all are closed or the deadline passes, keeping
-    the last OUTPUT_CAP_BYTES of each. Closes all the fds it was given."""
+    """Feed stdin and read every output until all are closed, `finished(captured, still
+    open)` says so or the deadline passes, keeping the last OUTPUT_CAP_BYTES of each. Closes
+    all the fds it was given."""
     captured = {fd: bytearray() for fd in outputs}
     truncated = False
     pending = memoryview(stdin.encode("utf-8"))
@@ -483,7 +497,9 @@ def _pump(
     else:
         os.close(stdin_fd)
     try:
-        while any(key.fd in captured for key in selector.get_map().values()):
+        while still_open := {key.fd for key in selector.get_map().values()} & captured.keys():
+            if finished is not None and finished(captured, still_open):
+                break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break

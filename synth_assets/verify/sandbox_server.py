@@ -20,8 +20,9 @@ Per run:
       init with the wall-clock timeout and SIGKILLs it when the time is up, which kills every
       process of the run (a pid namespace dies with its init); reports {"timed_out": true}.
   init (pid 1 of the run, root): mounts a private /proc, forks the programs
-      and reports {"exit_codes": [...]} once the last program has ended (the first, when
-      there are two, gets a short grace and is then killed with the rest of the run).
+      and reports {"exit_codes": [...]} once the last program has ended (the first of two is
+      waited for briefly only if the last asked for it by its exit status; it then dies
+      with the rest of the run).
   program (its own uid): its own mount namespace with a size-capped tmpfs as /tmp and working
       directory, rlimits, no supplementary groups, no_new_privs, a clean environment; then
       its source (read from its in-memory file) runs as __main__ in this warm interpreter.
@@ -53,8 +54,8 @@ MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS = 38
 SETUP_FAILED_EXIT = 125
 ROOT_BYTES = 1024 * 1024
-# How long the first of two programs may take to exit once the second one (the judge) ended:
-# it normally sees the channel close and exits at once; its exit status tells how it ended.
+# How long the first of two programs may take to exit once the second one (the judge) ended
+# asking for its status: it normally has ended already; its exit status tells how.
 FIRST_PROGRAM_GRACE_S = 0.5
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 
@@ -164,7 +165,7 @@ def _init(request: dict, fds: list[int]) -> None:
             pids.append(pid)
         for fd in fds[1:] + links:
             os.close(fd)
-        _report(status_fd, {"exit_codes": _wait_for_programs(pids)})
+        _report(status_fd, {"exit_codes": _wait_for_programs(pids, request)})
     except BaseException:
         _report(status_fd, {"error": traceback.format_exc(limit=3)})
     finally:
@@ -183,10 +184,14 @@ def _pivot_into(root: str) -> None:
     os.chdir("/")
 
 
-def _wait_for_programs(pids: list[int]) -> list[int | None]:
-    """Exit codes (None: still running when the run ended) once the last program has ended."""
+def _wait_for_programs(pids: list[int], request: dict) -> list[int | None]:
+    """Exit codes (None: still running when the run ended) once the last program has ended.
+    The first of two is waited for only when the last exits with the status the request
+    names: otherwise its end does not matter and it dies with the run."""
     codes: list[int | None] = [None] * len(pids)
     codes[-1] = os.waitstatus_to_exitcode(os.waitpid(pids[-1], 0)[1])
+    if codes[-1] != request.get("first_status_wanted_on"):
+        return codes
     for index, pid in enumerate(pids[:-1]):
         pidfd = os.pidfd_open(pid)
         if select.select([pidfd], [], [], FIRST_PROGRAM_GRACE_S)[0]:
