@@ -331,7 +331,7 @@ def _rebuild_exception(fields):
     the candidate's traceback as a note; anything else is a protocol error."""
     if len(fields) != 3 or not all(type(field) is str for field in fields):
         raise JudgingError("the solution sent a malformed exception")
-    name, message, remote_traceback = fields
+    name, message, remote_traceback = fields[0], _clip(fields[1]), _clip(fields[2])
     cls = getattr(builtins, name, None)
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
         raise JudgingError(f"the solution raised a non-Exception {name[:40]!r}")
