@@ -8,6 +8,7 @@ legitimate code that a stricter judge must still pass."""
 import json
 import math
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -517,3 +518,24 @@ def test_deep_wire_values_are_refused() -> None:
         wire = ["l", [wire]]
     with pytest.raises(judge_harness.JudgingError):
         judge_harness._decode_reply(wire)
+
+
+@needs_isolation
+def test_concurrent_runs_see_neither_each_others_files_nor_processes() -> None:
+    writer = """
+        import time
+        open("/tmp/secret-of-run-a", "w").write("solution and tests of run A")
+        time.sleep(1.5)
+        """
+    reader = """
+        import json, os, time
+        time.sleep(0.5)
+        print(json.dumps([os.listdir("/tmp"), [p for p in os.listdir("/proc") if p.isdigit()]]))
+        """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        running = pool.submit(run_python, textwrap.dedent(writer), 10, 256)
+        result = pool.submit(run_python, textwrap.dedent(reader), 10, 256).result()
+        running.result()
+    files, pids = json.loads(result.stdout)
+    assert files == []
+    assert sorted(pids) == ["1", "2"]  # its init and itself
