@@ -288,8 +288,8 @@ def test_the_sandbox_sees_nothing_of_the_host(tmp_path: Path) -> None:
     other_run.parent.mkdir()
     other_run.write_text("def check(candidate): ...")
     result = run_python(textwrap.dedent(f"""
-        import os
-        print(sorted(os.listdir("/")))
+        import json, os
+        print(json.dumps(os.listdir("/")))
         for path in [{str(seed_file)!r}, {str(store)!r}, {str(other_run)!r}, "/etc/passwd",
                      {str(Path.cwd())!r}, "/work", "/home", "/var", "/usr/bin/sh"]:
             print(path, os.path.exists(path))
@@ -299,7 +299,7 @@ def test_the_sandbox_sees_nothing_of_the_host(tmp_path: Path) -> None:
         """), timeout_s=10, memory_mb=256)
     lines = result.stdout.splitlines()
     top_level = {Path(path).parts[1] for path in _root_paths()} | {"proc", "tmp"}
-    assert set(eval(lines[0])) == top_level
+    assert set(json.loads(lines[0])) == top_level
     assert [line for line in lines[1:10] if not line.endswith(" False")] == []
     procfs = "\n".join(lines[10:])  # every process's command line, then mountinfo
     assert "cmdline 1 " in procfs
