@@ -22,7 +22,7 @@ class AttributeValuesError(ValueError):
 
 
 @cache
-def _read_values(path: Path) -> tuple[Any, ...]:
+def read_attribute_file(path: Path) -> tuple[Any, ...]:
     """A .jsonl file holds one JSON value a line; any other file one text value a line.
     Blank lines and, in text files, lines starting with # are skipped."""
     try:
@@ -51,7 +51,7 @@ def attribute_values(
     if attribute.values is not None:
         return tuple(attribute.values)
     if attribute.file is not None:
-        return _read_values(loaded.resolve(attribute.file))
+        return read_attribute_file(loaded.resolve(attribute.file))
     values = seed.payload.get(attribute.from_seed)
     if not isinstance(values, list) or not values:
         raise AttributeValuesError(
