@@ -13,6 +13,7 @@ import pandas as pd
 
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
+from synth_assets.assets.failures import input_errors_as_failure
 from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
 from synth_assets.assets.partitions import (
     GENERATION_PARTITIONS,
@@ -25,6 +26,7 @@ from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
+from synth_assets.stages.spec_check import require_valid_inputs
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_stage import STAGE as VERIFY_STAGE
@@ -44,9 +46,12 @@ class ContaminationSnapshots:
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The
-    spec's recipes become the recipe partitions of the generation stages."""
-    loaded = synth.load_spec()
-    result = run_seed_stage(synth.store(), loaded)
+    spec's recipes become the recipe partitions of the generation stages. Every input the run
+    will read is checked first (stages.spec_check), before any teacher call."""
+    with input_errors_as_failure():
+        loaded = synth.load_spec()
+        require_valid_inputs(loaded)
+        result = run_seed_stage(synth.store(), loaded)
     register_recipes(context.instance, loaded)
     preview = pd.DataFrame(
         [{"seed_id": s.seed_id, "seed_set": s.seed_set, "task": s.task} for s in result.seeds]
@@ -67,12 +72,13 @@ def teacher_generations(
 ) -> dg.Output[str]:
     """The teacher model's answers to one recipe's prompts on one day, via litellm, cached in
     DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
-    store, loaded = synth.store(), synth.load_spec()
-    partition = generation_partition(context.partition_key)
-    seeds = seeds_of_snapshot(store, seed_sets)
-    refuse_over_budget(store, loaded, seeds, partition)
-    result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
-                               run_id=context.run.run_id, partition=partition)
+    with input_errors_as_failure():
+        store, loaded = synth.store(), synth.load_spec()
+        partition = generation_partition(context.partition_key)
+        seeds = seeds_of_snapshot(store, seed_sets)
+        refuse_over_budget(store, loaded, seeds, partition)
+        result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
+                                   run_id=context.run.run_id, partition=partition)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
@@ -91,8 +97,10 @@ def verified_subsets(
     """Generations of one recipe and day that pass every verifier of their recipe (verdicts
     stored per record)."""
     store = synth.store()
-    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info,
-                              partition_key=generation_partition(context.partition_key).key)
+    with input_errors_as_failure():
+        result = run_verify_stage(store, synth.load_spec(), teacher_generations,
+                                  log=context.log.info,
+                                  partition_key=generation_partition(context.partition_key).key)
     verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
@@ -117,7 +125,8 @@ def contamination_reports(
     contaminated seeds are held back."""
     store = synth.store()
     scanned = all_partitions_snapshot(store, VERIFY_STAGE)
-    result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
+    with input_errors_as_failure():
+        result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
     return dg.Output(ContaminationSnapshots(scanned=scanned, clean=result.snapshot_id), metadata={
         "snapshot_id": result.snapshot_id,
         "scanned_snapshot_id": scanned,
@@ -148,10 +157,11 @@ def final_mixtures(
     card) with a manifest."""
     store = synth.store()
     judged = all_partitions_snapshot(store, TEACHER_STAGE)
-    results = run_mixture_stage(
-        store, synth.load_spec(), contamination_reports.clean, judged,
-        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
-    )
+    with input_errors_as_failure():
+        results = run_mixture_stage(
+            store, synth.load_spec(), contamination_reports.clean, judged,
+            synth.export_root(), run_id=context.run.run_id, log=context.log.info,
+        )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]

@@ -26,13 +26,14 @@ from synth_assets.recipes.attributes import AttributeValuesError, attribute_valu
 from synth_assets.recipes.records import example_record, record_fields
 from synth_assets.recipes.render import TemplateError, compile_template, render_messages
 from synth_assets.recipes.seeds import SeedRecord, missing_required_fields, seed_rows
-from synth_assets.spec import LoadedSpec, read_spec
+from synth_assets.spec import LoadedSpec, SpecError, read_spec
 
 # Bad lines reported per file; the rest are counted. A file in the wrong encoding has every
 # line wrong, and the first few say what the matter is.
 MAX_PROBLEMS_PER_FILE = 5
 # Attribute draws rendered per seed shape: every combination of distinct value shapes, up to this.
 MAX_ATTRIBUTE_COMBINATIONS = 256
+MAX_VALUE_CHARS = 80    # of an attribute value quoted in a message
 
 
 @dataclass
@@ -59,6 +60,13 @@ def check_spec_file(path: Path | str) -> tuple[LoadedSpec | None, SpecCheck]:
     if loaded is not None:
         problems += check_inputs(loaded)
     return loaded, SpecCheck(Path(path).resolve(), problems)
+
+
+def require_valid_inputs(loaded: LoadedSpec) -> None:
+    """SpecError with the whole report when any input of a valid spec has a problem."""
+    problems = check_inputs(loaded)
+    if problems:
+        raise SpecError(SpecCheck(loaded.path, problems).report())
 
 
 def check_inputs(loaded: LoadedSpec) -> list[str]:
@@ -170,13 +178,15 @@ _NO_SEED = SeedRecord("", "", "", {}, "", 0)
 
 @dataclass
 class _Failures:
-    """One recipe's render failures: per (spec key, message), the seed shapes it failed on,
-    the first first."""
+    """One recipe's render failures: per (spec key, message), the seed shapes it failed on
+    (the first first) and the first attributes drawn with it."""
 
-    found: dict[tuple[str, str], list[SeedShape]] = field(default_factory=dict)
+    found: dict[tuple[str, str], tuple[list[SeedShape], dict[str, Any]]] = field(
+        default_factory=dict)
 
-    def add(self, key: str, message: str, shape: SeedShape) -> None:
-        shapes = self.found.setdefault((key, message), [])
+    def add(self, key: str, message: str, shape: SeedShape,
+            attributes: dict[str, Any] | None = None) -> None:
+        shapes, _ = self.found.setdefault((key, message), ([], attributes or {}))
         if not any(seen is shape for seen in shapes):
             shapes.append(shape)
 
@@ -231,12 +241,12 @@ def _check_recipe(
             try:
                 render_messages(name, recipe, seed, attributes)
             except TemplateError as error:
-                failures.add(f"recipes.{name}.template", error.reason, shape)
+                failures.add(f"recipes.{name}.template", error.reason, shape, attributes)
                 continue
             try:
                 outcome = example_record(name, recipe, seed, attributes)
             except TemplateError as error:
-                failures.add(f"recipes.{name}.record", str(error), shape)
+                failures.add(f"recipes.{name}.record", str(error), shape, attributes)
                 continue
             if outcome.fields is None:
                 failures.add(f"recipes.{name}.parser",
@@ -246,10 +256,17 @@ def _check_recipe(
             records.add(SeedRecord("", f"recipe:{name}", seed.kind,
                                    record_fields(seed.payload, outcome.fields),
                                    records.origin, 0), shape.count)
-    for (key, message), shapes in failures.found.items():
+    for (key, message), (shapes, attributes) in failures.found.items():
         problems.append(f"{loaded.where(key)}: {key}: {message}, "
-                        f"{_failing_seeds(shapes, seeds)}")
+                        f"{_failing_seeds(shapes, seeds)}{_drawn(attributes)}")
     return records
+
+
+def _drawn(attributes: dict[str, Any]) -> str:
+    if not attributes:
+        return ""
+    drawn = ", ".join(f"{name}={value!r}"[:MAX_VALUE_CHARS] for name, value in attributes.items())
+    return f", with attributes {drawn}"
 
 
 def _failing_seeds(shapes: list[SeedShape], seeds: SeedShapes) -> str:
