@@ -55,7 +55,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     except SpecError as error:
         print(f"synth run: not started, no teacher call made.\n{error}")
         return 2
-    if loaded is None or not check.ok:
+    if not check.ok:
         print(f"synth run: not started, no teacher call made.\n{check.report()}")
         return 2
     store = LineageStore(default_db_path())
@@ -144,7 +144,7 @@ def check_spec(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    if loaded is None or not check.ok:
+    if not check.ok:
         print(check.report(), file=sys.stderr)
         return 2
     spec = loaded.spec

@@ -240,6 +240,19 @@ def test_every_mistake_is_in_one_report(
         assert text in checked and text in ran
 
 
+def test_spec_problems_and_file_problems_are_in_one_report(
+    spec_path: Path, stub: OpenAIStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown key makes the spec invalid; the seed files and real sources it names are
+    still checked, so the user sees both at once."""
+    edit_spec(spec_path, "    max_tokens: 32\n", "    max_tokens: 32\n    temprature: 0.2\n")
+    expected = [f"{spec_path}:{line_of(spec_path, 'temprature')}: teachers.stub.temprature: "
+                "unknown key", *_empty_seed_file(spec_path), *_real_source_missing(spec_path)]
+    checked, ran = refused_everywhere(spec_path, stub, capsys)
+    for text in expected:
+        assert text in checked and text in ran
+
+
 def test_every_bad_line_of_a_seed_file_is_reported_up_to_a_cap(spec_path: Path) -> None:
     seeds = spec_path.parent / "seeds" / "math.jsonl"
     good = json.dumps(MATH_SEEDS[0])

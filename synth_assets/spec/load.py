@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from synth_assets.spec.builtins import BUILTIN_PREFIX, builtin_path, resolve_recipes
-from synth_assets.spec.model import PipelineSpec
+from synth_assets.spec.model import BenchmarkSpec, PipelineSpec, RealSourceSpec, SeedSetSpec
 from synth_assets.verify.registry import build_verifier
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "default_spec" / "pipeline.yaml"
@@ -28,6 +28,8 @@ class LoadedSpec:
     spec_hash: str
     # Dotted key path -> the line it is written on, for messages naming the spec's line.
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # False when the spec has problems and holds only the sections whose files can be checked.
+    complete: bool = True
 
     def resolve(self, relative: str) -> Path:
         """A path written in the spec, relative to the spec file's folder."""
@@ -44,14 +46,15 @@ class LoadedSpec:
 
 def load_spec(path: Path | str) -> LoadedSpec:
     loaded, problems = read_spec(path)
-    if problems or loaded is None:
+    if problems:
         raise SpecError("invalid spec:\n" + "\n".join(problems))
     return loaded
 
 
-def read_spec(path: Path | str) -> tuple[LoadedSpec | None, list[str]]:
-    """The spec and every problem found in it, each as `file:line: key: message`. The spec is
-    None when it does not validate; a file that is not readable YAML raises SpecError."""
+def read_spec(path: Path | str) -> tuple[LoadedSpec, list[str]]:
+    """The spec and every problem found in it, each as `file:line: key: message`. When the
+    spec does not validate, the spec returned is not `complete`: it holds only the sections
+    whose files can still be checked. A file that is not readable YAML raises SpecError."""
     path = Path(path).resolve()
     try:
         text = path.read_text(encoding="utf-8")
@@ -68,15 +71,35 @@ def read_spec(path: Path | str) -> tuple[LoadedSpec | None, list[str]]:
                 f"would keep only the last)" for key, first, line in duplicates]
     raw, builtin_problems = resolve_recipes(raw)
     if builtin_problems:
-        return None, problems + _located(path, builtin_problems, key_lines)
+        return (_partial_spec(path, raw, key_lines),
+                problems + _located(path, builtin_problems, key_lines))
     try:
         spec = PipelineSpec.model_validate(raw)
     except ValidationError as error:
-        return None, problems + _describe_validation_error(path, error, key_lines)
+        return (_partial_spec(path, raw, key_lines),
+                problems + _describe_validation_error(path, error, key_lines))
     loaded = LoadedSpec(spec=spec, path=path, spec_hash=_spec_hash(text, raw),
                         key_lines=key_lines)
     found = _reference_problems(spec) + _missing_attribute_files(loaded)
     return loaded, problems + _located(path, found, key_lines)
+
+
+def _partial_spec(path: Path, raw: dict[str, Any], key_lines: dict[str, int]) -> LoadedSpec:
+    """A spec holding only the seed sets, real sources and benchmarks that are valid on their
+    own, so their files can be checked while the rest of the spec has problems."""
+    sections: dict[str, Any] = {}
+    for section, model in (("seed_sets", SeedSetSpec), ("real_sources", RealSourceSpec),
+                           ("benchmarks", BenchmarkSpec)):
+        entries = raw.get(section)
+        valid: dict[str, Any] = {}
+        for name, entry in (entries.items() if isinstance(entries, dict) else []):
+            try:
+                valid[str(name)] = model.model_validate(entry)
+            except ValidationError:
+                continue
+        sections[section] = valid
+    return LoadedSpec(spec=PipelineSpec.model_construct(**sections), path=path, spec_hash="",
+                      key_lines=key_lines, complete=False)
 
 
 def _located(

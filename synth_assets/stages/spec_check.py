@@ -53,13 +53,12 @@ class SpecCheck:
         return "\n".join([header, *(f"  {problem}" for problem in self.problems)])
 
 
-def check_spec_file(path: Path | str) -> tuple[LoadedSpec | None, SpecCheck]:
-    """The spec (None if it does not validate) and every problem of it and of its inputs.
-    A file that is not readable YAML raises SpecError."""
+def check_spec_file(path: Path | str) -> tuple[LoadedSpec, SpecCheck]:
+    """The spec and every problem of it and of its inputs. When the spec has problems of its
+    own, the files of its valid seed sets, real sources and benchmarks are still checked. A
+    file that is not readable YAML raises SpecError."""
     loaded, problems = read_spec(path)
-    if loaded is not None:
-        problems += check_inputs(loaded)
-    return loaded, SpecCheck(Path(path).resolve(), problems)
+    return loaded, SpecCheck(loaded.path, problems + check_inputs(loaded))
 
 
 def require_valid_inputs(loaded: LoadedSpec) -> None:
@@ -70,12 +69,14 @@ def require_valid_inputs(loaded: LoadedSpec) -> None:
 
 
 def check_inputs(loaded: LoadedSpec) -> list[str]:
-    """Problems of the files a valid spec reads and of its templates over their seeds."""
+    """Problems of the files a spec reads and of its templates over their seeds (templates
+    only when the spec is `complete`)."""
     problems: list[str] = []
     seed_shapes = {name: _scan_seed_set(loaded, name, problems)
                    for name in loaded.spec.seed_sets}
-    _check_attribute_files(loaded, problems)
-    _check_recipes(loaded, seed_shapes, problems)
+    if loaded.complete:
+        _check_attribute_files(loaded, problems)
+        _check_recipes(loaded, seed_shapes, problems)
     _check_real_sources(loaded, problems)
     _check_benchmarks(loaded, problems)
     return problems
