@@ -74,7 +74,8 @@ def _parse_line(
 ) -> dict[str, Any] | None:
     """The line's object; None for a blank line."""
     try:
-        line = raw_line.decode("utf-8")
+        # A UTF-8 byte order mark (as some Windows editors write) is not part of the first row.
+        line = raw_line.decode("utf-8-sig" if line_number == 1 else "utf-8")
     except UnicodeDecodeError as error:
         raise InputFileError(path, line_number, f"invalid UTF-8 ({error.reason})") from None
     if "\x00" in line:

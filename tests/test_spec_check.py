@@ -11,6 +11,7 @@ import pytest
 from synth_assets.assets.runner import run_days
 from synth_assets.cli import main
 from synth_assets.definitions import defs
+from synth_assets.recipes.seeds import load_seed_set
 from synth_assets.spec import load_spec
 from synth_assets.stages.spec_check import check_spec_file
 from tests.conftest import write_jsonl
@@ -282,6 +283,14 @@ def test_legitimate_templates_are_accepted(spec_path: Path) -> None:
               "answered {{ style.how }}{% if style.why is defined %} {{ style.why }}{% endif %}.")
     loaded, check = check_spec_file(spec_path)
     assert loaded is not None and check.ok, check.report()
+
+
+def test_a_seed_file_with_a_utf8_byte_order_mark_is_read(spec_path: Path) -> None:
+    seeds = spec_path.parent / "seeds" / "math.jsonl"
+    seeds.write_bytes(b"\xef\xbb\xbf" + seeds.read_bytes())
+    loaded, check = check_spec_file(spec_path)
+    assert check.ok, check.report()
+    assert load_seed_set("math", seeds, "math")[0].payload == MATH_SEEDS[0]
 
 
 def test_values_only_some_seeds_have_in_a_form_the_template_cannot_use(spec_path: Path) -> None:
