@@ -345,6 +345,15 @@ def test_a_round_two_kind_needs_fields_the_parent_records_have(spec_path: Path) 
             "reads records of recipe 'chat' but math seeds need question") in check.report()
 
 
+def test_parser_options_are_checked(spec_path: Path) -> None:
+    edit_spec(spec_path, "    template: \"Solve:",
+              "    parser: {type: sections, options: {sections: [Solution], finl: x}}\n"
+              "    template: \"Solve:")
+    _, check = check_spec_file(spec_path)
+    assert (f"{spec_path}:{line_of(spec_path, 'parser:')}: recipes.math_cot.parser: unknown "
+            "option(s) ['finl'] for parser 'sections'") in check.report()
+
+
 def test_the_shipped_default_spec_passes() -> None:
     from synth_assets.spec import DEFAULT_SPEC_PATH
 

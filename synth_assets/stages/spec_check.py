@@ -23,6 +23,7 @@ from synth_assets.decontam.registry import load_benchmark
 from synth_assets.jsonl import InputFileError
 from synth_assets.mix.real_sources import load_real_source
 from synth_assets.recipes.attributes import AttributeValuesError, attribute_values
+from synth_assets.recipes.parsers import build_parser
 from synth_assets.recipes.records import example_record, record_fields
 from synth_assets.recipes.render import TemplateError, compile_template, render_messages
 from synth_assets.recipes.seeds import SeedRecord, missing_required_fields, seed_rows
@@ -214,12 +215,18 @@ def _check_recipes(
 def _check_recipe(
     loaded: LoadedSpec, name: str, seeds: SeedShapes, problems: list[str]
 ) -> SeedShapes | None:
-    """Problems of the recipe's templates over `seeds`; the records its answers will give
-    (None when a template does not compile)."""
+    """Problems of the recipe's parser and templates over `seeds`; the records its answers
+    will give (None when the parser or a template cannot be built)."""
     recipe = loaded.spec.recipes[name]
     templates = {f"recipes.{name}.template": recipe.template,
                  **{f"recipes.{name}.record.{key}": text for key, text in recipe.record.items()}}
     broken = False
+    try:
+        build_parser(recipe.parser)
+    except ValueError as error:
+        key = f"recipes.{name}.parser"
+        problems.append(f"{loaded.where(key)}: {key}: {error}")
+        broken = True
     for key, source in templates.items():
         try:
             compile_template(source, key)
