@@ -229,6 +229,38 @@ def test_each_mistake_is_named_with_file_and_line_before_any_teacher_call(
         assert text in ran
 
 
+KEPT_SPEC_MISTAKES = {
+    "unknown-teacher": ("    teacher: stub\n    domain: math\n",
+                        "    teacher: stubb\n    domain: math\n",
+                        "teacher: stubb", "recipes.math_cot.teacher: unknown teacher 'stubb'"),
+    "bad-ratio": ("real_fraction: 0.5", "real_fraction: 1.5", "  mix:",
+                  "mixtures.mix.components.real.ratio: Input should be less than or equal to 1"),
+    "negative-number": ("max_tokens: 32", "max_tokens: -3", "max_tokens",
+                        "teachers.stub.max_tokens: Input should be greater than 0"),
+}
+
+
+@pytest.mark.parametrize(("old", "new", "line_text", "message"), KEPT_SPEC_MISTAKES.values(),
+                         ids=KEPT_SPEC_MISTAKES.keys())
+def test_spec_mistakes_are_still_named_with_line_and_key(
+    spec_path: Path, stub: OpenAIStub, capsys: pytest.CaptureFixture[str],
+    old: str, new: str, line_text: str, message: str,
+) -> None:
+    edit_spec(spec_path, old, new)
+    checked, ran = refused_everywhere(spec_path, stub, capsys)
+    expected = f"{spec_path}:{line_of(spec_path, line_text)}: {message}"
+    assert expected in checked and expected in ran
+
+
+def test_a_yaml_syntax_error_names_the_line(
+    spec_path: Path, stub: OpenAIStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit_spec(spec_path, "    kind: math\n", "    kind: [math\n")
+    checked, ran = refused_everywhere(spec_path, stub, capsys)
+    assert f"{spec_path}: invalid YAML" in checked and "line" in checked
+    assert f"{spec_path}: invalid YAML" in ran
+
+
 def test_every_mistake_is_in_one_report(
     spec_path: Path, stub: OpenAIStub, capsys: pytest.CaptureFixture[str]
 ) -> None:
