@@ -336,6 +336,31 @@ def test_values_only_some_seeds_have_in_a_form_the_template_cannot_use(spec_path
     assert f"on 1 of 2 seeds, the first {seeds}:2" in check.report()
 
 
+def test_an_attribute_file_that_does_not_parse_is_reported_once(spec_path: Path) -> None:
+    (spec_path.parent / "styles.jsonl").write_text('"briefly"\n{oops\n', encoding="utf-8")
+    edit_spec(spec_path, "{file: styles.txt}", "{file: styles.jsonl}")
+    _, check = check_spec_file(spec_path)
+    assert check.problems == [
+        f"{spec_path.parent / 'styles.jsonl'}:2: invalid JSON: Expecting property name enclosed "
+        f"in double quotes ({spec_path}:{line_of(spec_path, 'styles.jsonl')}: "
+        "recipes.chat.attributes.style.file)"]
+
+
+def test_seeds_without_the_list_a_from_seed_attribute_draws_from_are_found(
+    spec_path: Path,
+) -> None:
+    seeds = spec_path.parent / "seeds" / "chat.jsonl"
+    write_jsonl(seeds, [{**CHAT_SEEDS[0], "tags": ["calm"]}, CHAT_SEEDS[1],
+                        {**CHAT_SEEDS[0], "tags": []}, {**CHAT_SEEDS[1], "tags": ["busy"]}])
+    edit_spec(spec_path, "      style: {file: styles.txt}\n",
+              "      style: {file: styles.txt}\n      tag: {from_seed: tags}\n")
+    _, check = check_spec_file(spec_path)
+    assert check.problems == [
+        f"{spec_path}:{line_of(spec_path, 'attributes:')}: recipes.chat.attributes: the seed "
+        f"needs a non-empty list in field 'tags', on 2 of 4 seeds, the first {seeds}:2 (fields: "
+        "instruction, topic)"]
+
+
 def test_attribute_values_a_template_cannot_use_are_found(spec_path: Path) -> None:
     """Only the second value of the attribute file lacks the key the template reads."""
     write_jsonl(spec_path.parent / "styles.jsonl", [{"how": "briefly"}, {"tone": "warm"}])

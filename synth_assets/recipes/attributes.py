@@ -18,7 +18,12 @@ from synth_assets.spec.model import AttributeSpec
 
 
 class AttributeValuesError(ValueError):
-    pass
+    """`reason` is the problem without the seed it was met on, so that the same problem on
+    many seeds can be reported once."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @cache
@@ -54,10 +59,9 @@ def attribute_values(
         return read_attribute_file(loaded.resolve(attribute.file))
     values = seed.payload.get(attribute.from_seed)
     if not isinstance(values, list) or not values:
-        raise AttributeValuesError(
-            f"seed {seed.source_file}:{seed.source_line} needs a non-empty list in field "
-            f"{attribute.from_seed!r}"
-        )
+        reason = f"needs a non-empty list in field {attribute.from_seed!r}"
+        raise AttributeValuesError(f"seed {seed.source_file}:{seed.source_line} {reason}",
+                                   f"the seed {reason}")
     return tuple(values)
 
 

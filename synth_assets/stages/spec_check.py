@@ -76,8 +76,8 @@ def check_inputs(loaded: LoadedSpec) -> list[str]:
     seed_shapes = {name: _scan_seed_set(loaded, name, problems)
                    for name in loaded.spec.seed_sets}
     if loaded.complete:
-        _check_attribute_files(loaded, problems)
-        _check_recipes(loaded, seed_shapes, problems)
+        broken_files = _check_attribute_files(loaded, problems)
+        _check_recipes(loaded, seed_shapes, broken_files, problems)
     _check_real_sources(loaded, problems)
     _check_benchmarks(loaded, problems)
     return problems
@@ -152,26 +152,29 @@ def _scan_seed_set(loaded: LoadedSpec, name: str, problems: list[str]) -> SeedSh
     return shapes
 
 
-def _check_attribute_files(loaded: LoadedSpec, problems: list[str]) -> None:
-    """Each file once; a missing file is already a spec problem (spec.load)."""
+def _check_attribute_files(loaded: LoadedSpec, problems: list[str]) -> set[Path]:
+    """Each file once; a missing file is already a spec problem (spec.load). Returns the
+    files that cannot be used, missing ones included."""
     seen: set[Path] = set()
+    broken: set[Path] = set()
     for recipe_name, recipe in loaded.spec.recipes.items():
         for name, attribute in recipe.attributes.items():
             if attribute.file is None:
                 continue
             path = loaded.resolve(attribute.file)
-            if path in seen or not path.is_file():
+            if path in seen:
                 continue
             seen.add(path)
+            if not path.is_file():
+                broken.add(path)
+                continue
             key = f"recipes.{recipe_name}.attributes.{name}.file"
             try:
-                values = attribute_values(loaded, attribute, _NO_SEED)
+                attribute_values(loaded, attribute, _NO_SEED)
             except AttributeValuesError as error:
                 problems.append(f"{error} ({loaded.where(key)}: {key})")
-                continue
-            if attribute.pick > len(values):
-                problems.append(f"{loaded.where(key)}: {key}: pick {attribute.pick} is more "
-                                f"than the {len(values)} values of {path}")
+                broken.add(path)
+    return broken
 
 
 # Attributes from a list or a file do not depend on the seed.
@@ -194,14 +197,19 @@ class _Failures:
 
 
 def _check_recipes(
-    loaded: LoadedSpec, seed_shapes: dict[str, SeedShapes], problems: list[str]
+    loaded: LoadedSpec, seed_shapes: dict[str, SeedShapes], broken_files: set[Path],
+    problems: list[str],
 ) -> None:
-    """Round by round: a recipe's records are the seeds of the recipes reading it."""
+    """Round by round: a recipe's records are the seeds of the recipes reading it. A recipe
+    drawing from a broken attribute file is not rendered (the file is reported)."""
     spec = loaded.spec
     pending = [(name, seed_shapes[r.seed_set]) for name, r in spec.recipes.items()
                if r.seed_set in seed_shapes]
     while pending:
         name, seeds = pending.pop(0)
+        files = {loaded.resolve(a.file) for a in spec.recipes[name].attributes.values() if a.file}
+        if files & broken_files:
+            continue
         records = _check_recipe(loaded, name, seeds, problems)
         if records is None:
             continue
@@ -243,7 +251,7 @@ def _check_recipe(
         try:
             draws = _attribute_draws(loaded, name, seed)
         except AttributeValuesError as error:
-            failures.add(f"recipes.{name}.attributes", error.args[0], shape)
+            failures.add(f"recipes.{name}.attributes", error.reason, shape)
             continue
         for attributes in draws:
             try:
