@@ -386,7 +386,7 @@ def test_a_round_two_template_is_checked_against_the_parent_records(spec_path: P
         template="Critique: {{ response }} for {{ instruction }} ({{ rating }})") + "benchmarks:\n")
     _, check = check_spec_file(spec_path)
     assert (f"{spec_path}:{line_of(spec_path, 'Critique:')}: recipes.critique.template: "
-            "'rating' is undefined, on the records of recipe 'chat', its seeds (fields: "
+            "'rating' is undefined, on its seeds, the records of recipe 'chat' (fields: "
             "instruction, response, topic)") in check.report()
 
     edit_spec(spec_path, " ({{ rating }})", "")

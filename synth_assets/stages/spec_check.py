@@ -293,7 +293,7 @@ def _failing_seeds(shapes: list[SeedShape], seeds: SeedShapes) -> str:
     if first.source_line:
         return (f"on {count} of {seeds.total} seeds, the first {first.source_file}:"
                 f"{first.source_line} (fields: {fields})")
-    return f"on the {seeds.origin}, its seeds (fields: {fields})"
+    return f"on its seeds, the {seeds.origin} (fields: {fields})"
 
 
 def _attribute_draws(loaded: LoadedSpec, name: str, seed: SeedRecord) -> list[dict[str, Any]]:
