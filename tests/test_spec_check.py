@@ -336,6 +336,14 @@ def test_values_only_some_seeds_have_in_a_form_the_template_cannot_use(spec_path
     assert f"on 1 of 2 seeds, the first {seeds}:2" in check.report()
 
 
+def test_an_attribute_file_with_fewer_values_than_pick_is_found(spec_path: Path) -> None:
+    edit_spec(spec_path, "{file: styles.txt}", "{file: styles.txt, pick: 3}")
+    _, check = check_spec_file(spec_path)
+    assert (f"{spec_path}:{line_of(spec_path, 'attributes:')}: recipes.chat.attributes: "
+            "attribute 'style': pick 3 is more than the 2 values it has, on 2 of 2 seeds"
+            ) in check.report()
+
+
 def test_an_attribute_file_that_does_not_parse_is_reported_once(spec_path: Path) -> None:
     (spec_path.parent / "styles.jsonl").write_text('"briefly"\n{oops\n', encoding="utf-8")
     edit_spec(spec_path, "{file: styles.txt}", "{file: styles.jsonl}")

@@ -80,13 +80,20 @@ def sample_attributes(
     rng = random.Random(draw_seed(loaded.spec.seed, recipe_name, seed.seed_id, draw, day))
     drawn: dict[str, Any] = {}
     for name in sorted(recipe.attributes):
-        attribute = recipe.attributes[name]
-        values = attribute_values(loaded, attribute, seed)
-        if attribute.pick > len(values):
-            raise AttributeValuesError(
-                f"recipe {recipe_name!r} attribute {name!r}: pick {attribute.pick} is more "
-                f"than the {len(values)} values it has"
-            )
-        drawn[name] = (rng.choice(values) if attribute.pick == 1
-                       else rng.sample(values, attribute.pick))
+        pick = recipe.attributes[name].pick
+        values = drawable_values(loaded, recipe_name, name, seed)
+        drawn[name] = rng.choice(values) if pick == 1 else rng.sample(values, pick)
     return drawn
+
+
+def drawable_values(
+    loaded: LoadedSpec, recipe_name: str, name: str, seed: SeedRecord
+) -> tuple[Any, ...]:
+    """The values attribute `name` of the recipe draws from for this seed: at least `pick`."""
+    attribute = loaded.spec.recipes[recipe_name].attributes[name]
+    values = attribute_values(loaded, attribute, seed)
+    if attribute.pick > len(values):
+        reason = f"pick {attribute.pick} is more than the {len(values)} values it has"
+        raise AttributeValuesError(f"recipe {recipe_name!r} attribute {name!r}: {reason}",
+                                   f"attribute {name!r}: {reason}")
+    return values

@@ -22,7 +22,11 @@ from synth_assets.decontam.loaders import BenchmarkSourceError
 from synth_assets.decontam.registry import load_benchmark
 from synth_assets.jsonl import InputFileError
 from synth_assets.mix.real_sources import load_real_source
-from synth_assets.recipes.attributes import AttributeValuesError, attribute_values
+from synth_assets.recipes.attributes import (
+    AttributeValuesError,
+    attribute_values,
+    drawable_values,
+)
 from synth_assets.recipes.parsers import build_parser
 from synth_assets.recipes.records import example_record, record_fields
 from synth_assets.recipes.render import TemplateError, compile_template, render_messages
@@ -301,15 +305,11 @@ def _attribute_draws(loaded: LoadedSpec, name: str, seed: SeedRecord) -> list[di
     recipe = loaded.spec.recipes[name]
     choices: list[list[tuple[str, Any]]] = []
     for attribute_name in sorted(recipe.attributes):
-        attribute = recipe.attributes[attribute_name]
-        values = attribute_values(loaded, attribute, seed)
-        if attribute.pick > len(values):
-            raise AttributeValuesError(
-                f"attribute {attribute_name!r}: pick {attribute.pick} is more than the "
-                f"{len(values)} values it has")
+        pick = recipe.attributes[attribute_name].pick
+        values = drawable_values(loaded, name, attribute_name, seed)
         distinct = {value_shape(value): value for value in reversed(values)}.values()
-        choices.append([(attribute_name, value if attribute.pick == 1
-                         else [value] * attribute.pick) for value in distinct])
+        choices.append([(attribute_name, value if pick == 1 else [value] * pick)
+                        for value in distinct])
     combinations = itertools.islice(itertools.product(*choices), MAX_ATTRIBUTE_COMBINATIONS)
     return [dict(combination) for combination in combinations]
 
