@@ -98,7 +98,8 @@ def _partial_spec(path: Path, raw: dict[str, Any], key_lines: dict[str, int]) ->
             except ValidationError:
                 continue
         sections[section] = valid
-    return LoadedSpec(spec=PipelineSpec.model_construct(**sections), path=path, spec_hash="",
+    return LoadedSpec(spec=PipelineSpec.model_construct(teachers={}, recipes={}, **sections),
+                      path=path, spec_hash="",
                       key_lines=key_lines, complete=False)
 
 
