@@ -1,9 +1,10 @@
 """Bad input met while a stage runs becomes a Dagster Failure whose description is the cause
-in a sentence naming the file and line: the UI shows it as the step's failure, `synth run`
-prints it, and the traceback stays in the event log."""
+in a sentence naming the file and line: the UI shows it as the step's and the run's failure,
+`synth run` prints it, and the traceback stays in the event log."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import dagster as dg
 
@@ -24,9 +25,18 @@ INPUT_ERRORS = (AttributeValuesError, BenchmarkSourceError, BudgetPriceError, In
                 TemplateError)
 
 
-@contextmanager
-def input_errors_as_failure() -> Iterator[None]:
-    try:
-        yield
-    except INPUT_ERRORS as error:
-        raise dg.Failure(description=str(error)) from error
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def input_errors_as_failure(asset_fn: Callable[Params, Result]) -> Callable[Params, Result]:
+    """Decorates an asset's function (under @dg.asset, which reads the signature through it)."""
+
+    @functools.wraps(asset_fn)
+    def asset(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return asset_fn(*args, **kwargs)
+        except INPUT_ERRORS as error:
+            raise dg.Failure(description=str(error)) from error
+
+    return asset

@@ -44,14 +44,14 @@ class ContaminationSnapshots:
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@input_errors_as_failure
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The
     spec's recipes become the recipe partitions of the generation stages. Every input the run
     will read is checked first (stages.spec_check), before any teacher call."""
-    with input_errors_as_failure():
-        loaded = synth.load_spec()
-        require_valid_inputs(loaded)
-        result = run_seed_stage(synth.store(), loaded)
+    loaded = synth.load_spec()
+    require_valid_inputs(loaded)
+    result = run_seed_stage(synth.store(), loaded)
     register_recipes(context.instance, loaded)
     preview = pd.DataFrame(
         [{"seed_id": s.seed_id, "seed_set": s.seed_set, "task": s.task} for s in result.seeds]
@@ -67,18 +67,18 @@ def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
+@input_errors_as_failure
 def teacher_generations(
     context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
 ) -> dg.Output[str]:
     """The teacher model's answers to one recipe's prompts on one day, via litellm, cached in
     DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
-    with input_errors_as_failure():
-        store, loaded = synth.store(), synth.load_spec()
-        partition = generation_partition(context.partition_key)
-        seeds = seeds_of_snapshot(store, seed_sets)
-        refuse_over_budget(store, loaded, seeds, partition)
-        result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
-                                   run_id=context.run.run_id, partition=partition)
+    store, loaded = synth.store(), synth.load_spec()
+    partition = generation_partition(context.partition_key)
+    seeds = seeds_of_snapshot(store, seed_sets)
+    refuse_over_budget(store, loaded, seeds, partition)
+    result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
+                               run_id=context.run.run_id, partition=partition)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
@@ -91,16 +91,15 @@ def teacher_generations(
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
+@input_errors_as_failure
 def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:
     """Generations of one recipe and day that pass every verifier of their recipe (verdicts
     stored per record)."""
     store = synth.store()
-    with input_errors_as_failure():
-        result = run_verify_stage(store, synth.load_spec(), teacher_generations,
-                                  log=context.log.info,
-                                  partition_key=generation_partition(context.partition_key).key)
+    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info,
+                              partition_key=generation_partition(context.partition_key).key)
     verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
@@ -117,6 +116,7 @@ def verified_subsets(
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[verified_subsets])
+@input_errors_as_failure
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore
 ) -> dg.Output[ContaminationSnapshots]:
@@ -125,8 +125,7 @@ def contamination_reports(
     contaminated seeds are held back."""
     store = synth.store()
     scanned = all_partitions_snapshot(store, VERIFY_STAGE)
-    with input_errors_as_failure():
-        result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
+    result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
     return dg.Output(ContaminationSnapshots(scanned=scanned, clean=result.snapshot_id), metadata={
         "snapshot_id": result.snapshot_id,
         "scanned_snapshot_id": scanned,
@@ -148,6 +147,7 @@ def contamination_reports(
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
           deps=[teacher_generations])
+@input_errors_as_failure
 def final_mixtures(
     context: dg.AssetExecutionContext, synth: SynthStore,
     contamination_reports: ContaminationSnapshots,
@@ -157,11 +157,10 @@ def final_mixtures(
     card) with a manifest."""
     store = synth.store()
     judged = all_partitions_snapshot(store, TEACHER_STAGE)
-    with input_errors_as_failure():
-        results = run_mixture_stage(
-            store, synth.load_spec(), contamination_reports.clean, judged,
-            synth.export_root(), run_id=context.run.run_id, log=context.log.info,
-        )
+    results = run_mixture_stage(
+        store, synth.load_spec(), contamination_reports.clean, judged,
+        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
+    )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]
