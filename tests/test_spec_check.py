@@ -460,7 +460,8 @@ def test_a_run_failing_after_teacher_calls_says_why_where_and_what_was_kept(
     assert f"kept: {len(MATH_SEEDS)} new teacher answer(s) stored" in captured.out
     log_path = Path(captured.out.split("traceback and Dagster's log: ")[1].strip())
     assert log_path.parent == dagster_home / "logs"
-    assert "STEP_FAILURE" in log_path.read_text()
+    log = log_path.read_text()
+    assert "RUN_FAILURE" in log and "Stack Trace" in log
     assert "Stack Trace" not in captured.out + captured.err
 
     assert main(["run", "--first-day", TEST_DAY]) == 1     # resumes: no call is made again
