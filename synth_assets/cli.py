@@ -1,12 +1,19 @@
 """`synth`: run the pipeline once, and inspect where a record came from."""
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synth_assets.cli_mixtures import add_mixture_commands
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from synth_assets.lineage.store import LineageStore
 
 REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
 
@@ -20,36 +27,87 @@ def _ensure_dagster_home() -> Path:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    """Generate each day's partition of every recipe, then publish the contamination reports
-    and mixtures (synth_assets.assets.runner), recorded in DAGSTER_HOME's instance."""
+    """Check the spec and every input it reads, then generate each day's partition of every
+    recipe and publish the contamination reports and mixtures (synth_assets.assets.runner),
+    recorded in DAGSTER_HOME's instance. Dagster's own log, tracebacks included, goes to a log
+    file; stdout says what ran and, for a failure, its cause in a sentence."""
     home = _ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
 
+    from synth_assets.assets.partitions import check_day
     from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
-    from synth_assets.lineage.store import default_db_path
+    from synth_assets.lineage.store import LineageStore, default_db_path
     from synth_assets.resources import SynthStore
+    from synth_assets.spec import SpecError
+    from synth_assets.stages.spec_check import check_spec_file
 
-    with dg.DagsterInstance.get() as instance:
-        try:
-            days = days_between(args.first_day, args.last_day)
-            runs = run_days(instance, defs, SynthStore().load_spec(), days)
-        except ValueError as error:
-            print(f"synth run: {error}", file=sys.stderr)
-            return 2
-    for name, result in runs.runs:
-        print(f"\n{name}: run {result.run_id} {'succeeded' if result.success else 'FAILED'}")
-        for event in result.get_asset_check_evaluations():
-            status = "passed" if event.passed else "FAILED"
-            print(f"  check {event.asset_key.to_user_string()}/{event.check_name}: {status}")
-        materialized = sorted({e.asset_key.to_user_string()
-                               for e in result.get_asset_materialization_events()})
-        print(f"  materialized: {', '.join(materialized) or 'nothing'}")
+    try:
+        days = days_between(args.first_day, args.last_day)
+        for day in days:
+            check_day(day)
+    except ValueError as error:
+        print(f"synth run: {error}", file=sys.stderr)
+        return 2
+    try:
+        loaded, check = check_spec_file(SynthStore().spec_file())
+    except SpecError as error:
+        print(f"synth run: not started, no teacher call made.\n{error}")
+        return 2
+    if not check.ok:
+        print(f"synth run: not started, no teacher call made.\n{check.report()}")
+        return 2
+    store = LineageStore(default_db_path())
+    answers_before = _stored_teacher_answers(store)
+    log_path = home / "logs" / f"synth-run-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"synth run: {loaded.path}, {len(days)} day(s); Dagster's log: {log_path}")
+    with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
+        with contextlib.redirect_stderr(log):
+            runs = run_days(instance, defs, loaded, days, on_run=_print_run)
     print(f"\nlineage store: {default_db_path()}\nDagster home: {home}")
     if runs.success:
         print("try: synth lineage <id from an export's data.jsonl>   |   dagster dev")
-    return 0 if runs.success else 1
+        return 0
+    name, result = runs.runs[-1]
+    kept = _stored_teacher_answers(store) - answers_before
+    print(_failure_summary(name, result, len(days) * len(loaded.spec.recipes) + 1 - len(runs.runs),
+                           kept, log_path))
+    return 1
+
+
+def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:
+    print(f"\n{name}: run {result.run_id} {'succeeded' if result.success else 'FAILED'}",
+          flush=True)
+    for event in result.get_asset_check_evaluations():
+        status = "passed" if event.passed else "FAILED"
+        print(f"  check {event.asset_key.to_user_string()}/{event.check_name}: {status}")
+    materialized = sorted({e.asset_key.to_user_string()
+                           for e in result.get_asset_materialization_events()})
+    print(f"  materialized: {', '.join(materialized) or 'nothing'}", flush=True)
+
+
+def _failure_summary(name: str, result: "dg.ExecuteInProcessResult", not_run: int,
+                     kept_answers: int, log_path: Path) -> str:
+    from synth_assets.assets.run_report import run_failure
+
+    failure = run_failure(result)
+    where = f"{name} (partition {failure.partition})" if failure.partition else name
+    cause = failure.cause.replace("\n", "\n  ")
+    return "\n".join([
+        f"\nFAILED: {where}, at {failure.step or 'an unknown step'}, run {result.run_id}:",
+        f"  {cause}",
+        f"not run: {not_run} later run(s) of this command",
+        f"kept: {kept_answers} new teacher answer(s) stored; the same command resumes from "
+        "them without asking (or paying) for them again",
+        f"traceback and Dagster's log: {log_path}",
+    ])
+
+
+def _stored_teacher_answers(store: "LineageStore") -> int:
+    counts = {row["table_name"]: row["row_count"] for row in store.query("table_row_counts")}
+    return int(counts["teacher_calls"])
 
 
 def days_between(first: str, last: str) -> list[str]:
@@ -78,16 +136,21 @@ def show_lineage(args: argparse.Namespace) -> int:
 
 
 def check_spec(args: argparse.Namespace) -> int:
-    from synth_assets.spec import SpecError, load_spec
+    """Everything knowable without the teacher (stages.spec_check), reported at once."""
+    from synth_assets.stages.spec_check import check_spec_file
 
     try:
-        loaded = load_spec(args.spec)
-    except SpecError as error:
+        loaded, check = check_spec_file(args.spec)
+    except ValueError as error:
         print(error, file=sys.stderr)
+        return 2
+    if not check.ok:
+        print(check.report(), file=sys.stderr)
         return 2
     spec = loaded.spec
     print(f"{loaded.path}: ok ({len(spec.seed_sets)} seed sets, {len(spec.recipes)} recipes, "
-          f"{len(spec.mixtures)} mixtures)")
+          f"{len(spec.mixtures)} mixtures; seed files, templates, attribute files, real "
+          "sources and benchmark files checked)")
     return 0
 
 
@@ -106,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
     add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
-    spec = commands.add_parser("check-spec", help="validate a pipeline spec file")
+    spec = commands.add_parser("check-spec", help="validate a pipeline spec file and every "
+                                                   "input it reads, before any teacher call")
     spec.add_argument("spec")
     spec.set_defaults(handler=check_spec)
     args = parser.parse_args(argv)

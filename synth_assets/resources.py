@@ -19,8 +19,11 @@ class SynthStore(dg.ConfigurableResource):
     db_path: str = ""
     export_dir: str = ""
 
+    def spec_file(self) -> Path:
+        return Path(self.spec_path or os.environ.get("SYNTH_SPEC") or DEFAULT_SPEC_PATH)
+
     def load_spec(self) -> LoadedSpec:
-        return load_spec(self.spec_path or os.environ.get("SYNTH_SPEC") or DEFAULT_SPEC_PATH)
+        return load_spec(self.spec_file())
 
     def store(self) -> LineageStore:
         return LineageStore(self.db_path or default_db_path())

@@ -13,6 +13,7 @@ import pandas as pd
 
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
+from synth_assets.assets.failures import input_errors_as_failure
 from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
 from synth_assets.assets.partitions import (
     GENERATION_PARTITIONS,
@@ -25,6 +26,7 @@ from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
+from synth_assets.stages.spec_check import require_valid_inputs
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_stage import STAGE as VERIFY_STAGE
@@ -42,10 +44,13 @@ class ContaminationSnapshots:
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@input_errors_as_failure
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The
-    spec's recipes become the recipe partitions of the generation stages."""
+    spec's recipes become the recipe partitions of the generation stages. Every input the run
+    will read is checked first (stages.spec_check), before any teacher call."""
     loaded = synth.load_spec()
+    require_valid_inputs(loaded)
     result = run_seed_stage(synth.store(), loaded)
     register_recipes(context.instance, loaded)
     preview = pd.DataFrame(
@@ -62,6 +67,7 @@ def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
+@input_errors_as_failure
 def teacher_generations(
     context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
 ) -> dg.Output[str]:
@@ -85,6 +91,7 @@ def teacher_generations(
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
+@input_errors_as_failure
 def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:
@@ -109,6 +116,7 @@ def verified_subsets(
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[verified_subsets])
+@input_errors_as_failure
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore
 ) -> dg.Output[ContaminationSnapshots]:
@@ -139,6 +147,7 @@ def contamination_reports(
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
           deps=[teacher_generations])
+@input_errors_as_failure
 def final_mixtures(
     context: dg.AssetExecutionContext, synth: SynthStore,
     contamination_reports: ContaminationSnapshots,

@@ -2,7 +2,7 @@
 order (so a round reads what its source round verified that day), then the contamination
 reports and mixtures from every partition. `synth run` is this."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -16,6 +16,12 @@ from synth_assets.spec import LoadedSpec
 @dataclass
 class PipelineRuns:
     runs: list[tuple[str, dg.ExecuteInProcessResult]]  # (what it materialized, its result)
+
+    def add(self, name: str, result: dg.ExecuteInProcessResult,
+            on_run: Callable[[str, dg.ExecuteInProcessResult], None] | None) -> None:
+        self.runs.append((name, result))
+        if on_run is not None:
+            on_run(name, result)
 
     @property
     def success(self) -> bool:
@@ -31,8 +37,11 @@ class PipelineRuns:
 
 
 def run_days(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: LoadedSpec,
-             days: Sequence[str]) -> PipelineRuns:
-    """Stops at the first run that fails (a failed blocking check included)."""
+             days: Sequence[str],
+             on_run: Callable[[str, dg.ExecuteInProcessResult], None] | None = None
+             ) -> PipelineRuns:
+    """Stops at the first run that fails (a failed blocking check included); `on_run` hears
+    of each run as it ends."""
     for day in days:
         check_day(day)
     register_recipes(instance, loaded)
@@ -40,11 +49,11 @@ def run_days(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: LoadedS
     generate, publish = defs.resolve_job_def(GENERATE_JOB), defs.resolve_job_def(PUBLISH_JOB)
     for day in days:
         for recipe in recipe_rounds(loaded.spec):
-            runs.runs.append((f"{day} {recipe}", generate.execute_in_process(
+            runs.add(f"{day} {recipe}", generate.execute_in_process(
                 instance=instance, partition_key=partition_key(day, recipe),
-                raise_on_error=False)))
+                raise_on_error=False), on_run)
             if not runs.success:
                 return runs
-    runs.runs.append(("publish", publish.execute_in_process(instance=instance,
-                                                             raise_on_error=False)))
+    runs.add("publish", publish.execute_in_process(instance=instance, raise_on_error=False),
+             on_run)
     return runs

@@ -18,11 +18,16 @@ from synth_assets.spec.model import AttributeSpec
 
 
 class AttributeValuesError(ValueError):
-    pass
+    """`reason` is the problem without the seed it was met on, so that the same problem on
+    many seeds can be reported once."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @cache
-def _read_values(path: Path) -> tuple[Any, ...]:
+def read_attribute_file(path: Path) -> tuple[Any, ...]:
     """A .jsonl file holds one JSON value a line; any other file one text value a line.
     Blank lines and, in text files, lines starting with # are skipped."""
     try:
@@ -51,13 +56,12 @@ def attribute_values(
     if attribute.values is not None:
         return tuple(attribute.values)
     if attribute.file is not None:
-        return _read_values(loaded.resolve(attribute.file))
+        return read_attribute_file(loaded.resolve(attribute.file))
     values = seed.payload.get(attribute.from_seed)
     if not isinstance(values, list) or not values:
-        raise AttributeValuesError(
-            f"seed {seed.source_file}:{seed.source_line} needs a non-empty list in field "
-            f"{attribute.from_seed!r}"
-        )
+        reason = f"needs a non-empty list in field {attribute.from_seed!r}"
+        raise AttributeValuesError(f"seed {seed.source_file}:{seed.source_line} {reason}",
+                                   f"the seed {reason}")
     return tuple(values)
 
 
@@ -76,13 +80,20 @@ def sample_attributes(
     rng = random.Random(draw_seed(loaded.spec.seed, recipe_name, seed.seed_id, draw, day))
     drawn: dict[str, Any] = {}
     for name in sorted(recipe.attributes):
-        attribute = recipe.attributes[name]
-        values = attribute_values(loaded, attribute, seed)
-        if attribute.pick > len(values):
-            raise AttributeValuesError(
-                f"recipe {recipe_name!r} attribute {name!r}: pick {attribute.pick} is more "
-                f"than the {len(values)} values it has"
-            )
-        drawn[name] = (rng.choice(values) if attribute.pick == 1
-                       else rng.sample(values, attribute.pick))
+        pick = recipe.attributes[name].pick
+        values = drawable_values(loaded, recipe_name, name, seed)
+        drawn[name] = rng.choice(values) if pick == 1 else rng.sample(values, pick)
     return drawn
+
+
+def drawable_values(
+    loaded: LoadedSpec, recipe_name: str, name: str, seed: SeedRecord
+) -> tuple[Any, ...]:
+    """The values attribute `name` of the recipe draws from for this seed: at least `pick`."""
+    attribute = loaded.spec.recipes[recipe_name].attributes[name]
+    values = attribute_values(loaded, attribute, seed)
+    if attribute.pick > len(values):
+        reason = f"pick {attribute.pick} is more than the {len(values)} values it has"
+        raise AttributeValuesError(f"recipe {recipe_name!r} attribute {name!r}: {reason}",
+                                   f"attribute {name!r}: {reason}")
+    return values

@@ -21,6 +21,11 @@ class Parser(Protocol):
 
     def parse(self, text: str) -> dict[str, Any]: ...
 
+    def example_answer(self) -> str:
+        """An answer this parser reads: checking a spec parses it to know the fields a
+        record gets, without asking the teacher."""
+        ...
+
 
 def field_name(label: str) -> str:
     return re.sub(r"\W+", "_", label.strip().lower()).strip("_")
@@ -60,6 +65,9 @@ class TextParser:
             raise ParseError("empty answer")
         return {}
 
+    def example_answer(self) -> str:
+        return "An example answer."
+
 
 @dataclass(frozen=True)
 class SectionsParser:
@@ -98,6 +106,10 @@ class SectionsParser:
             fields["answer"] = answer
         return fields
 
+    def example_answer(self) -> str:
+        return "\n".join(f"{label}: An example {label}. The answer is 1."
+                         for label in self.sections)
+
 
 @dataclass(frozen=True)
 class ConversationParser:
@@ -124,6 +136,11 @@ class ConversationParser:
         conversation = "\n\n".join(f"{turn['speaker']}: {turn['text']}" for turn in turns)
         return {"turns": turns, "conversation": conversation}
 
+    def example_answer(self) -> str:
+        turns = max(self.min_turns, len(self.speakers))
+        return "\n".join(f"{self.speakers[i % len(self.speakers)]}: Turn {i + 1}."
+                         for i in range(turns))
+
 
 @dataclass(frozen=True)
 class PythonCodeParser:
@@ -144,6 +161,9 @@ class PythonCodeParser:
                    for node in tree.body):
             raise ParseError(f"no top-level function {self.defines!r}")
         return {"program": program}
+
+    def example_answer(self) -> str:
+        return f"```python\ndef {self.defines}():\n    return 1\n```"
 
 
 PARSER_TYPES: dict[str, type] = {

@@ -56,6 +56,15 @@ def build_record(
     return RecordOutcome(fields=fields, parse_error=None)
 
 
+def example_record(
+    recipe_name: str, recipe: RecipeSpec, seed: SeedRecord, attributes: dict[str, Any]
+) -> RecordOutcome:
+    """The record an answer of the parser's own example would give: its fields are those every
+    record of the recipe has, known before any teacher call."""
+    return build_record(recipe_name, recipe, seed, attributes,
+                        _parser(recipe.parser).example_answer())
+
+
 def optional_text(value: Any) -> str | None:
     """A nullable text column's value as read into pandas (missing may come back as NaN)."""
     return value if isinstance(value, str) else None

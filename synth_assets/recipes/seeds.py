@@ -1,10 +1,11 @@
 """Seed records: the validated rows of one seed set, with content-derived ids."""
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synth_assets.jsonl import read_jsonl
+from synth_assets.jsonl import InputFileError, empty_file_error, iter_jsonl
 from synth_assets.lineage.ids import content_id
 
 # A math seed's `answer` is optional: without one, math verifiers judge by self-consistency.
@@ -33,7 +34,35 @@ class SeedRecord:
         return self.payload[TASK_FIELD[self.kind]]
 
 
+def missing_required_fields(kind: str, payload: dict[str, Any]) -> list[str]:
+    """The fields a seed of this kind needs that the payload lacks or leaves empty."""
+    return [name for name in REQUIRED_FIELDS[kind] if not payload.get(name)]
+
+
+def seed_rows(
+    path: Path, kind: str, on_error: Callable[[InputFileError], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, payload) of every seed of a file, validated for its kind (JSON objects, UTF-8,
+    required fields), read as the caller goes. A bad line, or a file without a seed, raises
+    InputFileError; with `on_error`, the problem goes there and the reading goes on."""
+    problems = rows = 0
+
+    def report(problem: InputFileError) -> None:
+        nonlocal problems
+        problems += 1
+        if on_error is None:
+            raise problem
+        on_error(problem)
+
+    for row in iter_jsonl(path, REQUIRED_FIELDS[kind], report):
+        rows += 1
+        yield row
+    if not rows and not problems:
+        report(empty_file_error(path))
+
+
 def load_seed_set(seed_set: str, path: Path, kind: str) -> list[SeedRecord]:
+    """Every seed of the file, or InputFileError naming the first bad line."""
     return [
         SeedRecord(
             seed_id=content_id("seed", seed_set, kind, payload),
@@ -43,5 +72,5 @@ def load_seed_set(seed_set: str, path: Path, kind: str) -> list[SeedRecord]:
             source_file=str(path),
             source_line=line,
         )
-        for line, payload in read_jsonl(path, REQUIRED_FIELDS[kind])
+        for line, payload in seed_rows(path, kind)
     ]

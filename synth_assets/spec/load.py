@@ -2,7 +2,8 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from synth_assets.spec.builtins import BUILTIN_PREFIX, builtin_path, resolve_recipes
-from synth_assets.spec.model import PipelineSpec
+from synth_assets.spec.model import BenchmarkSpec, PipelineSpec, RealSourceSpec, SeedSetSpec
 from synth_assets.verify.registry import build_verifier
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "default_spec" / "pipeline.yaml"
@@ -25,6 +26,10 @@ class LoadedSpec:
     spec: PipelineSpec
     path: Path
     spec_hash: str
+    # Dotted key path -> the line it is written on, for messages naming the spec's line.
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # False when the spec has problems and holds only the sections whose files can be checked.
+    complete: bool = True
 
     def resolve(self, relative: str) -> Path:
         """A path written in the spec, relative to the spec file's folder."""
@@ -33,8 +38,23 @@ class LoadedSpec:
         candidate = Path(relative).expanduser()
         return candidate if candidate.is_absolute() else (self.path.parent / candidate).resolve()
 
+    def where(self, key: str) -> str:
+        """`file:line` of a dotted key (or of its nearest written parent: built-ins and
+        defaults are not written in the file)."""
+        return f"{self.path}:{_nearest_line(key, self.key_lines)}"
+
 
 def load_spec(path: Path | str) -> LoadedSpec:
+    loaded, problems = read_spec(path)
+    if problems:
+        raise SpecError("invalid spec:\n" + "\n".join(problems))
+    return loaded
+
+
+def read_spec(path: Path | str) -> tuple[LoadedSpec, list[str]]:
+    """The spec and every problem found in it, each as `file:line: key: message`. When the
+    spec does not validate, the spec returned is not `complete`: it holds only the sections
+    whose files can still be checked. A file that is not readable YAML raises SpecError."""
     path = Path(path).resolve()
     try:
         text = path.read_text(encoding="utf-8")
@@ -42,26 +62,52 @@ def load_spec(path: Path | str) -> LoadedSpec:
         raise SpecError(f"{path}: cannot read spec: {error}") from error
     try:
         raw = yaml.safe_load(text)
-        key_lines = _key_lines(yaml.compose(text))
+        key_lines, duplicates = _key_lines(yaml.compose(text))
     except yaml.YAMLError as error:
         raise SpecError(f"{path}: invalid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: a spec is a mapping of sections, got {type(raw).__name__}")
-    raw, problems = resolve_recipes(raw)
-    if not problems:
-        try:
-            spec = PipelineSpec.model_validate(raw)
-        except ValidationError as error:
-            raise SpecError(_describe_validation_error(path, error, key_lines)) from None
-        loaded = LoadedSpec(
-            spec=spec, path=path, spec_hash=_spec_hash(text, raw)
-        )
-        problems = _reference_problems(spec) + _missing_attribute_files(loaded)
-    if problems:
-        lines = [f"{path}:{_nearest_line(key, key_lines)}: {key}: {message}"
-                 for key, message in problems]
-        raise SpecError("invalid spec:\n" + "\n".join(lines))
-    return loaded
+    problems = [f"{path}:{line}: {key}: duplicate key, also written on line {first} (YAML "
+                f"would keep only the last)" for key, first, line in duplicates]
+    raw, builtin_problems = resolve_recipes(raw)
+    if builtin_problems:
+        return (_partial_spec(path, raw, key_lines),
+                problems + _located(path, builtin_problems, key_lines))
+    try:
+        spec = PipelineSpec.model_validate(raw)
+    except ValidationError as error:
+        return (_partial_spec(path, raw, key_lines),
+                problems + _describe_validation_error(path, error, key_lines))
+    loaded = LoadedSpec(spec=spec, path=path, spec_hash=_spec_hash(text, raw),
+                        key_lines=key_lines)
+    found = _reference_problems(spec) + _missing_attribute_files(loaded)
+    return loaded, problems + _located(path, found, key_lines)
+
+
+def _partial_spec(path: Path, raw: dict[str, Any], key_lines: dict[str, int]) -> LoadedSpec:
+    """A spec holding only the seed sets, real sources and benchmarks that are valid on their
+    own, so their files can be checked while the rest of the spec has problems."""
+    sections: dict[str, Any] = {}
+    for section, model in (("seed_sets", SeedSetSpec), ("real_sources", RealSourceSpec),
+                           ("benchmarks", BenchmarkSpec)):
+        entries = raw.get(section)
+        valid: dict[str, Any] = {}
+        for name, entry in (entries.items() if isinstance(entries, dict) else []):
+            try:
+                valid[str(name)] = model.model_validate(entry)
+            except ValidationError:
+                continue
+        sections[section] = valid
+    return LoadedSpec(spec=PipelineSpec.model_construct(teachers={}, recipes={}, **sections),
+                      path=path, spec_hash="",
+                      key_lines=key_lines, complete=False)
+
+
+def _located(
+    path: Path, problems: list[tuple[str, str]], key_lines: dict[str, int]
+) -> list[str]:
+    return [f"{path}:{_nearest_line(key, key_lines)}: {key}: {message}"
+            for key, message in problems]
 
 
 def _spec_hash(text: str, resolved: dict[str, Any]) -> str:
@@ -70,25 +116,37 @@ def _spec_hash(text: str, resolved: dict[str, Any]) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """Dotted key path -> 1-based line where that key is written."""
+def _key_lines(
+    node: yaml.Node | None, prefix: str = ""
+) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """Dotted key path -> 1-based line where that key is written, and the keys written twice
+    in one mapping as (key, first line, repeated line)."""
     lines: dict[str, int] = {}
+    duplicates: list[tuple[str, int, int]] = []
+    children: list[tuple[str, yaml.Node]] = []
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            lines[key] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, key))
+            line = key_node.start_mark.line + 1
+            if key in lines:
+                duplicates.append((key, lines[key], line))
+            lines[key] = line
+            children.append((key, value_node))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = f"{prefix}.{index}"
             lines[key] = item.start_mark.line + 1
-            lines.update(_key_lines(item, key))
-    return lines
+            children.append((key, item))
+    for key, child in children:
+        child_lines, child_duplicates = _key_lines(child, key)
+        lines.update(child_lines)
+        duplicates += child_duplicates
+    return lines, duplicates
 
 
 def _describe_validation_error(
     path: Path, error: ValidationError, key_lines: dict[str, int]
-) -> str:
+) -> list[str]:
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"])
@@ -97,7 +155,7 @@ def _describe_validation_error(
         if problem["type"] == "extra_forbidden":
             message = "unknown key"
         lines.append(f"{path}:{line}: {key}: {message}")
-    return "invalid spec:\n" + "\n".join(lines)
+    return lines
 
 
 def _nearest_line(key: str, key_lines: dict[str, int]) -> int:

@@ -15,7 +15,7 @@ import pandas as pd
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import record_fields
-from synth_assets.recipes.seeds import REQUIRED_FIELDS, SeedRecord
+from synth_assets.recipes.seeds import SeedRecord, missing_required_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import AdmittingVerdicts
 
@@ -62,7 +62,7 @@ def derived_seeds(
         parent_seed = seed_of[row.generation_id]
         kind = source.kind or parent_seed.kind
         payload = record_fields(parent_seed.payload, row.fields)
-        missing = [name for name in REQUIRED_FIELDS[kind] if not payload.get(name)]
+        missing = missing_required_fields(kind, payload)
         if missing:
             raise RoundError(
                 f"recipe {recipe_name!r} reads {source.recipe!r} as {kind} seeds, but record "
