@@ -92,8 +92,10 @@ def _status(row: dict[str, Any], mat: Materialization) -> str:
         return "not_sampled"
     if row["contamination_hits"]:
         return "contaminated"
-    if row["judged"] or row["failed_verdicts"]:
+    if row["failed_verdicts"] or (row["judged"] and not row["duplicate_of"]):
         return "failed_verification"
+    if row["judged"]:
+        return "duplicate"
     if row["created_at"] > mat.row["created_at"]:
         return "not_yet_made"
     return "not_carried"
@@ -111,8 +113,12 @@ def status_sentence(store: LineageStore, mat: Materialization, row: dict[str, An
     if status == "contaminated":
         return f"contamination found: {row['contamination_hits']}"
     if status == "failed_verification":
-        failed = row["failed_verdicts"] or "did not meet the verification thresholds"
+        failed = row["failed_verdicts"] or ("a verifier of its recipe has no verdict at its "
+                                            "current version (its LLM-judge call failed)")
         return f"failed verification: {failed}"
+    if status == "duplicate":
+        return (f"dropped by deduplication: it duplicates the earlier verified record "
+                f"{row['duplicate_of']}")
     if status == "not_yet_made":
         return "it was generated after this materialization"
     return ("it was not judged by this run and was not carried over from earlier ones "
@@ -234,6 +240,8 @@ def _reason(store: LineageStore, before: Materialization, after: Materialization
             return "threshold changed", f"{'; '.join(changed)}; {word}: " + (
                 out["failed_verdicts"] or "the verification thresholds")
         return "verdict changed", f"{word}: " + (out["failed_verdicts"] or "verification")
+    if status == "duplicate":
+        return "duplicate", status_sentence(store, out_mat, out)
     if status == "not_sampled":
         component = out["component"]
         quotas = [sum(m.plan.get(component, {}).get("quota", {}).values())
