@@ -333,9 +333,11 @@ JOIN prompts ON prompts.prompt_id = generations.prompt_id
 WHERE snapshots.stage = 'verified_subsets';
 
 -- name: duplicates_among
--- Which of the wanted generations verified_subsets dropped as duplicates of earlier records.
-SELECT DISTINCT child_id AS generation_id FROM edges
-WHERE relation = 'duplicate_of' AND child_id IN (SELECT record_id FROM wanted_ids);
+-- Which of the wanted generations verified_subsets dropped as duplicates, and of which
+-- earlier record.
+SELECT child_id AS generation_id, min(parent_id) AS kept_id FROM edges
+WHERE relation = 'duplicate_of' AND child_id IN (SELECT record_id FROM wanted_ids)
+GROUP BY child_id;
 
 -- name: judge_responses
 -- The cached answers (and latency) of the wanted LLM-judge calls.

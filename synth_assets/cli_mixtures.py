@@ -39,13 +39,19 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def why_command(args: argparse.Namespace) -> int:
-    from synth_assets.mix.explain import ExplainError, explain_record
+    from synth_assets.mix.explain import ExplainError, explain_record, verification_lines
+    from synth_assets.resources import SynthStore
 
+    store = _store(args)
+    verification = verification_lines(store, SynthStore().load_spec(), args.record_id)
     try:
-        print("\n".join(explain_record(_store(args), args.record_id)))
+        lines = explain_record(store, args.record_id)
     except ExplainError as error:
-        print(f"synth why: {error}", file=sys.stderr)
-        return 2
+        if not verification:
+            print(f"synth why: {error}", file=sys.stderr)
+            return 2
+        lines = [str(error)]
+    print("\n".join(verification + lines))
     return 0
 
 

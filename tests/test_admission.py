@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synth_assets.cli import main
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.stages.seed_stage import run_seed_stage
@@ -96,11 +97,12 @@ def generations_of(store: LineageStore, recipe: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def test_next_round_seeds_are_what_verified_subsets_admitted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_next_round_seeds_are_what_verified_subsets_admitted_and_synth_why_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dagster_home: Path,
+    capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
-    store = LineageStore(tmp_path / "synth.duckdb")
+    store = LineageStore(dagster_home / "synth.duckdb")
     with OpenAIStub(teacher_answer) as stub:
         seeds = None
         for min_score, expected_questions in [(None, {"pens", "apples"}), (0.9, {"apples"})]:
@@ -124,3 +126,17 @@ def test_next_round_seeds_are_what_verified_subsets_admitted(
     by_math = rejected[rejected["verifier"] == "math_answer"]
     assert sorted(reason.split(":")[0] for reason in by_math["reason"]) == [
         "score 0 below min_score 0.9", *["score 0.667 below min_score 0.9"] * 2]
+
+    # synth why names the verifier and the reason, under the spec that rejected them
+    monkeypatch.setenv("SYNTH_SPEC", str(tmp_path / "pipeline.yaml"))
+    for _, row in rejected.iterrows():
+        capsys.readouterr()
+        assert main(["why", row["generation_id"]]) == 0
+        out = capsys.readouterr().out
+        assert "is rejected by verification under the current spec" in out
+        assert f"  {row['verifier']}: {row['reason']}" in out
+        assert "is not a record of any materialized mixture" in out
+    [kept] = admitted
+    assert main(["why", kept]) == 0
+    assert f"{kept} (solved) is admitted by verification" in capsys.readouterr().out
+    assert main(["why", "gen_no_such_record"]) == 2

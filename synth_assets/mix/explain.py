@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from synth_assets.lineage.store import LineageStore
+from synth_assets.spec import LoadedSpec
+from synth_assets.stages.verify_stage import rejections_now
 
 
 class ExplainError(LookupError):
@@ -147,6 +149,23 @@ def _sampling_sentence(store: LineageStore, mat: Materialization, row: dict[str,
     return (f"{picked} by the sampling step: rank {rank} in the seeded order (seed "
             f"{mixture['seed']}) of {plan['available_records']} pool records of {where}; "
             f"the quota there is {quota} {unit}")
+
+
+def verification_lines(store: LineageStore, loaded: LoadedSpec, record_id: str) -> list[str]:
+    """For a generation: whether the admission rule admits it under the current spec and, if
+    not, each verifier that rejects it and why. Nothing for other records."""
+    rows = store.query_with_ids("generation_records", [record_id])
+    if rows.empty:
+        return []
+    recipe = rows["recipe"].iloc[0]
+    if recipe not in loaded.spec.recipes:
+        return [f"{record_id} was made by recipe {recipe!r}, which {loaded.path} no longer has"]
+    reasons = rejections_now(store, loaded, rows[["generation_id", "recipe", "seed_payload"]])
+    if not reasons[record_id]:
+        return [f"{record_id} ({recipe}) is admitted by verification under the current spec: "
+                "every verifier of its recipe admits it and it duplicates no earlier record"]
+    return [f"{record_id} ({recipe}) is rejected by verification under the current spec:"] + [
+        f"  {verifier}: {reason}" for verifier, reason in sorted(reasons[record_id].items())]
 
 
 def explain_record(store: LineageStore, record_id: str) -> list[str]:

@@ -124,17 +124,35 @@ def admitted_generations(store: LineageStore, loaded: LoadedSpec, generations: p
     """Those of `generations` (generation_id, recipe, seed_payload) the admission rule admits
     now: every current verdict admits it and, when deduplication is on, verified_subsets did
     not drop it as a duplicate. What next-round seeds are drawn from."""
+    return {gid for gid, reasons in rejections_now(store, loaded, generations).items()
+            if not reasons}
+
+
+def rejections_now(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame
+                   ) -> dict[str, dict[str, str]]:
+    """Per generation (generation_id, recipe, seed_payload), verifier -> why it rejects the
+    generation under the current spec; DEDUP when verified_subsets dropped it as a duplicate
+    (and deduplication is on). Empty: admitted."""
     generation_ids = generations["generation_id"].tolist()
     current = AdmittingVerdicts(loaded).by_verifier(
         store, generation_ids, generations["recipe"].tolist(),
         generations["seed_payload"].tolist())
     stored = stored_verdicts(store, generation_ids)
-    duplicates = set(store.query_with_ids("duplicates_among", generation_ids)["generation_id"]) \
-        if loaded.spec.dedup.enabled else set()
+    duplicates = store.query_with_ids("duplicates_among", generation_ids) \
+        if loaded.spec.dedup.enabled else pd.DataFrame(columns=["generation_id", "kept_id"])
+    kept = dict(zip(duplicates["generation_id"], duplicates["kept_id"], strict=True))
     thresholds = min_scores(loaded)
-    return {gid for gid, verdict_ids in zip(generation_ids, current, strict=True)
-            if gid not in duplicates
-            and not rejections({name: stored.get(vid) for name, vid in verdict_ids}, thresholds)}
+    found = {}
+    for gid, verdict_ids in zip(generation_ids, current, strict=True):
+        reasons = rejections({name: stored.get(vid) for name, vid in verdict_ids}, thresholds)
+        if gid in kept:
+            reasons[DEDUP] = _duplicate_reason(kept[gid])
+        found[gid] = reasons
+    return found
+
+
+def _duplicate_reason(kept_id: str) -> str:
+    return f"duplicate of the earlier verified record {kept_id}"
 
 
 def stored_verdicts(store: LineageStore, generation_ids: list[str]) -> dict[str, Verdict]:
@@ -355,6 +373,6 @@ def _rejections(generations: pd.DataFrame, rejected: dict[str, dict[str, str]],
     rows = [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": name, "reason": reason}
             for gid, reasons in rejected.items() for name, reason in sorted(reasons.items())]
     rows += [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": DEDUP,
-              "reason": f"duplicate of the earlier verified record {kept}"}
+              "reason": _duplicate_reason(kept)}
              for gid, kept in duplicates.items()]
     return pd.DataFrame(rows, columns=["generation_id", "recipe", "verifier", "reason"])
