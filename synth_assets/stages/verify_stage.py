@@ -90,13 +90,21 @@ class AdmittingVerdicts:
            seed_payloads: list[str]) -> list[list[str]]:
         """Per generation, the ids of its current verdicts. For a verdict that compared
         samples, the newest stored one: the sample set is not known here."""
-        return [[verdict_id for _, verdict_id in current if verdict_id is not None]
-                for current in self.by_verifier(store, generation_ids, recipes, seed_payloads)]
+        return self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=False)
 
     def by_verifier(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
                     seed_payloads: list[str]) -> list[list[tuple[str, str | None]]]:
         """Per generation, (verifier, id of its current verdict) for every verifier of its
         recipe; the id is None when no stored verdict compared its samples."""
+        ids = self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=True)
+        return [[(name, verdict) for (name, _, _), verdict in zip(self._verifiers[recipe], row,
+                                                                  strict=True)]
+                for recipe, row in zip(recipes, ids, strict=True)]
+
+    def _ids(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
+             seed_payloads: list[str], keep_missing: bool) -> list[list]:
+        """`of`, with None in place of a missing compared-samples verdict if `keep_missing`
+        (the contamination stage calls `of` per record: this loop is kept lean)."""
         comparing = [gid for gid, recipe in zip(generation_ids, recipes, strict=True)
                      if recipe in self._may_compare]
         newest = pd.Series(dtype=object)
@@ -112,9 +120,10 @@ class AdmittingVerdicts:
             ids = []
             for name, verifier, version in self._verifiers[recipe]:
                 if needs_siblings(verifier, seed):
-                    ids.append((name, newest.get((generation_id, name, version))))
+                    found = newest.get((generation_id, name, version))
+                    ids += [found] if found is not None or keep_missing else []
                 else:
-                    ids.append((name, verdict_id(generation_id, name, version)))
+                    ids.append(verdict_id(generation_id, name, version))
             admitting.append(ids)
         return admitting
 
