@@ -140,3 +140,18 @@ def test_next_round_seeds_are_what_verified_subsets_admitted_and_synth_why_says_
     assert main(["why", kept]) == 0
     assert f"{kept} (solved) is admitted by verification" in capsys.readouterr().out
     assert main(["why", "gen_no_such_record"]) == 2
+
+
+def test_a_judged_record_dropped_as_a_duplicate_is_explained_as_one() -> None:
+    from datetime import datetime
+
+    from synth_assets.mix.explain import Materialization, _status
+
+    mat = Materialization({"created_at": datetime(2026, 1, 1)})
+    row = {"source_kind": "synthetic", "component": "synthetic", "mixture_record_id": None,
+           "in_pool": False, "contamination_hits": None, "judged": True,
+           "failed_verdicts": None, "duplicate_of": "gen_kept", "created_at": mat.row["created_at"]}
+    assert _status(row, mat) == "duplicate"
+    assert _status({**row, "failed_verdicts": "length 1: too short (score 0)"}, mat) == \
+        "failed_verification"
+    assert _status({**row, "duplicate_of": None}, mat) == "failed_verification"

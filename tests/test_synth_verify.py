@@ -16,7 +16,7 @@ from synth_assets.spec import load_spec
 from synth_assets.stages.seed_stage import run_seed_stage
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_file import read_candidates
-from synth_assets.stages.verify_stage import run_verify_stage
+from synth_assets.stages.verify_stage import _plan, run_verify_stage
 from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
 from tests.test_verify_stage_ledger import teacher_answer
@@ -111,6 +111,14 @@ def test_synth_verify_gives_the_verify_stages_verdicts_and_writes_no_store(
     rows_before = store.query_frame("table_row_counts")
     databases_before = sorted(tmp_path.rglob("*.duckdb*"))
     calls_before = len(stub.requests)
+
+    # the stage's candidates carry their prompt's attributes too
+    planned = _plan(loaded, store.query_frame("generations_to_verify",
+                                              snapshot_id=teacher.snapshot_id))
+    persona = [j.candidate for j in planned if j.candidate.prompt.startswith("Rewrite for")]
+    assert persona and all(c.attributes["persona"] in ("a beekeeper", "a night nurse")
+                           for c in persona)
+    assert all(j.candidate.attributes == {} for j in planned if j.candidate not in persona)
 
     compared = 0
     for recipe in ("math", "chat", "persona"):
