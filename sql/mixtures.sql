@@ -28,10 +28,14 @@ carried AS (
 ),
 carried_verified AS (
     -- admitted by every verifier of its recipe at the current versions (recipe_verifiers),
-    -- under the admission rule (sql/admission.sql)
+    -- under the admission rule (sql/admission.sql), and, when deduplication is on, not
+    -- dropped as a duplicate by verified_subsets
     SELECT carried.generation_id
     FROM carried JOIN generations USING (generation_id)
-    WHERE NOT EXISTS (
+    WHERE NOT ($dedup AND EXISTS (SELECT 1 FROM edges
+                                  WHERE edges.child_id = carried.generation_id
+                                    AND edges.relation = 'duplicate_of'))
+      AND NOT EXISTS (
         SELECT 1 FROM recipe_verifiers
         WHERE recipe_verifiers.recipe = generations.recipe
           AND NOT EXISTS (SELECT 1 FROM verdicts

@@ -155,3 +155,24 @@ def test_a_judged_record_dropped_as_a_duplicate_is_explained_as_one() -> None:
     assert _status({**row, "failed_verdicts": "length 1: too short (score 0)"}, mat) == \
         "failed_verification"
     assert _status({**row, "duplicate_of": None}, mat) == "failed_verification"
+
+
+def test_a_mixture_does_not_carry_over_a_record_later_found_a_duplicate(tmp_path: Path) -> None:
+    from tests.mixture_fixture import fill_verified_records, write_mixture_spec
+    from tests.test_mixtures import exported, mix
+
+    loaded = write_mixture_spec(tmp_path, {"m": {
+        "components": {"synthetic": {"recipes": ["math_cot", "chat"], "ratio": 0.8},
+                       "human": {"real_sources": ["human"], "ratio": 0.2}},
+        "accumulate": True}}, real_count=500)
+    store = LineageStore(tmp_path / "synth.duckdb")
+    fill_verified_records(store, 300)
+    first = exported(mix(store, loaded, tmp_path))
+    dropped = sorted(row["source_record_id"] for row in first
+                     if row["source_kind"] == "synthetic")[:5]
+    with store.writer() as writer:
+        writer.link([(gid, "gen_kept_elsewhere", "duplicate_of") for gid in dropped])
+    fill_verified_records(store, 60, start=300, tag="b", judged="snap_j2", clean="snap_c2")
+    result = mix(store, loaded, tmp_path, judged="snap_j2", clean="snap_c2")
+    assert result.manifest["components"]["synthetic"]["available_records"] == 300 + 60 - 5
+    assert not set(dropped) & {row["source_record_id"] for row in exported(result)}
