@@ -1,6 +1,8 @@
 """verified_subsets: judge every generation with its recipe's verifiers into the verdict ledger
 (once per verifier version), select the generations whose current verdicts meet the spec's
-thresholds, and drop exact and near duplicates of earlier verified records."""
+thresholds (the admission rule, synth_assets/verify/admission.py), and drop exact and near
+duplicates of earlier verified records. Next-round seeds, `synth why` and `synth verify` reach
+the same rule through the functions here."""
 
 import json
 from collections.abc import Callable
