@@ -1,4 +1,5 @@
-"""`synth`: run the pipeline once, and inspect where a record came from."""
+"""`synth`: run the pipeline once, inspect where a record came from, and try a recipe's verifiers
+on your own candidate answers."""
 
 import argparse
 import os

@@ -7,7 +7,8 @@ from typing import Any
 
 
 def add_mixture_commands(commands: Any, db_help: str) -> None:
-    why = commands.add_parser("why", help="why a record is or is not in a mixture")
+    why = commands.add_parser("why", help="why a record is or is not in a mixture (a "
+                                          "generation: which verifier rejected it and why)")
     why.add_argument("record_id", help="a mixture record, generation, real record or seed id")
     why.add_argument("--db", help=db_help)
     why.set_defaults(handler=why_command)
