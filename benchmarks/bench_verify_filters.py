@@ -12,8 +12,8 @@ model's load is counted, as in a real run), alternating before/after --repeat ti
 generations: English answers of 30-150 words built from a fixed vocabulary (seeded), 10% of
 them degenerate (loops, cut-off endings, chat preambles, word salad) so every filter does real
 work. Also printed: each verifier's mean time per record and how many records each rejected,
-and the same texts through datatrove's GopherRepetitionFilter and GopherQualityFilter (when
-datatrove is installed) for speed and agreement.
+and the same texts through datatrove's GopherRepetitionFilter and GopherQualityFilter (in a
+venv of their own under the cache folder, installed on first use) for speed and agreement.
 
 Usage: python benchmarks/bench_verify_filters.py [--records 20000] [--repeat 1]
 """
@@ -36,6 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
+PEER_VENV = CACHE / "datatrove-venv"
 SNAPSHOT = "snap_bench_generations"
 BEFORE = ["length", "refusal"]
 
@@ -174,34 +176,53 @@ def run_stage(store_path: str, spec_path: str) -> None:
                       for row in per_verifier.itertuples()}}))
 
 
+PEER_SCRIPT = """
+import json, sys, time
+from datatrove.data import Document
+from datatrove.pipeline.filters.gopher_quality_filter import GopherQualityFilter
+from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
+texts = json.load(open(sys.argv[1]))
+result = {}
+for kind, peer in (("repetition", GopherRepetitionFilter()),
+                   ("gopher_quality", GopherQualityFilter(min_doc_words=None))):
+    peer.filter(Document(text="warm up the tokenizer", id="0"))
+    started = time.perf_counter()
+    verdicts = [peer.filter(Document(text=t, id=str(i))) is True for i, t in enumerate(texts)]
+    result[kind] = {"seconds": time.perf_counter() - started, "passed": verdicts}
+print(json.dumps(result))
+"""
+
+
+def ensure_peer() -> Path:
+    """A venv of its own with datatrove and spaCy (its English word tokenizer)."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "datatrove", "spacy"],
+                       check=True)
+    return python
+
+
 def datatrove_side(sample: list[str]) -> None:
-    """Speed of datatrove's Gopher filters on the same texts, and agreement with ours."""
-    try:
-        from datatrove.data import Document
-        from datatrove.pipeline.filters.gopher_quality_filter import GopherQualityFilter
-        from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
-    except ImportError:
-        print("datatrove not installed: `pip install datatrove spacy` for its side")
-        return
+    """datatrove's Gopher filters (table A1 as published, for web documents) on the same texts:
+    their speed and how often they agree with ours."""
     from synth_assets.verify import Candidate, build_verifier
 
-    pairs = [("repetition", GopherRepetitionFilter()),
-             ("gopher_quality", GopherQualityFilter(min_doc_words=None))]
-    for kind, theirs in pairs:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(sample, handle)
+    peer = json.loads(subprocess.run([str(ensure_peer()), "-c", PEER_SCRIPT, handle.name],
+                                     capture_output=True, text=True, check=True).stdout)
+    Path(handle.name).unlink()
+    for kind, theirs in peer.items():
         ours = build_verifier(kind, {})
-        theirs.filter(Document(text="warm up the tokenizer", id="0"))
-        started = time.perf_counter()
-        their_verdicts = [theirs.filter(Document(text=t, id=str(i))) is True
-                          for i, t in enumerate(sample)]
-        their_s = time.perf_counter() - started
         started = time.perf_counter()
         our_verdicts = [ours.verify(Candidate(text=t, seed={})).passed for t in sample]
         our_s = time.perf_counter() - started
-        agree = sum(a == b for a, b in zip(our_verdicts, their_verdicts, strict=True))
-        print(f"{kind:15} ours {len(sample) / our_s:8.0f} texts/s   datatrove "
-              f"{type(theirs).__name__} {len(sample) / their_s:8.0f} texts/s   "
-              f"agreement {agree}/{len(sample)} (rejected: ours {our_verdicts.count(False)}, "
-              f"datatrove {their_verdicts.count(False)})")
+        agree = sum(a == b for a, b in zip(our_verdicts, theirs["passed"], strict=True))
+        print(f"{kind:15} ours {len(sample) / our_s:7.0f} texts/s   datatrove "
+              f"{len(sample) / theirs['seconds']:7.0f} texts/s   agreement "
+              f"{agree}/{len(sample)}   rejected: ours {our_verdicts.count(False)}, "
+              f"datatrove {theirs['passed'].count(False)}")
 
 
 def main() -> None:
