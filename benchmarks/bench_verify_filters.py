@@ -1,10 +1,10 @@
 """Records per second of the verify stage (verified_subsets) on N general-domain generations,
 before and after the default degenerate-text filters, side by side in one run.
 
-before: the general recipe's verifiers on main before issue 13, [length, refusal] (the default
-        spec's general_answers), with every default filter skipped (`skip_filters`).
-after:  the same recipe with its default filters on: [length, refusal, language, preamble,
-        truncation, repetition, gopher_quality].
+before: main before issue 13 (commit REFERENCE_COMMIT, extracted into the cache folder by this
+        script) with the default spec's general recipe verifiers, [length, refusal].
+after:  this tree, the same recipe with its default filters on: [length, refusal, language,
+        preamble, truncation, repetition, gopher_quality].
 
 Both run the real stage (`run_verify_stage`: plan, verifiers, verdict ledger writes, selection,
 dedup) on identical copies of one DuckDB store, each in a fresh process (so the language
@@ -33,11 +33,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# The child of the "before" side imports the reference commit's code instead of this tree's.
+sys.path.insert(0, os.environ.get("SYNTH_BENCH_CODE", str(REPO)))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
 PEER_VENV = CACHE / "datatrove-venv"
+REFERENCE_COMMIT = "3a5379a"          # main before issue 13: no default filters
 SNAPSHOT = "snap_bench_generations"
 BEFORE = ["length", "refusal"]
 
@@ -107,24 +109,31 @@ def texts(count: int, seed: int = 13) -> list[str]:
     return [degenerate(rng) if rng.random() < 0.1 else answer(rng) for _ in range(count)]
 
 
-def write_spec(folder: Path, skip_filters: bool) -> Path:
-    from synth_assets.spec.default_filters import DEFAULT_FILTERS
-
-    recipe = {"seed_set": "chat", "teacher": "t", "domain": "general",
-              "template": "{{ instruction }}", "verifiers": BEFORE}
-    if skip_filters:
-        recipe["skip_filters"] = list(DEFAULT_FILTERS)
+def write_spec(folder: Path, label: str) -> Path:
+    """The general recipe with BEFORE as its own verifiers (main has no default filters)."""
     (folder / "seeds.jsonl").write_text('{"instruction": "unused"}\n', encoding="utf-8")
     spec = {"version": 1,
             "seed_sets": {"chat": {"path": "seeds.jsonl", "kind": "instruction"}},
             "teachers": {"t": {"model": "openai/bench"}},
-            "recipes": {"chat": recipe},
+            "recipes": {"chat": {"seed_set": "chat", "teacher": "t", "domain": "general",
+                                 "template": "{{ instruction }}", "verifiers": BEFORE}},
             "verifiers": {"length": {"type": "length", "options": {"min_chars": 20,
                                                                   "max_chars": 4000}},
                           "refusal": {"type": "refusal"}}}
-    path = folder / ("before.json" if skip_filters else "after.json")
+    path = folder / f"{label}.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
     return path
+
+
+def reference_tree() -> Path:
+    """The code of REFERENCE_COMMIT, extracted once into the cache folder."""
+    tree = CACHE / f"synth-assets-{REFERENCE_COMMIT}"
+    if not (tree / "synth_assets").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", REFERENCE_COMMIT],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
 
 
 def build_store(path: Path, count: int) -> None:
@@ -194,11 +203,12 @@ print(json.dumps(result))
 
 
 def ensure_peer() -> Path:
-    """A venv of its own with datatrove and spaCy (its English word tokenizer)."""
+    """A venv of its own with datatrove, spaCy (its English word tokenizer) and regex (which
+    datatrove imports without declaring it)."""
     python = PEER_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "datatrove", "spacy"],
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "datatrove", "spacy", "regex"],
                        check=True)
     return python
 
@@ -239,7 +249,8 @@ def main() -> None:
         folder = Path(folder_name)
         template = folder / "template.duckdb"
         build_store(template, args.records)
-        specs = {"before": write_spec(folder, True), "after": write_spec(folder, False)}
+        specs = {label: write_spec(folder, label) for label in ("before", "after")}
+        code = {"before": str(reference_tree()), "after": str(REPO)}
         runs: dict[str, list[dict]] = {"before": [], "after": []}
         for attempt in range(args.repeat):
             for label, spec in specs.items():
@@ -247,7 +258,8 @@ def main() -> None:
                 shutil.copy(template, store)
                 child = subprocess.run(
                     [sys.executable, __file__, "--child", str(store), str(spec)],
-                    capture_output=True, text=True, check=True, cwd=REPO)
+                    capture_output=True, text=True, check=True, cwd=code[label],
+                    env={**os.environ, "SYNTH_BENCH_CODE": code[label]})
                 runs[label].append(json.loads(child.stdout.strip().splitlines()[-1]))
                 store.unlink()
         print(f"load average after: {os.getloadavg()}")

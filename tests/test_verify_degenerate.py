@@ -202,6 +202,35 @@ def test_bullet_rule_is_off_by_default_and_available() -> None:
     assert not verdict("gopher_quality", LIST_ANSWER, max_bullet_line_fraction=0.9).passed
 
 
+# --- language (the existing verifier, as a default filter) ---------------------------------
+
+FRENCH = ("Le soleil se levait lentement sur la ville endormie, et les rues étaient encore vides. "
+          "Marie marchait vers la boulangerie pour acheter du pain frais pour toute sa famille, "
+          "puis elle est rentrée chez elle en chantant une vieille chanson de son enfance.")
+
+
+@pytest.mark.parametrize("text", [
+    FRENCH,
+    SKY + " " + SKY + " " + FRENCH,           # drifts into French at the end
+    FRENCH + " " + SKY + " " + SKY,           # starts in French
+])
+def test_language_rejects_other_languages_and_drift(text: str) -> None:
+    result = verdict("language", text, min_letters=80)
+    assert not result.passed and "expected en" in result.reason, result.evidence
+
+
+@pytest.mark.parametrize("text", [SKY, REFRAIN_STORY, TINY_STORY, MATH_SOLUTION, LIST_ANSWER,
+                                  "Le croissant is a French pastry that you can eat with jam."])
+def test_language_admits_english(text: str) -> None:
+    assert verdict("language", text, min_letters=80).passed
+
+
+def test_language_tells_english_by_function_words_and_the_rest_by_the_classifier() -> None:
+    assert "by function words" in verdict("language", REFRAIN_STORY).evidence
+    assert "by py3langid" in verdict("language", FRENCH).evidence
+    assert verdict("language", FRENCH, languages=["fr"]).passed
+
+
 # --- default-on in the spec ----------------------------------------------------------------
 
 def write_spec(folder: Path, recipes: dict, verifiers: dict | None = None) -> Path:

@@ -139,8 +139,13 @@ class RepetitionVerifier:
             judged += [(f"top {n}-gram character fraction", _top_ngram_chars(words, n) / total,
                         maximum)
                        for n, maximum in sorted(self.max_top_ngram_char_fraction.items())]
+        # Without a repeated n-gram of the smallest size there is none of a larger size: the
+        # usual case, settled by one pass.
+        smallest = min(self.max_duplicate_ngram_char_fraction, default=1)
+        grams = list(zip(*(words[i:] for i in range(smallest)), strict=False))
+        repeats = len(set(grams)) < len(grams)
         judged += [(f"duplicate {n}-gram character fraction",
-                    _duplicate_ngram_chars(words, n) / total, maximum)
+                    _duplicate_ngram_chars(words, n) / total if repeats else 0.0, maximum)
                    for n, maximum in sorted(self.max_duplicate_ngram_char_fraction.items())]
         return [(name, value, maximum) for name, value, maximum in judged if maximum is not None]
 
