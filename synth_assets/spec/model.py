@@ -91,6 +91,10 @@ class RecipeSpec(StrictModel):
                     "raw answer)",
     )
     verifiers: list[str] = Field(default_factory=list)
+    skip_filters: list[str] = Field(
+        default_factory=list,
+        description="default filters of the recipe's domain not to check (docs/verifiers.md)",
+    )
     domain: Literal["math", "code", "general"]
     response_format: Literal["text", "json"] = Field(
         default="text", description="json: ask for a JSON object and reject answers that are not"
@@ -105,7 +109,8 @@ class RecipeSpec(StrictModel):
 
 class VerifierSpec(StrictModel):
     type: Literal["math_answer", "python_tests", "length", "format", "program_of_thought",
-                  "llm_judge", "refusal", "language", "json_schema"]
+                  "llm_judge", "refusal", "language", "json_schema",
+                  "preamble", "truncation", "repetition", "gopher_quality"]
     options: dict[str, Any] = Field(default_factory=dict)
     min_score: float | None = Field(
         default=None, ge=0, le=1,

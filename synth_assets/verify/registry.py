@@ -8,14 +8,18 @@ from typing import Any
 
 from synth_assets.verify.base import Verifier
 from synth_assets.verify.format import FormatVerifier
+from synth_assets.verify.gopher_quality import GopherQualityVerifier
 from synth_assets.verify.json_schema import JsonSchemaVerifier
 from synth_assets.verify.language import LanguageVerifier
 from synth_assets.verify.length import LengthVerifier
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 from synth_assets.verify.math_answer import MathAnswerVerifier
+from synth_assets.verify.preamble import PreambleVerifier
 from synth_assets.verify.program_of_thought import ProgramOfThoughtVerifier
 from synth_assets.verify.python_tests import PythonTestsVerifier
 from synth_assets.verify.refusal import RefusalVerifier
+from synth_assets.verify.repetition import RepetitionVerifier
+from synth_assets.verify.truncation import TruncationVerifier
 
 VERIFIER_KINDS: dict[str, type] = {
     "math_answer": MathAnswerVerifier,
@@ -27,6 +31,10 @@ VERIFIER_KINDS: dict[str, type] = {
     "refusal": RefusalVerifier,
     "language": LanguageVerifier,
     "json_schema": JsonSchemaVerifier,
+    "preamble": PreambleVerifier,
+    "truncation": TruncationVerifier,
+    "repetition": RepetitionVerifier,
+    "gopher_quality": GopherQualityVerifier,
 }
 
 
