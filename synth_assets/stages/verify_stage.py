@@ -123,7 +123,8 @@ def _plan(loaded: LoadedSpec, generations: pd.DataFrame) -> list[_Judgement]:
         candidate = Candidate(text=row.text, seed=seed,
                               parse_error=optional_text(row.parse_error),
                               siblings=sibling_texts[(row.recipe, row.seed_id)],
-                              prompt=_user_message(row.prompt_messages))
+                              prompt=_user_message(row.prompt_messages),
+                              attributes=_attributes(row.prompt_attributes))
         for name in loaded.spec.recipes[row.recipe].verifiers:
             verifier, version = verifiers[name]
             siblings = sibling_ids[(row.recipe, row.seed_id)] if needs_siblings(verifier, seed) \
@@ -244,6 +245,12 @@ def _duplicates(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFra
                       num_perm=settings.num_perm),
     )
     return {gid: found[gid].kept_id for gid in admitted if gid in found}
+
+
+def _attributes(attributes_json: str | None) -> dict:
+    """A prompt's sampled attributes; {} for a prompt stored without them."""
+    own = optional_text(attributes_json)
+    return json.loads(own) if own else {}
 
 
 def _user_message(messages_json: str) -> str:
