@@ -44,7 +44,7 @@ _QUESTION_WORDS = frozenset(
     "will was were may might".split())
 _REQUEST_PHRASES = re.compile(
     r"\b(?:please|can\s+you|could\s+you|would\s+you|i\s+need|i\s+want|i['’]d\s+like|help\s+me"
-    r"|your\s+task|you\s+(?:are|should|must|need\s+to|will))\b",
+    r"|your\s+task|you\s+are\s+given)\b",
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[.!?:;,\n]+")

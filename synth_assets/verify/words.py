@@ -14,7 +14,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+|\n+")
 # Digits with thousands separators and decimals ("1,250.5", "12.50", "3"), not list markers.
 _DIGITS = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\w)|(?<![\w.,])-?\d+(?:\.\d+)?"
-                     r"(?!\w)")
+                     r"(?=st\b|nd\b|rd\b|th\b|(?!\w))")
 _LIST_MARKER = re.compile(r"^\s*(?:\(?\d+[.)]|#+\s*\d+[.:])(?=\s)", re.MULTILINE)
 # Number words that always mean a number ("one" does not: "the one who").
 _NUMBER_WORDS = {
@@ -24,6 +24,11 @@ _NUMBER_WORDS = {
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
     "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
     "dozen": 12, "half": Fraction(1, 2), "twice": 2,
+    # ordinals from "third" ("first" and "second" have other meanings)
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20,
 }
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -39,9 +44,13 @@ yes okay ok oh well really very get got go going said says say
 _NOT_NAMES = frozenset("i i'm i've i'd i'll question answer a b q dr mr mrs ms".split())
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def words(text: str) -> list[str]:
-    """The words of `text`, lower-cased, apostrophes kept ("don't")."""
-    return [word.lower() for word in _WORD.findall(text)]
+    """The words of `text`, lower-cased, apostrophes kept ("don't"), possessives dropped
+    ("Moon's" -> "moon")."""
+    return [_POSSESSIVE.sub("", word.lower()) for word in _WORD.findall(text)]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -105,6 +114,7 @@ def named_entities(text: str) -> set[str]:
         body = re.sub(r"^\s*(?:[\w ]{1,20}:)\s*", "", sentence)  # "A:", "Question:" labels
         tokens = _WORD.findall(body)
         for token in tokens[1:]:
-            if token[0].isupper() and token.lower() not in _NOT_NAMES:
-                found.add(token.lower())
+            name = _POSSESSIVE.sub("", token.lower())
+            if token[0].isupper() and name not in _NOT_NAMES:
+                found.add(name)
     return found
