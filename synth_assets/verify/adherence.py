@@ -184,14 +184,24 @@ class RephraseStyleVerifier:
         return pass_fail(True, f"style {style!r} is not checkable from the text", style, start)
 
 
+def _real_question(turn: str) -> bool:
+    """A question of three words or more ("Only one bulge?"), not "Why?" or "And?"."""
+    return turn.rstrip().endswith("?") and len(words(turn)) >= 3
+
+
+def is_filler(turn: str) -> bool:
+    """A turn that adds nothing: fewer than two content words ("I see.", "Yes, right.",
+    "Heat."), unless it is a real question."""
+    return not _real_question(turn) and len(content_lemmas(turn)) < 2
+
+
 @dataclass(frozen=True)
 class ConversationTurnsVerifier:
-    """Both speakers of a conversation say something substantive: each has a turn of at
-    least `min_turn_words` words, and at most half of each speaker's turns are fillers
-    ("Yes.", "I see.", "Interesting!") of fewer than `filler_words` words."""
+    """Both speakers of a conversation say something substantive: each asks a real question
+    or has a turn of at least `min_content_words` content words, and at most half of each
+    speaker's turns are fillers ("Yes.", "I see.", "Interesting!")."""
 
-    min_turn_words: int = 8
-    filler_words: int = 4
+    min_content_words: int = 3
 
     name = "conversation_turns"
     version = "1"
@@ -202,20 +212,25 @@ class ConversationTurnsVerifier:
         if candidate.parse_error is not None or not isinstance(turns, list):
             return pass_fail(False, "not a conversation of speaker turns",
                              candidate.parse_error or candidate.text[:200], start)
-        by_speaker: dict[str, list[int]] = {}
+        by_speaker: dict[str, list[str]] = {}
         for turn in turns:
-            by_speaker.setdefault(turn["speaker"], []).append(len(words(turn["text"])))
+            by_speaker.setdefault(turn["speaker"], []).append(turn["text"])
         checks = []
-        for speaker, lengths in by_speaker.items():
-            fillers = sum(length < self.filler_words for length in lengths)
+        for speaker, said in by_speaker.items():
+            fillers = [text for text in said if is_filler(text)]
+            substantive = any(_real_question(text)
+                              or len(content_lemmas(text)) >= self.min_content_words
+                              for text in said)
             checks += [
-                (max(lengths) >= self.min_turn_words,
-                 f"speaker {speaker} never says anything substantive", f"{speaker}: {lengths}"),
-                (2 * fillers <= len(lengths),
-                 f"speaker {speaker} mostly only acknowledges ({fillers} of {len(lengths)} "
-                 f"turns under {self.filler_words} words)", f"{speaker}: {lengths}"),
+                (substantive,
+                 f"speaker {speaker} never says anything substantive", " | ".join(said)),
+                (2 * len(fillers) <= len(said),
+                 f"speaker {speaker} mostly only acknowledges ({len(fillers)} of {len(said)} "
+                 "turns are fillers)", " | ".join(fillers)),
             ]
-        return first_failure(checks, "both speakers contribute", str(by_speaker), start)
+        return first_failure(checks, "both speakers contribute",
+                             ", ".join(f"{s}: {len(t)} turns" for s, t in by_speaker.items()),
+                             start)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ contamination detector ships) and is not a verbatim copy."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from synth_assets.verify.verdicts import first_failure, output_text, pass_fail
 from synth_assets.verify.words import lemma, named_entities, numbers, words
 
 _COPY_NGRAM = 8
+_LINE_LABEL = re.compile(r"^\s*[\w ]{1,20}:", re.MULTILINE)
 
 
 def _share(value: object, option: str, verifier: str) -> None:
@@ -24,8 +26,10 @@ def _share(value: object, option: str, verifier: str) -> None:
 
 
 def copied_share(text: str, source: str, n: int = _COPY_NGRAM) -> float:
-    """Share of the text's word n-grams that appear in the source (1.0: a verbatim copy)."""
-    mine, theirs = words(text), words(source)
+    """Share of the text's word n-grams that appear in the source (1.0: a verbatim copy).
+    Labels starting a line ("A:", "Question:") are left out: a source split into speaker
+    turns is still a copy."""
+    mine, theirs = words(_LINE_LABEL.sub("", text)), words(source)
     grams = [tuple(mine[i:i + n]) for i in range(len(mine) - n + 1)]
     if not grams:
         return 1.0 if mine and " ".join(mine) in " ".join(theirs) else 0.0
