@@ -73,6 +73,15 @@ def wrong_calculations(solution: str) -> list[str]:
     return wrong
 
 
+def _is_number(text: str) -> bool:
+    """Whether a returned value's text is a number ("540", "4.5", "9/2"), not "540 km"."""
+    try:
+        Fraction(text)
+    except ValueError:
+        return False
+    return True
+
+
 def computes(program: str, entry_point: str) -> bool:
     """Whether `entry_point` does arithmetic rather than return a number written in it."""
     try:
@@ -134,6 +143,8 @@ class WorkedSolutionVerifier:
         run = run_program(program, self.entry_point, self.timeout_s, self.memory_mb)
         return first_failure(
             [(run.answer is not None, f"the program gave no answer: {run.failure}", run.evidence),
+             (run.answer is not None and _is_number(run.answer),
+              "the program did not return a number", f"program={run.answer}"),
              (run.answer is not None and answers_match(run.answer, answer, self.tolerance),
               "the program's result differs from the solution's answer",
               f"program={run.answer} solution={answer}")],
