@@ -9,12 +9,15 @@ import yaml
 
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
+from synth_assets.spec.default_filters import DEFAULT_FILTERS
 from synth_assets.stages.seed_stage import run_seed_stage
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_stage import VerifyStageResult, run_verify_stage
 from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
 
+# The ledger is tested on the verifiers each recipe names; the default filters would add theirs.
+ALL_FILTERS = list(DEFAULT_FILTERS)
 SKY = ("Sunlight is scattered by the molecules of the air, and blue light, with its short "
        "wavelength, is scattered the most, so the sky looks blue from every direction.")
 
@@ -47,10 +50,10 @@ def write_spec(folder: Path, api_base: str, instructions: list[str], **overrides
         "recipes": {
             "math": {"seed_set": "math", "teacher": "stub", "domain": "math",
                      "samples_per_seed": 3, "template": "{{ question }}",
-                     "verifiers": ["math_answer", "length"]},
+                     "verifiers": ["math_answer", "length"], "skip_filters": ALL_FILTERS},
             "chat": {"seed_set": "chat", "teacher": "stub", "domain": "general",
                      "samples_per_seed": 2, "template": "{{ instruction }}",
-                     "verifiers": ["judge"]},
+                     "verifiers": ["judge"], "skip_filters": ALL_FILTERS},
         },
         "verifiers": {
             "math_answer": {"type": "math_answer"},

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from synth_assets.spec.default_filters import redefined_filter_problems, with_default_filters
+
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "recipes" / "builtin"
 BUILTIN_PREFIX = "builtin:"
 # Recipes with a parser are always checked by this verifier: an answer that does not parse
@@ -35,15 +37,16 @@ def builtin_path(path: str) -> Path:
 
 
 def resolve_recipes(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The raw spec with built-ins merged in and the format verifier added where a recipe
-    parses its answers, plus (key, problem) pairs for unknown built-in names."""
+    """The raw spec with built-ins merged in, the format verifier added where a recipe parses
+    its answers and the default filters of each recipe's domain added, plus (key, problem)
+    pairs for unknown built-in or filter names."""
     recipes = raw.get("recipes")
     if not isinstance(recipes, dict):
         return raw, []
     resolved = {**raw, "recipes": dict(recipes),
                 "seed_sets": dict(raw.get("seed_sets") or {}),
                 "verifiers": dict(raw.get("verifiers") or {})}
-    problems: list[tuple[str, str]] = []
+    problems = redefined_filter_problems(raw.get("verifiers"))
     for name, recipe in recipes.items():
         if not isinstance(recipe, dict):
             continue
@@ -54,7 +57,10 @@ def resolve_recipes(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str
                                  f"{builtin!r} (known: {', '.join(builtin_names())})"))
                 continue
             recipe = _merge_builtin(resolved, load_builtin(builtin), recipe)
-        resolved["recipes"][name] = _with_format_verifier(resolved, recipe)
+        recipe, filter_problems = with_default_filters(
+            resolved, name, _with_format_verifier(resolved, recipe))
+        resolved["recipes"][name] = recipe
+        problems += filter_problems
     return resolved, problems
 
 

@@ -91,6 +91,10 @@ class RecipeSpec(StrictModel):
                     "raw answer)",
     )
     verifiers: list[str] = Field(default_factory=list)
+    skip_filters: list[str] = Field(
+        default_factory=list,
+        description="default filters of the recipe's domain not to check (docs/verifiers.md)",
+    )
     domain: Literal["math", "code", "general"]
     response_format: Literal["text", "json"] = Field(
         default="text", description="json: ask for a JSON object and reject answers that are not"
@@ -106,6 +110,7 @@ class RecipeSpec(StrictModel):
 class VerifierSpec(StrictModel):
     type: Literal["math_answer", "python_tests", "length", "format", "program_of_thought",
                   "llm_judge", "refusal", "language", "json_schema",
+                  "preamble", "truncation", "repetition", "gopher_quality",
                   # recipe-specific (docs/verifiers.md)
                   "required_words", "story_feature", "persona", "rephrase_style",
                   "conversation_turns", "entities_discussed", "grounding", "evolution",

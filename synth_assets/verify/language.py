@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.prose import strip_code
 
-_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _lock = threading.Lock()
 
@@ -27,7 +27,7 @@ def _identifier():  # the model takes a few seconds to load: once per process
 def detect_language(text: str) -> tuple[str, float]:
     """(ISO 639-1 code, probability) of the prose in `text`, code left out."""
     with _lock:
-        language, probability = _identifier().classify(_CODE.sub(" ", text))
+        language, probability = _identifier().classify(strip_code(text))
     return language, float(probability)
 
 
@@ -49,7 +49,7 @@ class LanguageVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
-        prose = _CODE.sub(" ", candidate.text)
+        prose = strip_code(candidate.text)
         letters = len(_LETTERS.findall(prose))
         if letters < self.min_letters:
             return Verdict(True, 1.0, "too little prose to tell the language",

@@ -16,6 +16,7 @@ from synth_assets.verify.adherence import (
 )
 from synth_assets.verify.base import Verifier
 from synth_assets.verify.format import FormatVerifier
+from synth_assets.verify.gopher_quality import GopherQualityVerifier
 from synth_assets.verify.grounding import GroundingVerifier
 from synth_assets.verify.instructions import EvolutionVerifier, SelfInstructTaskVerifier
 from synth_assets.verify.json_schema import JsonSchemaVerifier
@@ -23,10 +24,13 @@ from synth_assets.verify.language import LanguageVerifier
 from synth_assets.verify.length import LengthVerifier
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 from synth_assets.verify.math_answer import MathAnswerVerifier
+from synth_assets.verify.preamble import PreambleVerifier
 from synth_assets.verify.program_of_thought import ProgramOfThoughtVerifier
 from synth_assets.verify.python_tests import PythonTestsVerifier
 from synth_assets.verify.refusal import RefusalVerifier
+from synth_assets.verify.repetition import RepetitionVerifier
 from synth_assets.verify.revision import RevisionVerifier
+from synth_assets.verify.truncation import TruncationVerifier
 from synth_assets.verify.worked_solution import WorkedSolutionVerifier
 
 VERIFIER_KINDS: dict[str, type] = {
@@ -39,6 +43,10 @@ VERIFIER_KINDS: dict[str, type] = {
     "refusal": RefusalVerifier,
     "language": LanguageVerifier,
     "json_schema": JsonSchemaVerifier,
+    "preamble": PreambleVerifier,
+    "truncation": TruncationVerifier,
+    "repetition": RepetitionVerifier,
+    "gopher_quality": GopherQualityVerifier,
     # recipe-specific: adherence to the prompt's attributes, grounding, rewrites
     "required_words": RequiredWordsVerifier,
     "story_feature": StoryFeatureVerifier,

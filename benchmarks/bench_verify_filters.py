@@ -1,0 +1,247 @@
+"""Records per second of the verify stage (verified_subsets) on N general-domain generations,
+before and after the default degenerate-text filters, side by side in one run.
+
+before: the general recipe's verifiers on main before issue 13, [length, refusal] (the default
+        spec's general_answers), with every default filter skipped (`skip_filters`).
+after:  the same recipe with its default filters on: [length, refusal, language, preamble,
+        truncation, repetition, gopher_quality].
+
+Both run the real stage (`run_verify_stage`: plan, verifiers, verdict ledger writes, selection,
+dedup) on identical copies of one DuckDB store, each in a fresh process (so the language
+model's load is counted, as in a real run), alternating before/after --repeat times. The
+generations: English answers of 30-150 words built from a fixed vocabulary (seeded), 10% of
+them degenerate (loops, cut-off endings, chat preambles, word salad) so every filter does real
+work. Also printed: each verifier's mean time per record and how many records each rejected,
+and the same texts through datatrove's GopherRepetitionFilter and GopherQualityFilter (when
+datatrove is installed) for speed and agreement.
+
+Usage: python benchmarks/bench_verify_filters.py [--records 20000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+SNAPSHOT = "snap_bench_generations"
+BEFORE = ["length", "refusal"]
+
+NAMES = ["Tom", "Lily", "Ben", "Mia", "the farmer", "my teacher", "the old man", "a small girl",
+         "our neighbour", "the baker", "a young pilot", "my brother", "the doctor", "Grandma",
+         "the new student", "a tired cook"]
+VERBS = ["found", "carried", "painted", "fixed", "watched", "cooked", "planted", "cleaned",
+         "borrowed", "sold", "measured", "wrapped", "opened", "described", "followed", "lifted"]
+THINGS = ["a red ball", "the garden", "an old boat", "the kitchen table", "a warm soup",
+          "the broken fence", "a tall tree", "the little house", "a blue kite", "the map",
+          "a heavy box", "the school bus", "a paper crane", "the village bell", "a wooden chair",
+          "the secret letter"]
+PLACES = ["near the river", "in the park", "at school", "before dinner", "after the rain",
+          "on a sunny morning", "in the city", "by the sea", "during the storm", "at the market",
+          "behind the barn", "under the bridge", "on the hill", "inside the museum",
+          "at midnight", "on the first day of spring"]
+REASONS = ["because it was fun", "so that everyone could see it", "while the birds sang",
+           "and then everyone smiled", "although it was very late", "since nobody else would",
+           "to surprise a friend", "as the teacher had asked", "without saying a word",
+           "with great care", "for the first time", "before anyone woke up"]
+FACTS = ["Water boils at one hundred degrees Celsius at sea level.",
+         "Plants use sunlight to turn water and air into sugar.",
+         "The moon reflects the light of the sun.",
+         "Exercise helps the heart pump blood through the body.",
+         "Bees carry pollen from one flower to another.",
+         "Saving a little money every week adds up over a year.",
+         "Sound travels faster in water than in air.",
+         "A balanced meal has vegetables, grains and some protein.",
+         "Volcanoes form where hot rock rises through the crust of the earth.",
+         "Reading every day builds a larger vocabulary over time."]
+
+
+def answer(rng: random.Random) -> str:
+    """3 to 12 sentences, no part used twice in one answer (as in real prose)."""
+    count = rng.randint(3, 12)
+    parts = [f"{name} {verb} {thing} {place} {reason}.".capitalize()
+             for name, verb, thing, place, reason in zip(
+                 rng.sample(NAMES, count), rng.sample(VERBS, count), rng.sample(THINGS, count),
+                 rng.sample(PLACES, count), rng.sample(REASONS, count) * 2, strict=False)]
+    for fact in rng.sample(FACTS, rng.randint(0, 3)):
+        parts.insert(rng.randrange(len(parts) + 1), fact)
+    if rng.random() < 0.3:
+        half = len(parts) // 2
+        return " ".join(parts[:half]) + "\n\n" + " ".join(parts[half:])
+    return " ".join(parts)
+
+
+def sentence(rng: random.Random) -> str:
+    return (f"{rng.choice(NAMES)} {rng.choice(VERBS)} {rng.choice(THINGS)} "
+            f"{rng.choice(PLACES)} {rng.choice(REASONS)}.").capitalize()
+
+
+def degenerate(rng: random.Random) -> str:
+    kind = rng.randrange(4)
+    if kind == 0:
+        return " ".join([sentence(rng)] * rng.randint(4, 9))
+    if kind == 1:
+        return answer(rng) + " Then " + rng.choice(NAMES) + " went to the"
+    if kind == 2:
+        return "Sure, here is the rewritten answer: " + answer(rng)
+    words = " ".join(rng.choice(VERBS + PLACES) for _ in range(20))
+    return words.replace(" the ", " ").replace(" a ", " ")
+
+
+def texts(count: int, seed: int = 13) -> list[str]:
+    rng = random.Random(seed)
+    return [degenerate(rng) if rng.random() < 0.1 else answer(rng) for _ in range(count)]
+
+
+def write_spec(folder: Path, skip_filters: bool) -> Path:
+    from synth_assets.spec.default_filters import DEFAULT_FILTERS
+
+    recipe = {"seed_set": "chat", "teacher": "t", "domain": "general",
+              "template": "{{ instruction }}", "verifiers": BEFORE}
+    if skip_filters:
+        recipe["skip_filters"] = list(DEFAULT_FILTERS)
+    (folder / "seeds.jsonl").write_text('{"instruction": "unused"}\n', encoding="utf-8")
+    spec = {"version": 1,
+            "seed_sets": {"chat": {"path": "seeds.jsonl", "kind": "instruction"}},
+            "teachers": {"t": {"model": "openai/bench"}},
+            "recipes": {"chat": recipe},
+            "verifiers": {"length": {"type": "length", "options": {"min_chars": 20,
+                                                                  "max_chars": 4000}},
+                          "refusal": {"type": "refusal"}}}
+    path = folder / ("before.json" if skip_filters else "after.json")
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
+def build_store(path: Path, count: int) -> None:
+    import pandas as pd
+
+    from synth_assets.lineage.store import LineageStore
+
+    store = LineageStore(path)
+    frame = pd.DataFrame({"i": range(count), "text": texts(count)})
+    frame["seed_id"] = [f"seed_{i:08d}" for i in frame["i"]]
+    frame["prompt_id"] = [f"prm_{i:08d}" for i in frame["i"]]
+    frame["generation_id"] = [f"gen_{i:08d}" for i in frame["i"]]
+    frame["payload"] = [json.dumps({"instruction": f"Tell me something, number {i}."})
+                        for i in frame["i"]]
+    frame["messages"] = [json.dumps([{"role": "user", "content": f"Tell me something, number "
+                                      f"{i}."}]) for i in frame["i"]]
+    with store.connection() as connection:
+        connection.register("bench", frame)
+        connection.execute("""
+            INSERT INTO seeds BY NAME SELECT seed_id, 'chat' AS seed_set, 'instruction' AS kind,
+                payload, 'bench.jsonl' AS source_file, i::INTEGER AS source_line FROM bench;
+            INSERT INTO prompts BY NAME SELECT prompt_id, 'chat' AS recipe, seed_id, messages
+                FROM bench;
+            INSERT INTO generations BY NAME SELECT generation_id, 'chat' AS recipe, prompt_id,
+                'call_' || seed_id AS call_id, seed_id, 0 AS sample_index, text FROM bench;
+            INSERT INTO snapshots VALUES ('snap_bench_generations', 'teacher_generations', '*',
+                0, current_timestamp);
+            INSERT INTO snapshot_members SELECT 'snap_bench_generations', generation_id
+                FROM bench;""")
+        connection.unregister("bench")
+
+
+def run_stage(store_path: str, spec_path: str) -> None:
+    """Child: one verify stage; prints a JSON line with its timing and per-verifier table."""
+    from synth_assets.lineage.store import LineageStore
+    from synth_assets.spec import load_spec
+    from synth_assets.stages.verify_stage import run_verify_stage
+
+    loaded = load_spec(spec_path)
+    store = LineageStore(store_path)
+    started = time.perf_counter()
+    result = run_verify_stage(store, loaded, SNAPSHOT, log=lambda _: None)
+    seconds = time.perf_counter() - started
+    per_verifier = result.per_verifier
+    print(json.dumps({
+        "seconds": seconds, "judged": result.judged, "passed": result.passed,
+        "verifiers": {row.verifier: {"rejected": int(row.judged - row.admitted),
+                                     "mean_ms": row.mean_duration_s * 1000}
+                      for row in per_verifier.itertuples()}}))
+
+
+def datatrove_side(sample: list[str]) -> None:
+    """Speed of datatrove's Gopher filters on the same texts, and agreement with ours."""
+    try:
+        from datatrove.data import Document
+        from datatrove.pipeline.filters.gopher_quality_filter import GopherQualityFilter
+        from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
+    except ImportError:
+        print("datatrove not installed: `pip install datatrove spacy` for its side")
+        return
+    from synth_assets.verify import Candidate, build_verifier
+
+    pairs = [("repetition", GopherRepetitionFilter()),
+             ("gopher_quality", GopherQualityFilter(min_doc_words=None))]
+    for kind, theirs in pairs:
+        ours = build_verifier(kind, {})
+        theirs.filter(Document(text="warm up the tokenizer", id="0"))
+        started = time.perf_counter()
+        their_verdicts = [theirs.filter(Document(text=t, id=str(i))) is True
+                          for i, t in enumerate(sample)]
+        their_s = time.perf_counter() - started
+        started = time.perf_counter()
+        our_verdicts = [ours.verify(Candidate(text=t, seed={})).passed for t in sample]
+        our_s = time.perf_counter() - started
+        agree = sum(a == b for a, b in zip(our_verdicts, their_verdicts, strict=True))
+        print(f"{kind:15} ours {len(sample) / our_s:8.0f} texts/s   datatrove "
+              f"{type(theirs).__name__} {len(sample) / their_s:8.0f} texts/s   "
+              f"agreement {agree}/{len(sample)} (rejected: ours {our_verdicts.count(False)}, "
+              f"datatrove {their_verdicts.count(False)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_stage(*args.child)
+        return
+    print(f"load average before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        template = folder / "template.duckdb"
+        build_store(template, args.records)
+        specs = {"before": write_spec(folder, True), "after": write_spec(folder, False)}
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for attempt in range(args.repeat):
+            for label, spec in specs.items():
+                store = folder / f"{label}_{attempt}.duckdb"
+                shutil.copy(template, store)
+                child = subprocess.run(
+                    [sys.executable, __file__, "--child", str(store), str(spec)],
+                    capture_output=True, text=True, check=True, cwd=REPO)
+                runs[label].append(json.loads(child.stdout.strip().splitlines()[-1]))
+                store.unlink()
+        print(f"load average after: {os.getloadavg()}")
+        rate = {}
+        for label, results in runs.items():
+            seconds = statistics.median(r["seconds"] for r in results)
+            rate[label] = args.records / seconds
+            print(f"{label:6} {rate[label]:8.0f} records/s  (median stage {seconds:.1f} s of "
+                  f"{len(results)}; {results[0]['passed']} of {results[0]['judged']} admitted)")
+            for name, row in results[0]["verifiers"].items():
+                print(f"         {name:15} {row['mean_ms']:7.3f} ms/record  rejected "
+                      f"{row['rejected']}")
+        print(f"after / before time: {rate['before'] / rate['after']:.2f}x (goal: at most 2x)")
+    datatrove_side(texts(2000, seed=14))
+
+
+if __name__ == "__main__":
+    main()

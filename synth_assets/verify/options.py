@@ -1,0 +1,31 @@
+"""Checks of verifier options, raising the ValueError the spec loader reports with its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def require_fraction(verifier: str, option: str, value: Any, optional: bool = False) -> None:
+    """A number in [0, 1]; None too when the option may be switched off."""
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        off = " or null (off)" if optional else ""
+        raise ValueError(f"{verifier} {option} must be a number in [0, 1]{off}, got {value!r}")
+
+
+def require_count(verifier: str, option: str, value: Any) -> None:
+    """An int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{verifier} {option} must be an int >= 0, got {value!r}")
+
+
+def require_fractions_by_n(verifier: str, option: str, value: Any) -> None:
+    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1]."""
+    if not isinstance(value, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
+    ):
+        raise ValueError(f"{verifier} {option} must map n-gram sizes (ints >= 1) to fractions, "
+                         f"got {value!r}")
+    for n, fraction in value.items():
+        require_fraction(verifier, f"{option}[{n}]", fraction)

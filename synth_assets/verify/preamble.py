@@ -1,0 +1,82 @@
+"""Reject chat preambles and meta-commentary leaking from the prompt into the data: "Sure, here
+is ...", "Here's the rewritten ...", "As an AI ...", "the new instruction ...", "#Rewritten
+Prompt#", "Sure, I can write a new response with the requested information."
+
+A record is a training example: what the teacher says about the task ("Here is the revised
+story:", "The new instruction asks ...") is not part of it. Matching ignores case and extra
+whitespace and looks at every line, so meta-commentary in the middle of a text is caught too;
+code blocks are left out. Openings that merely look alike pass: "Sure enough, the dog came
+back", "Certainly not everyone agrees", "Here is why the sky is blue"."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.prose import strip_code
+
+_NAME = "preamble"
+_AFFIRMATION = r"(?:sure|certainly|absolutely|of\s+course|okay|ok|alright|great\s+question)"
+_REWORKED = (r"(?:rewritten|revised|evolved|improved|updated|modified|paraphrased|rephrased"
+             r"|edited|corrected|requested|more\s+(?:complex|difficult|challenging))")
+_PROMPT_WORD = r"(?:instruction|prompt)s?"
+_OUTPUT_WORD = (r"(?:instruction|prompt|question|task|response|answer|version|text|story"
+                r"|problem|conversation|passage)s?")
+_PATTERNS: dict[str, str] = {
+    # At the very start only (markdown emphasis allowed, not a quote), so a character saying
+    # "Sure!" in a story is not one:
+    # "Sure, here is", "Certainly! I can", "Of course. Below is", "**Sure!** Here's"
+    "chat preamble": rf"\A[\s*_#>]*{_AFFIRMATION}\W*?(?:[,!.:]|\s+(?=here|i\b|i['’]|below|let))",
+    # "Here's the rewritten", "Here is a more complex version", "Below is my new instruction"
+    "announces its output": rf"\b(?:here(?:['’]s|\s+is|\s+are)|below\s+is)\s+"
+                            rf"(?:(?:\w+\s+){{0,3}}?{_REWORKED}\b"
+                            rf"|(?:a|an|the|my|your)\s+new\s+{_OUTPUT_WORD}\b)",
+    "AI self-reference": r"\bas\s+an?\s+(?:ai\b|artificial\s+intelligence"
+                         r"|(?:large\s+)?language\s+model)",
+    # "the new instruction", "the given prompt", "the rewritten question"
+    "talks about the prompt": rf"\bthe\s+(?:new|given|original|above|previous|{_REWORKED})\s+"
+                              rf"{_PROMPT_WORD}\b|\bthe\s+{_REWORKED}\s+{_OUTPUT_WORD}\b",
+    # "#Rewritten Prompt#", "#Given Prompt#:", "Rewritten Instruction:", "New question:"
+    "prompt label": rf"#+\s*(?:new|given|created|original|{_REWORKED})\s+{_OUTPUT_WORD}\s*#"
+                    rf"|^\W*(?:new|given|created|original|{_REWORKED})\s+{_OUTPUT_WORD}\W*(?::|$)",
+    # "Sure, I can write a new response ...", "I'd be happy to rewrite the instruction"
+    "offers to write": r"\bi(?:\s+can|\s+will|['’]ll|\s+would\s+be\s+happy\s+to"
+                       r"|['’]d\s+be\s+happy\s+to)\s+(?:write|create|generate|provide|rewrite"
+                       rf"|revise)\s+(?:\w+\s+){{0,3}}?{_OUTPUT_WORD}\b",
+    "talks about the requested output": r"\b(?:the|your)\s+requested\s+(?:information|format"
+                                        r"|changes|style|output)\b",
+}
+
+
+@dataclass(frozen=True)
+class PreambleVerifier:
+    allow: list[str] = field(default_factory=list)
+
+    name = _NAME
+    version = "1"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.allow, list) or not set(self.allow) <= set(_PATTERNS):
+            raise ValueError(f"preamble allow must be a list of pattern names out of "
+                             f"{sorted(_PATTERNS)}, got {self.allow!r}")
+
+    def verify(self, candidate: Candidate) -> Verdict:
+        start = time.perf_counter()
+        prose = strip_code(candidate.text)
+        for label, pattern in _COMPILED.items():
+            if label in self.allow:
+                continue
+            found = pattern.search(prose)
+            if found:
+                context = prose[max(0, found.start() - 40):found.end() + 60].strip()
+                return Verdict(False, 0.0, f"prompt leak: {label}",
+                               clip_evidence(f"matched {found.group().strip()!r} in: {context}"),
+                               time.perf_counter() - start)
+        return Verdict(True, 1.0, "no preamble or meta-commentary", "",
+                       time.perf_counter() - start)
+
+
+_COMPILED = {label: re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+             for label, pattern in _PATTERNS.items()}
