@@ -1,7 +1,7 @@
 """The hand-labelled answers of tests/data/recipe_labelled/<recipe>.jsonl judged by each
 built-in recipe's default verifier set, as the verify stage would judge them: the answer is
-read by the recipe's parser and record templates, and the verifiers see the record, the seed
-and the prompt's sampled attributes. Used by tests/test_recipe_default_verifiers.py and
+read by the recipe's parser and record templates, and the verifiers see the record, the seed,
+the rendered prompt and its sampled attributes. Used by tests/test_recipe_default_verifiers.py and
 benchmarks/recipe_verifiers.py (which prints the figures)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from synth_assets.recipes.records import build_record, record_fields
+from synth_assets.recipes.render import render_messages
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec, load_spec
 from synth_assets.spec.builtins import builtin_names
@@ -60,9 +61,11 @@ def candidate(loaded: LoadedSpec, recipe_name: str, example: dict) -> Candidate:
     seed = SeedRecord(seed_id="seed_labelled", seed_set=recipe.seed_set, kind=kind,
                       payload=example["seed"], source_file="labelled", source_line=0)
     outcome = build_record(recipe_name, recipe, seed, example["attributes"], example["response"])
+    prompt = render_messages(recipe_name, recipe, seed, example["attributes"])[-1]["content"]
     return Candidate(text=example["response"], seed=record_fields(example["seed"],
                                                                   outcome.fields),
-                     parse_error=outcome.parse_error, attributes=example["attributes"])
+                     parse_error=outcome.parse_error, prompt=prompt,
+                     attributes=example["attributes"])
 
 
 def judge(loaded: LoadedSpec, recipe_name: str) -> list[Judged]:

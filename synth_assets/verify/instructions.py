@@ -124,14 +124,21 @@ _REFERS_TO_INPUT = re.compile(
     r"|statement|question|function|program|input)s?\b|\bthe\s+following\b",
     re.IGNORECASE,
 )
+_PROMPT_INSTRUCTION = re.compile(r"^Instruction:[ \t]*(\S.*)$", re.MULTILINE)
 _NO_INPUT = {"", "(none)", "none", "n/a", "(n/a)", "-", "no input"}
+# Self-Instruct's filters (Wang et al. 2023, section 2.3): instructions of 3 words or fewer,
+# and tasks a text-only model cannot do.
+_MIN_INSTRUCTION_WORDS = 4
+_NOT_TEXT = re.compile(r"\b(?:image|picture|photo|graph|video|audio|music|flowchart|diagram|"
+                       r"map)s?\b|\b(?:draw|plot)\b|\bgo\s+to\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class SelfInstructTaskVerifier:
-    """A new Self-Instruct task: its instruction asks for something, is not (near-)identical
-    to one of the sampled example tasks (`examples_attribute`), has an input when it refers
-    to one ("Classify the following review"), and its output is short enough."""
+    """A new Self-Instruct task: its instruction asks for something in four words or more,
+    needs no image, audio or drawing, is not (near-)identical to a task the prompt showed
+    (the sampled `examples_attribute` and the seed task), has an input when it refers to one
+    ("Classify the following review"), and its output is short and not the instruction."""
 
     examples_attribute: str = "examples"
     max_output_words: int = 120
@@ -153,15 +160,22 @@ class SelfInstructTaskVerifier:
         task = instruction.removesuffix(given).strip() if given else instruction
         output = str(candidate.seed.get("output", "") or "")
         examples = attribute(candidate, self.examples_attribute, self.name)
+        # The tasks the prompt showed: the sampled examples and the seed task (whose fields
+        # the record's own overlay), read back from the prompt's "Instruction:" lines.
         known = [example.get("instruction", "") for example in examples
-                 if isinstance(example, dict)]
+                 if isinstance(example, dict)] + _PROMPT_INSTRUCTION.findall(candidate.prompt)
         copied = next((k for k in known if near_identical(task, k, self.max_similarity)), None)
         needs_input = _REFERS_TO_INPUT.search(task)
+        not_text = _NOT_TEXT.search(task)
         output_words = len(words(output))
         return first_failure(
             [(candidate.parse_error is None, "not an Instruction/Input/Output task",
               candidate.parse_error or ""),
              *_instruction_checks(task),
+             (len(words(task)) >= _MIN_INSTRUCTION_WORDS,
+              f"an instruction of fewer than {_MIN_INSTRUCTION_WORDS} words", task),
+             (not_text is None, "a task a text-only model cannot do",
+              not_text.group() if not_text else ""),
              (copied is None, "(near-)identical to an example task", copied or ""),
              (not needs_input or given.lower() not in _NO_INPUT,
               "the instruction refers to an input but none is given",
