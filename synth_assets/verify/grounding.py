@@ -13,7 +13,7 @@ import numpy as np
 
 from synth_assets.decontam.minilm import model_zip_path, shared_encoder
 from synth_assets.verify.base import Candidate, Verdict
-from synth_assets.verify.verdicts import first_failure, output_text, pass_fail
+from synth_assets.verify.verdicts import first_failure, output_text, pass_fail, unparsed
 from synth_assets.verify.words import lemma, named_entities, numbers, words
 
 _COPY_NGRAM = 8
@@ -76,6 +76,9 @@ class GroundingVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
+        failed = unparsed(candidate, start)
+        if failed is not None:
+            return failed
         text = output_text(candidate, self.field, self.name)
         source = self._source(candidate)
         source_words = set(words(source))

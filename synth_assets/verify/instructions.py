@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from synth_assets.verify.base import Candidate, Verdict
-from synth_assets.verify.verdicts import attribute, first_failure, output_text
+from synth_assets.verify.verdicts import attribute, first_failure, output_text, unparsed
 from synth_assets.verify.words import content_lemmas, lemma, words
 
 # Words of the rewriting prompt leaking into the instruction (WizardLM's "#Rewritten Prompt#"
@@ -106,6 +106,9 @@ class EvolutionVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
+        failed = unparsed(candidate, start)
+        if failed is not None:
+            return failed
         instruction = output_text(candidate, self.field, self.name)
         original = candidate.seed.get(self.original_field)
         if not isinstance(original, str):

@@ -12,16 +12,23 @@ from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.grounding import copied_share
 from synth_assets.verify.instructions import near_identical
 from synth_assets.verify.refusal import find_refusal
-from synth_assets.verify.verdicts import attribute, attribute_text, first_failure, output_text
-from synth_assets.verify.words import content_lemmas, lemmas, sentences, words
+from synth_assets.verify.verdicts import (
+    attribute,
+    attribute_text,
+    first_failure,
+    output_text,
+    unparsed,
+)
+from synth_assets.verify.words import lemmas, sentences, words
 
 _INSULTS = frozenset("""
 stupid idiot idiotic dumb moron moronic lazy pathetic ridiculous ignorant fool foolish loser
 clueless useless incompetent shut obviously duh lol silly
 """.split())
 _OVERCLAIMS = re.compile(
-    r"\b(?:guaranteed?|definitely|certainly\s+will|always\s+works|never\s+fails|100\s*%"
-    r"|without\s+(?:a|any)\s+doubt|proven\s+to|completely\s+safe|no\s+risk|cure[sd]?)\b",
+    r"\b(?:guaranteed?|definitely|certainly\s+will|always\s+works|never\s+fails"
+    r"|without\s+(?:a|any)\s+doubt|proven\s+to|completely\s+safe|no\s+risk|cure[sd]?)\b"
+    r"|\b100\s*(?:%|percent\b)",
     re.IGNORECASE,
 )
 _PRECAUTIONS = frozenset("""
@@ -41,7 +48,7 @@ def _kept_draft_sentence(revision: str, draft: str) -> str | None:
     return None
 
 
-def _principle_checks(principle: str, revision: str, draft: str, request: str
+def _principle_checks(principle: str, revision: str, draft: str
                       ) -> list[tuple[bool, str, str]] | None:
     """The checks of a built-in principle; None for a principle text cannot check."""
     said = set(lemmas(revision)) | set(words(revision))
@@ -54,11 +61,9 @@ def _principle_checks(principle: str, revision: str, draft: str, request: str
     if principle == "honest":
         claim = _OVERCLAIMS.search(revision)
         return [(claim is None, "still overconfident", claim.group() if claim else "")]
-    if principle == "helpful":
-        on_topic = content_lemmas(request) & content_lemmas(revision)
+    if principle == "helpful":  # staying on the request's topic is the grounding check's job
         return [(len(words(revision)) > len(words(draft)), "no fuller than the draft",
-                 f"revision {len(words(revision))} words, draft {len(words(draft))}"),
-                (bool(on_topic), "does not address the request", revision[:200])]
+                 f"revision {len(words(revision))} words, draft {len(words(draft))}")]
     if principle == "safety_first":
         found = sorted(_PRECAUTIONS & said)
         return [(bool(found), "names no precaution or professional help", revision[:200])]
@@ -69,7 +74,6 @@ def _principle_checks(principle: str, revision: str, draft: str, request: str
 class RevisionVerifier:
     field: str = "response"
     draft_field: str = "draft"
-    request_field: str = "instruction"
     principle_attribute: str = "principle"
     max_similarity: float = 0.8
 
@@ -78,22 +82,22 @@ class RevisionVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
+        failed = unparsed(candidate, start)
+        if failed is not None:
+            return failed
         revision = output_text(candidate, self.field, self.name)
         draft = output_text(candidate, self.draft_field, self.name)
-        request = output_text(candidate, self.request_field, self.name)
         principle = attribute_text(attribute(candidate, self.principle_attribute, self.name),
                                    "name", self.name)
         refusal = find_refusal(revision)
         after = len(words(revision[refusal.end():])) if refusal else 0
         checks = [
-            (candidate.parse_error is None, "no critique and revision",
-             candidate.parse_error or ""),
             (not near_identical(revision, draft, self.max_similarity),
              "the revision repeats the draft", revision[:200]),
             (refusal is None or after >= _MIN_WORDS_AFTER_REFUSAL,
              "a bare refusal, not a helpful revision", revision[:200]),
         ]
-        principle_checks = _principle_checks(principle, revision, draft, request)
+        principle_checks = _principle_checks(principle, revision, draft)
         checked = "passes" if principle_checks is not None else "has no automatic check for"
         return first_failure(checks + (principle_checks or []),
                              f"a new revision that {checked} the {principle!r} principle",

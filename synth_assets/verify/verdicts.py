@@ -43,6 +43,15 @@ def pass_fail(passed: bool, reason: str, evidence: str, start: float) -> Verdict
                    evidence=clip_evidence(evidence), duration_s=time.perf_counter() - start)
 
 
+def unparsed(candidate: Candidate, start: float) -> Verdict | None:
+    """The failing verdict of a response its recipe's parser could not read (its record
+    fields are missing), else None."""
+    if candidate.parse_error is None:
+        return None
+    return pass_fail(False, f"the response does not have its recipe's format: "
+                            f"{candidate.parse_error}", candidate.text[:200], start)
+
+
 def first_failure(checks: list[tuple[bool, str, str]], passed_reason: str, evidence: str,
                   start: float) -> Verdict:
     """The verdict of a list of (ok, reason if not, evidence) checks: the first failing one,

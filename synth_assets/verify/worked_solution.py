@@ -17,7 +17,7 @@ from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.math_answer import answers_match
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.verdicts import first_failure, output_text, pass_fail
+from synth_assets.verify.verdicts import first_failure, output_text, pass_fail, unparsed
 from synth_assets.verify.words import numbers
 
 # An arithmetic expression as solutions write it: numbers (with $ and thousands commas),
@@ -117,9 +117,9 @@ class WorkedSolutionVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
-        if candidate.parse_error is not None:
-            return pass_fail(False, f"no problem, solution and program: {candidate.parse_error}",
-                             candidate.text[:200], start)
+        failed = unparsed(candidate, start)
+        if failed is not None:
+            return failed
         problem = output_text(candidate, self.problem_field, self.name)
         solution = output_text(candidate, self.solution_field, self.name)
         original = output_text(candidate, self.original_field, self.name)
