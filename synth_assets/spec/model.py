@@ -114,7 +114,7 @@ class VerifierSpec(StrictModel):
                   # recipe-specific (docs/verifiers.md)
                   "required_words", "story_feature", "persona", "rephrase_style",
                   "conversation_turns", "entities_discussed", "grounding", "evolution",
-                  "self_instruct_task", "worked_solution", "revision"]
+                  "self_instruct_task", "worked_solution", "revision", "program_computes"]
     options: dict[str, Any] = Field(default_factory=dict)
     min_score: float | None = Field(
         default=None, ge=0, le=1,

@@ -15,6 +15,7 @@ from synth_assets.verify.adherence import (
     StoryFeatureVerifier,
 )
 from synth_assets.verify.base import Verifier
+from synth_assets.verify.computes import ProgramComputesVerifier
 from synth_assets.verify.format import FormatVerifier
 from synth_assets.verify.gopher_quality import GopherQualityVerifier
 from synth_assets.verify.grounding import GroundingVerifier
@@ -59,6 +60,7 @@ VERIFIER_KINDS: dict[str, type] = {
     "self_instruct_task": SelfInstructTaskVerifier,
     "worked_solution": WorkedSolutionVerifier,
     "revision": RevisionVerifier,
+    "program_computes": ProgramComputesVerifier,
 }
 
 

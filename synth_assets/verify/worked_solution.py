@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.computes import computes
 from synth_assets.verify.math_answer import answers_match
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
@@ -80,18 +81,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def computes(program: str, entry_point: str) -> bool:
-    """Whether `entry_point` does arithmetic rather than return a number written in it."""
-    try:
-        tree = ast.parse(program)
-    except SyntaxError:
-        return False
-    function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
-                     and node.name == entry_point), None)
-    return function is not None and any(isinstance(node, ast.BinOp | ast.AugAssign)
-                                        for node in ast.walk(function))
 
 
 @dataclass(frozen=True)
