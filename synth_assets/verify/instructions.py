@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.verdicts import attribute, first_failure, output_text, unparsed
-from synth_assets.verify.words import content_lemmas, lemma, words
+from synth_assets.verify.words import content_lemmas, words
 
 # Words of the rewriting prompt leaking into the instruction (WizardLM's "#Rewritten Prompt#"
 # and "given prompt", ours "Rewrite an instruction ... Reply with the new instruction only").
@@ -57,8 +57,7 @@ def reads_as_request(text: str) -> bool:
         return True
     for clause in _CLAUSE.split(text):
         first = words(clause)[:1]
-        if first and (first[0] in _QUESTION_WORDS or first[0] in _IMPERATIVES
-                      or lemma(first[0]) in _IMPERATIVES and not first[0].endswith("s")):
+        if first and (first[0] in _QUESTION_WORDS or first[0] in _IMPERATIVES):
             return True
     return False
 
