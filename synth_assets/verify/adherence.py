@@ -13,6 +13,7 @@ from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.verdicts import (
     attribute,
     attribute_text,
+    check_text_options,
     first_failure,
     output_text,
     pass_fail,
@@ -34,11 +35,6 @@ def _check_names(value: object, option: str, verifier: str) -> None:
         raise ValueError(f"{verifier} {option} must be a non-empty list of names, got {value!r}")
 
 
-def _check_field(value: object, option: str, verifier: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{verifier} {option} must be a record field name, got {value!r}")
-
-
 def missing_phrases(text: str, phrases: list[str]) -> list[str]:
     """The phrases whose every lemma is not among the text's lemmas (word or inflection)."""
     present = set(lemmas(text)) | set(words(text))
@@ -57,7 +53,7 @@ class RequiredWordsVerifier:
 
     def __post_init__(self) -> None:
         _check_names(self.attributes, "attributes", self.name)
-        _check_field(self.field, "field", self.name)
+        check_text_options(self, "field")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -90,6 +86,9 @@ class StoryFeatureVerifier:
 
     name = "story_feature"
     version = "1"
+
+    def __post_init__(self) -> None:
+        check_text_options(self, "attribute", "field")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -130,6 +129,9 @@ class PersonaVerifier:
     name = "persona"
     version = "1"
 
+    def __post_init__(self) -> None:
+        check_text_options(self, "attribute", "field")
+
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
         persona = attribute_text(attribute(candidate, self.attribute, self.name), "name",
@@ -161,6 +163,9 @@ class RephraseStyleVerifier:
 
     name = "rephrase_style"
     version = "1"
+
+    def __post_init__(self) -> None:
+        check_text_options(self, "attribute", "field")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -206,6 +211,10 @@ class ConversationTurnsVerifier:
     name = "conversation_turns"
     version = "1"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.min_content_words, int) or self.min_content_words < 1:
+            raise ValueError(f"{self.name} min_content_words must be an int >= 1, "
+                             f"got {self.min_content_words!r}")
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
         turns = candidate.seed.get("turns")
@@ -243,6 +252,9 @@ class EntitiesDiscussedVerifier:
 
     name = "entities_discussed"
     version = "1"
+
+    def __post_init__(self) -> None:
+        check_text_options(self, "attribute", "field")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()

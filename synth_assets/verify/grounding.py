@@ -13,7 +13,13 @@ import numpy as np
 
 from synth_assets.decontam.minilm import model_zip_path, shared_encoder
 from synth_assets.verify.base import Candidate, Verdict
-from synth_assets.verify.verdicts import first_failure, output_text, pass_fail, unparsed
+from synth_assets.verify.verdicts import (
+    check_text_options,
+    first_failure,
+    output_text,
+    pass_fail,
+    unparsed,
+)
 from synth_assets.verify.words import lemma, named_entities, numbers, words
 
 _COPY_NGRAM = 8
@@ -60,6 +66,7 @@ class GroundingVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
+        check_text_options(self, "field")
         if not isinstance(self.source_fields, list) or not self.source_fields:
             raise ValueError(f"{self.name} source_fields must be a non-empty list of record "
                              f"fields, got {self.source_fields!r}")

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from synth_assets.verify.base import Candidate, Verdict
-from synth_assets.verify.verdicts import attribute, first_failure, output_text, unparsed
+from synth_assets.verify.verdicts import (
+    attribute,
+    check_text_options,
+    first_failure,
+    output_text,
+    unparsed,
+)
 from synth_assets.verify.words import content_lemmas, words
 
 # Words of the rewriting prompt leaking into the instruction (WizardLM's "#Rewritten Prompt#"
@@ -99,6 +105,7 @@ class EvolutionVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
+        check_text_options(self, "field", "original_field")
         if not isinstance(self.max_similarity, int | float) or not 0 < self.max_similarity <= 1:
             raise ValueError(f"{self.name} max_similarity must be in (0, 1], "
                              f"got {self.max_similarity!r}")
@@ -150,6 +157,7 @@ class SelfInstructTaskVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
+        check_text_options(self, "examples_attribute")
         if not isinstance(self.max_output_words, int) or self.max_output_words <= 0:
             raise ValueError(f"{self.name} max_output_words must be an int > 0, "
                              f"got {self.max_output_words!r}")

@@ -9,6 +9,16 @@ from typing import Any
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence
 
 
+def check_text_options(verifier: object, *options: str) -> None:
+    """ValueError naming an option of `verifier` that is not a non-empty string (a record
+    field or attribute name)."""
+    for option in options:
+        value = getattr(verifier, option)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{verifier.name} {option} must be a field or "
+                             f"attribute name, got {value!r}")
+
+
 def output_text(candidate: Candidate, field: str, verifier: str) -> str:
     """The record field a verifier judges (the raw answer when it did not parse)."""
     if candidate.parse_error is not None:

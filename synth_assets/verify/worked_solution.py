@@ -18,7 +18,13 @@ from synth_assets.verify.computes import computes
 from synth_assets.verify.math_answer import answers_match
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.verdicts import first_failure, output_text, pass_fail, unparsed
+from synth_assets.verify.verdicts import (
+    check_text_options,
+    first_failure,
+    output_text,
+    pass_fail,
+    unparsed,
+)
 from synth_assets.verify.words import numbers
 
 # An arithmetic expression as solutions write it: numbers (with $ and thousands commas),
@@ -98,6 +104,8 @@ class WorkedSolutionVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
+        check_text_options(self, "problem_field", "solution_field", "original_field",
+                           "program_field")
         if not isinstance(self.entry_point, str) or not self.entry_point.isidentifier():
             raise ValueError(f"{self.name} entry_point must be a Python name, "
                              f"got {self.entry_point!r}")
