@@ -1,10 +1,10 @@
 """Records per second of the verify stage (verified_subsets) on N general-domain generations,
 before and after the default degenerate-text filters, side by side in one run.
 
-before: the general recipe's verifiers on main before issue 13, [length, refusal] (the default
-        spec's general_answers), with every default filter skipped (`skip_filters`).
-after:  the same recipe with its default filters on: [length, refusal, language, preamble,
-        truncation, repetition, gopher_quality].
+before: main before issue 13 (commit REFERENCE_COMMIT, extracted into the cache folder by this
+        script) with the default spec's general recipe verifiers, [length, refusal].
+after:  this tree, the same recipe with its default filters on: [length, refusal, language,
+        preamble, truncation, repetition, gopher_quality].
 
 Both run the real stage (`run_verify_stage`: plan, verifiers, verdict ledger writes, selection,
 dedup) on identical copies of one DuckDB store, each in a fresh process (so the language
@@ -12,8 +12,8 @@ model's load is counted, as in a real run), alternating before/after --repeat ti
 generations: English answers of 30-150 words built from a fixed vocabulary (seeded), 10% of
 them degenerate (loops, cut-off endings, chat preambles, word salad) so every filter does real
 work. Also printed: each verifier's mean time per record and how many records each rejected,
-and the same texts through datatrove's GopherRepetitionFilter and GopherQualityFilter (when
-datatrove is installed) for speed and agreement.
+and the same texts through datatrove's GopherRepetitionFilter and GopherQualityFilter (in a
+venv of their own under the cache folder, installed on first use) for speed and agreement.
 
 Usage: python benchmarks/bench_verify_filters.py [--records 20000] [--repeat 1]
 """
@@ -33,9 +33,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# The child of the "before" side imports the reference commit's code instead of this tree's.
+sys.path.insert(0, os.environ.get("SYNTH_BENCH_CODE", str(REPO)))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
+PEER_VENV = CACHE / "datatrove-venv"
+REFERENCE_COMMIT = "3a5379a"          # main before issue 13: no default filters
 SNAPSHOT = "snap_bench_generations"
 BEFORE = ["length", "refusal"]
 
@@ -105,24 +109,31 @@ def texts(count: int, seed: int = 13) -> list[str]:
     return [degenerate(rng) if rng.random() < 0.1 else answer(rng) for _ in range(count)]
 
 
-def write_spec(folder: Path, skip_filters: bool) -> Path:
-    from synth_assets.spec.default_filters import DEFAULT_FILTERS
-
-    recipe = {"seed_set": "chat", "teacher": "t", "domain": "general",
-              "template": "{{ instruction }}", "verifiers": BEFORE}
-    if skip_filters:
-        recipe["skip_filters"] = list(DEFAULT_FILTERS)
+def write_spec(folder: Path, label: str) -> Path:
+    """The general recipe with BEFORE as its own verifiers (main has no default filters)."""
     (folder / "seeds.jsonl").write_text('{"instruction": "unused"}\n', encoding="utf-8")
     spec = {"version": 1,
             "seed_sets": {"chat": {"path": "seeds.jsonl", "kind": "instruction"}},
             "teachers": {"t": {"model": "openai/bench"}},
-            "recipes": {"chat": recipe},
+            "recipes": {"chat": {"seed_set": "chat", "teacher": "t", "domain": "general",
+                                 "template": "{{ instruction }}", "verifiers": BEFORE}},
             "verifiers": {"length": {"type": "length", "options": {"min_chars": 20,
                                                                   "max_chars": 4000}},
                           "refusal": {"type": "refusal"}}}
-    path = folder / ("before.json" if skip_filters else "after.json")
+    path = folder / f"{label}.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
     return path
+
+
+def reference_tree() -> Path:
+    """The code of REFERENCE_COMMIT, extracted once into the cache folder."""
+    tree = CACHE / f"synth-assets-{REFERENCE_COMMIT}"
+    if not (tree / "synth_assets").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", REFERENCE_COMMIT],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
 
 
 def build_store(path: Path, count: int) -> None:
@@ -174,34 +185,54 @@ def run_stage(store_path: str, spec_path: str) -> None:
                       for row in per_verifier.itertuples()}}))
 
 
+PEER_SCRIPT = """
+import json, sys, time
+from datatrove.data import Document
+from datatrove.pipeline.filters.gopher_quality_filter import GopherQualityFilter
+from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
+texts = json.load(open(sys.argv[1]))
+result = {}
+for kind, peer in (("repetition", GopherRepetitionFilter()),
+                   ("gopher_quality", GopherQualityFilter(min_doc_words=None))):
+    peer.filter(Document(text="warm up the tokenizer", id="0"))
+    started = time.perf_counter()
+    verdicts = [peer.filter(Document(text=t, id=str(i))) is True for i, t in enumerate(texts)]
+    result[kind] = {"seconds": time.perf_counter() - started, "passed": verdicts}
+print(json.dumps(result))
+"""
+
+
+def ensure_peer() -> Path:
+    """A venv of its own with datatrove, spaCy (its English word tokenizer) and regex (which
+    datatrove imports without declaring it)."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "datatrove", "spacy", "regex"],
+                       check=True)
+    return python
+
+
 def datatrove_side(sample: list[str]) -> None:
-    """Speed of datatrove's Gopher filters on the same texts, and agreement with ours."""
-    try:
-        from datatrove.data import Document
-        from datatrove.pipeline.filters.gopher_quality_filter import GopherQualityFilter
-        from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
-    except ImportError:
-        print("datatrove not installed: `pip install datatrove spacy` for its side")
-        return
+    """datatrove's Gopher filters (table A1 as published, for web documents) on the same texts:
+    their speed and how often they agree with ours."""
     from synth_assets.verify import Candidate, build_verifier
 
-    pairs = [("repetition", GopherRepetitionFilter()),
-             ("gopher_quality", GopherQualityFilter(min_doc_words=None))]
-    for kind, theirs in pairs:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(sample, handle)
+    peer = json.loads(subprocess.run([str(ensure_peer()), "-c", PEER_SCRIPT, handle.name],
+                                     capture_output=True, text=True, check=True).stdout)
+    Path(handle.name).unlink()
+    for kind, theirs in peer.items():
         ours = build_verifier(kind, {})
-        theirs.filter(Document(text="warm up the tokenizer", id="0"))
-        started = time.perf_counter()
-        their_verdicts = [theirs.filter(Document(text=t, id=str(i))) is True
-                          for i, t in enumerate(sample)]
-        their_s = time.perf_counter() - started
         started = time.perf_counter()
         our_verdicts = [ours.verify(Candidate(text=t, seed={})).passed for t in sample]
         our_s = time.perf_counter() - started
-        agree = sum(a == b for a, b in zip(our_verdicts, their_verdicts, strict=True))
-        print(f"{kind:15} ours {len(sample) / our_s:8.0f} texts/s   datatrove "
-              f"{type(theirs).__name__} {len(sample) / their_s:8.0f} texts/s   "
-              f"agreement {agree}/{len(sample)} (rejected: ours {our_verdicts.count(False)}, "
-              f"datatrove {their_verdicts.count(False)})")
+        agree = sum(a == b for a, b in zip(our_verdicts, theirs["passed"], strict=True))
+        print(f"{kind:15} ours {len(sample) / our_s:7.0f} texts/s   datatrove "
+              f"{len(sample) / theirs['seconds']:7.0f} texts/s   agreement "
+              f"{agree}/{len(sample)}   rejected: ours {our_verdicts.count(False)}, "
+              f"datatrove {theirs['passed'].count(False)}")
 
 
 def main() -> None:
@@ -218,7 +249,8 @@ def main() -> None:
         folder = Path(folder_name)
         template = folder / "template.duckdb"
         build_store(template, args.records)
-        specs = {"before": write_spec(folder, True), "after": write_spec(folder, False)}
+        specs = {label: write_spec(folder, label) for label in ("before", "after")}
+        code = {"before": str(reference_tree()), "after": str(REPO)}
         runs: dict[str, list[dict]] = {"before": [], "after": []}
         for attempt in range(args.repeat):
             for label, spec in specs.items():
@@ -226,7 +258,8 @@ def main() -> None:
                 shutil.copy(template, store)
                 child = subprocess.run(
                     [sys.executable, __file__, "--child", str(store), str(spec)],
-                    capture_output=True, text=True, check=True, cwd=REPO)
+                    capture_output=True, text=True, check=True, cwd=code[label],
+                    env={**os.environ, "SYNTH_BENCH_CODE": code[label]})
                 runs[label].append(json.loads(child.stdout.strip().splitlines()[-1]))
                 store.unlink()
         print(f"load average after: {os.getloadavg()}")

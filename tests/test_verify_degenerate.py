@@ -1,6 +1,7 @@
 """Degenerate-text filters (repetition, truncation, preamble, gopher_quality, and language as a
 default), on by default for every recipe by domain, with opt-out and tuning in the spec."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,9 @@ def test_top_ngram_rules_wait_for_fifty_words_and_can_be_tuned() -> None:
     assert not failed.passed and "top 2-gram" in failed.reason
     assert verdict("repetition", keyword_spam, max_duplicate_ngram_char_fraction={},
                    top_ngram_min_words=1000).passed
-    assert verdict("repetition", SHEEPLE, max_duplicate_ngram_char_fraction={5: 1.0}).passed
+    # a loop of one sentence is caught by the sentence statistics without any n-gram rule
+    looped = verdict("repetition", SHEEPLE, max_duplicate_ngram_char_fraction={})
+    assert not looped.passed and "duplicate sentence fraction" in looped.reason
 
 
 def test_repetition_ignores_code_blocks() -> None:
@@ -103,12 +106,15 @@ def test_truncation_rejects_text_cut_mid_sentence(text: str) -> None:
     "Janet has 16 - 3 - 4 = 9 eggs left.\n#### 9",
     "So she pays $18 in total: \\boxed{18}",
     "The area is $x^2 = 9$",
+    "So the root is \\(x = 3\\)",
+    "Therefore\n\\[x = \\frac{1}{2}\\]",
     "The answer is 18 dollars",
     "We had a great time at the lake.\n\nBest regards,\nJohn Smith",
     "Steps:\n1. Boil the water.\n2. Add the pasta\n3. Drain and serve",
     '"We did it!" Tom shouted.',
     "The fox said, \"I will help you.\"",
     "Explain the difference between weather and climate (with one example)",
+    "Planets compared.\n\n| planet | moons |\n| --- | --- |\n| Earth has one moon | 1 |",
 ])
 def test_truncation_admits_finished_text(text: str) -> None:
     assert verdict("truncation", text).passed, verdict("truncation", text).reason
@@ -194,6 +200,35 @@ def test_gopher_quality_admits_prose_lists_and_short_answers(text: str) -> None:
 def test_bullet_rule_is_off_by_default_and_available() -> None:
     assert verdict("gopher_quality", LIST_ANSWER).passed
     assert not verdict("gopher_quality", LIST_ANSWER, max_bullet_line_fraction=0.9).passed
+
+
+# --- language (the existing verifier, as a default filter) ---------------------------------
+
+FRENCH = ("Le soleil se levait lentement sur la ville endormie, et les rues étaient encore vides. "
+          "Marie marchait vers la boulangerie pour acheter du pain frais pour toute sa famille, "
+          "puis elle est rentrée chez elle en chantant une vieille chanson de son enfance.")
+
+
+@pytest.mark.parametrize("text", [
+    FRENCH,
+    SKY + " " + SKY + " " + FRENCH,           # drifts into French at the end
+    FRENCH + " " + SKY + " " + SKY,           # starts in French
+])
+def test_language_rejects_other_languages_and_drift(text: str) -> None:
+    result = verdict("language", text, min_letters=80)
+    assert not result.passed and "expected en" in result.reason, result.evidence
+
+
+@pytest.mark.parametrize("text", [SKY, REFRAIN_STORY, TINY_STORY, MATH_SOLUTION, LIST_ANSWER,
+                                  "Le croissant is a French pastry that you can eat with jam."])
+def test_language_admits_english(text: str) -> None:
+    assert verdict("language", text, min_letters=80).passed
+
+
+def test_language_tells_english_by_function_words_and_the_rest_by_the_classifier() -> None:
+    assert "by function words" in verdict("language", REFRAIN_STORY).evidence
+    assert "by py3langid" in verdict("language", FRENCH).evidence
+    assert verdict("language", FRENCH, languages=["fr"]).passed
 
 
 # --- default-on in the spec ----------------------------------------------------------------
@@ -294,3 +329,38 @@ def test_every_default_filter_builds_from_its_definition() -> None:
     for name, definition in DEFAULT_FILTERS.items():
         verifier = build_verifier(definition["type"], definition.get("options", {}))
         assert verifier.verify(Candidate(text=SKY, seed={})).passed, name
+
+
+def default_filters_of(tmp_path: Path, domain: str) -> dict:
+    loaded = load_spec(write_spec(tmp_path, {"recipe": {"domain": domain}}))
+    return {name: build_verifier(loaded.spec.verifiers[name].type,
+                                 loaded.spec.verifiers[name].options)
+            for name in loaded.spec.recipes["recipe"].verifiers}
+
+
+def test_math_filters_admit_worked_solutions_and_reject_loops(tmp_path: Path) -> None:
+    filters = default_filters_of(tmp_path, "math")
+    path = Path(__file__).parent / "data" / "gsm8k_train_solutions.jsonl"
+    solutions = [json.loads(line)["solution"] for line in path.read_text().splitlines()]
+    assert len(solutions) == 300
+    rejected = [(name, text) for text in solutions for name, verifier in filters.items()
+                if not verifier.verify(Candidate(text=text, seed={})).passed]
+    assert rejected == []
+    # Gopher's full table would reject many of them: its n-gram rules read restated
+    # quantities as repetition.
+    full_table = build_verifier("repetition", {})
+    assert sum(not full_table.verify(Candidate(text=text, seed={})).passed
+               for text in solutions) > 20
+    for loop in ["3 * 4 = 12. The answer is 12. " * 2,
+                 "Step 1: 12 + 4 = 16.\nStep 2: 16 * 2 = 32.\n" + "So the total is 32. " * 3,
+                 "She has 5 apples and gives 2 to Tom, so she has 3 left. " * 2,
+                 "So the answer is 12 and the answer is 12 and the answer is 12 and the answer "
+                 "is 12 and the answer is 12 and the answer is 12."]:
+        assert not filters["math_repetition"].verify(Candidate(text=loop, seed={})).passed, loop
+
+
+def test_code_answers_pass_the_code_domain_filters(tmp_path: Path) -> None:
+    filters = default_filters_of(tmp_path, "code")
+    unfenced = "def flatten(lists):\n    return [item for inner in lists for item in inner]\n"
+    for text in [CODE_ANSWER, unfenced, "Here is the function:\n" + CODE_ANSWER]:
+        assert all(v.verify(Candidate(text=text, seed={})).passed for v in filters.values())

@@ -38,7 +38,6 @@ these those there here i you he she we they me him us them my your his her our t
 who when where why how do does did has had will would can could should all some any very""".split()
 _LIST_MARKER = re.compile(r"^(?:[-*•+]|\d+[.)]|[a-zA-Z][.)])\s+")
 _SYMBOL = re.compile(r"[^\w\s.,;:!?'\"’‘“”()\[\]\-–—/%$&*#`]")
-_VISIBLE = re.compile(r"\S")
 _HEADING = re.compile(r"^#{1,6}(?=\s)", re.MULTILINE)  # markdown headings are not hashtags
 
 
@@ -124,7 +123,7 @@ class GopherQualityVerifier:
             bullets = sum(bool(_LIST_MARKER.match(line)) for line in lines) / len(lines)
             if bullets > self.max_bullet_line_fraction:
                 found.append(f"bullet lines {bullets:.2f} > {self.max_bullet_line_fraction}")
-        symbols = len(_SYMBOL.findall(prose)) / len(_VISIBLE.findall(prose))
+        symbols = len(_SYMBOL.findall(prose)) / sum(map(len, prose.split()))
         if symbols > self.max_symbol_char_fraction:
             found.append(f"symbol characters {symbols:.2f} > {self.max_symbol_char_fraction}")
         return found

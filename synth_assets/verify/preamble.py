@@ -10,6 +10,7 @@ back", "Certainly not everyone agrees", "Here is why the sky is blue"."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,16 @@ _PATTERNS: dict[str, str] = {
     "talks about the requested output": r"\b(?:the|your)\s+requested\s+(?:information|format"
                                         r"|changes|style|output)\b",
 }
+_LABELS = list(_PATTERNS)
+
+
+@functools.cache
+def _search_for(allowed: frozenset[str]) -> re.Pattern[str]:
+    """One regex for every pattern not allowed (one pass over the text), group g<i> naming
+    pattern i."""
+    return re.compile("|".join(f"(?P<g{index}>{_PATTERNS[label]})"
+                               for index, label in enumerate(_LABELS) if label not in allowed),
+                      re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -58,25 +69,21 @@ class PreambleVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.allow, list) or not set(self.allow) <= set(_PATTERNS):
+        if not isinstance(self.allow, list) or not all(
+                isinstance(label, str) and label in _LABELS for label in self.allow):
             raise ValueError(f"preamble allow must be a list of pattern names out of "
                              f"{sorted(_PATTERNS)}, got {self.allow!r}")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
         prose = strip_code(candidate.text)
-        for label, pattern in _COMPILED.items():
-            if label in self.allow:
-                continue
-            found = pattern.search(prose)
-            if found:
-                context = prose[max(0, found.start() - 40):found.end() + 60].strip()
-                return Verdict(False, 0.0, f"prompt leak: {label}",
-                               clip_evidence(f"matched {found.group().strip()!r} in: {context}"),
-                               time.perf_counter() - start)
+        allowed = frozenset(self.allow)
+        found = _search_for(allowed).search(prose) if len(allowed) < len(_LABELS) else None
+        if found:
+            label = _LABELS[int(found.lastgroup[1:])]
+            context = prose[max(0, found.start() - 40):found.end() + 60].strip()
+            return Verdict(False, 0.0, f"prompt leak: {label}",
+                           clip_evidence(f"matched {found.group().strip()!r} in: {context}"),
+                           time.perf_counter() - start)
         return Verdict(True, 1.0, "no preamble or meta-commentary", "",
                        time.perf_counter() - start)
-
-
-_COMPILED = {label: re.compile(pattern, re.IGNORECASE | re.MULTILINE)
-             for label, pattern in _PATTERNS.items()}

@@ -9,9 +9,13 @@ only judged from `top_ngram_min_words` words on (in a 20-word answer a bigram sa
 duplicate 5..10-gram character fractions keep Gopher's values for every length: repeating a
 line or five words in a row is as telling in a short answer as in a long one. Lines and words
 are compared lowercased with whitespace collapsed, so changing the case or spacing of a
-repeated sentence does not hide it. A line repeated exactly is judged by the line statistics
-only (its words are counted once in the n-gram statistics), so a poem may have a refrain line;
-a loop on one line, or lines repeated with small changes, is still caught by the n-grams."""
+repeated sentence does not hide it.
+
+One addition: sentences are judged like lines (duplicate sentence fraction and character
+fraction, at the line thresholds), since a one-paragraph answer has one line. A sentence or
+line repeated exactly is judged by those statistics only (its words count once in the n-gram
+statistics), so a poem's refrain line or a story's refrain sentence is not counted twice; a
+loop of one sentence, or sentences repeated with small changes, is still caught."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from synth_assets.verify.prose import nonempty_lines, strip_code, words_of
 
 _NAME = "repetition"
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n")
 
 
 def _duplicates(items: list[str]) -> tuple[int, int]:
@@ -76,6 +81,8 @@ class RepetitionVerifier:
     max_duplicate_paragraph_fraction: float | None = 0.30
     max_duplicate_line_char_fraction: float | None = 0.20
     max_duplicate_paragraph_char_fraction: float | None = 0.20
+    max_duplicate_sentence_fraction: float | None = 0.30
+    max_duplicate_sentence_char_fraction: float | None = 0.20
     max_top_ngram_char_fraction: dict[int, float] = field(
         default_factory=lambda: {2: 0.20, 3: 0.18, 4: 0.16})
     max_duplicate_ngram_char_fraction: dict[int, float] = field(
@@ -88,7 +95,9 @@ class RepetitionVerifier:
     def __post_init__(self) -> None:
         for option in ("max_duplicate_line_fraction", "max_duplicate_paragraph_fraction",
                        "max_duplicate_line_char_fraction",
-                       "max_duplicate_paragraph_char_fraction"):
+                       "max_duplicate_paragraph_char_fraction",
+                       "max_duplicate_sentence_fraction",
+                       "max_duplicate_sentence_char_fraction"):
             require_fraction(_NAME, option, getattr(self, option), optional=True)
         require_fractions_by_n(_NAME, "max_top_ngram_char_fraction",
                                self.max_top_ngram_char_fraction)
@@ -115,15 +124,28 @@ class RepetitionVerifier:
                     self.max_duplicate_line_fraction),
                    ("duplicate line character fraction", chars / total,
                     self.max_duplicate_line_char_fraction)]
-        # A repeated line is judged once, by the line statistics above: a poem's refrain line
-        # would otherwise count again as a duplicate 5..10-gram.
-        words = [word for line in dict.fromkeys(lines) for word in words_of(line)]
+        # Not in Gopher: the same for sentences, which are the lines of a one-paragraph answer.
+        sentences = [" ".join(words_of(sentence)) for sentence in _SENTENCE_BREAK.split(prose)]
+        sentences = [sentence for sentence in sentences if sentence]
+        count, chars = _duplicates(sentences)
+        judged += [("duplicate sentence fraction", count / max(len(sentences), 1),
+                    self.max_duplicate_sentence_fraction),
+                   ("duplicate sentence character fraction", chars / total,
+                    self.max_duplicate_sentence_char_fraction)]
+        # A repeated sentence or line is judged once, by the statistics above: a refrain would
+        # otherwise count again as a duplicate 5..10-gram.
+        words = [word for sentence in dict.fromkeys(sentences) for word in sentence.split()]
         if len(words) >= self.top_ngram_min_words:
             judged += [(f"top {n}-gram character fraction", _top_ngram_chars(words, n) / total,
                         maximum)
                        for n, maximum in sorted(self.max_top_ngram_char_fraction.items())]
+        # Without a repeated n-gram of the smallest size there is none of a larger size: the
+        # usual case, settled by one pass.
+        smallest = min(self.max_duplicate_ngram_char_fraction, default=1)
+        grams = list(zip(*(words[i:] for i in range(smallest)), strict=False))
+        repeats = len(set(grams)) < len(grams)
         judged += [(f"duplicate {n}-gram character fraction",
-                    _duplicate_ngram_chars(words, n) / total, maximum)
+                    _duplicate_ngram_chars(words, n) / total if repeats else 0.0, maximum)
                    for n, maximum in sorted(self.max_duplicate_ngram_char_fraction.items())]
         return [(name, value, maximum) for name, value, maximum in judged if maximum is not None]
 
@@ -134,10 +156,10 @@ class RepetitionVerifier:
                   if value > maximum]
         if failed:
             name, value, maximum = failed[0]
-            passed, reason = False, f"repetitive: {name} above Gopher's {maximum}"
+            passed, reason = False, f"repetitive: {name} above {maximum}"
             evidence = "; ".join(f"{n} {v:.2f} > {m}" for n, v, m in failed)
         else:
-            passed, reason = True, "no repetition above the Gopher thresholds"
+            passed, reason = True, "no repetition above the thresholds"
             worst = max(statistics, key=lambda s: s[1] / s[2] if s[2] else 0.0, default=None)
             evidence = (f"closest: {worst[0]} {worst[1]:.2f} (max {worst[2]})" if worst
                         else "no prose outside code")

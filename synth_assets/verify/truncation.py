@@ -22,8 +22,9 @@ _FENCE = re.compile(r"^\s*```", re.MULTILINE)
 # Closing wrappers after the real last character: quotes, brackets, emphasis markers.
 _CLOSERS = "\"'”’»)]*_~ \t\n"
 _SENTENCE_END = ".!?…。！？"
-_CUT_PUNCTUATION = ",;:-–—(/&+=\\"
-_FORMULA_END = re.compile(r"(?:\$|\\\]|\\\)|\}|\d%?)$")
+_CUT_PUNCTUATION = ",;:-–—(/&+="
+# A formula, a number or a markdown table row ends a text as well as a full stop.
+_FORMULA_END = re.compile(r"(?:\$|\\\]|\\\)|\}|\d%?|\|)$")
 _SENTENCE_END_INSIDE = re.compile(r"[.!?…](?:[\"'”’)\]]*)(?:\s|$)")
 _LIST_ITEM = re.compile(r"^(?:[-*•+]|\d+[.)]|[a-zA-Z][.)])\s")
 # Words that cannot end an English sentence: articles, conjunctions, prepositions that take an
@@ -42,7 +43,10 @@ def truncation(text: str, short_last_line_words: int) -> str | None:
     stripped = text.rstrip()
     if stripped.endswith("```"):
         return None
-    prose = strip_code(text).rstrip(_CLOSERS)
+    prose = strip_code(text).rstrip()
+    if _FORMULA_END.search(prose):
+        return None
+    prose = prose.rstrip(_CLOSERS)
     if not prose:
         return None
     last = prose[-1]
