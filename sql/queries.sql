@@ -302,19 +302,19 @@ ORDER BY error_kind, call_id;
 
 -- name: generations_to_verify
 -- Generations of one snapshot with what verifiers and dedup read: the seed, the prompt
--- messages the teacher answered, the attributes the prompt was rendered with, and when the
+-- messages the teacher answered and the attributes they were rendered with, and when the
 -- generation was stored.
 SELECT generations.generation_id, generations.recipe, generations.seed_id,
        generations.sample_index, generations.text, generations.created_at,
        seeds.payload AS seed_payload, prompts.messages AS prompt_messages,
-       generation_fields.fields, generation_fields.parse_error,
-       prompt_attributes.attributes AS prompt_attributes
+       prompt_attributes.attributes AS prompt_attributes,
+       generation_fields.fields, generation_fields.parse_error
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN seeds ON seeds.seed_id = generations.seed_id
 JOIN prompts ON prompts.prompt_id = generations.prompt_id
-LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 LEFT JOIN prompt_attributes ON prompt_attributes.prompt_id = generations.prompt_id
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE snapshot_members.snapshot_id = $snapshot_id
 ORDER BY generations.recipe, generations.seed_id, generations.sample_index,
          generations.generation_id;

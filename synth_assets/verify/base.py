@@ -17,8 +17,7 @@ class Candidate:
     # verifiers that compare samples with each other (self-consistency) read it.
     siblings: tuple[str, ...] = ()
     prompt: str = ""  # the user message the teacher answered (what an LLM judge is shown)
-    # The attributes the recipe sampled for this prompt (required words, persona, style ...):
-    # what adherence verifiers check the response against.
+    # The attributes the prompt was rendered with (prompt_attributes), e.g. required words.
     attributes: dict = field(default_factory=dict)
 
 
