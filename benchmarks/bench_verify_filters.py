@@ -100,8 +100,8 @@ def degenerate(rng: random.Random) -> str:
         return answer(rng) + " Then " + rng.choice(NAMES) + " went to the"
     if kind == 2:
         return "Sure, here is the rewritten answer: " + answer(rng)
-    words = " ".join(rng.choice(VERBS + PLACES) for _ in range(20))
-    return words.replace(" the ", " ").replace(" a ", " ")
+    nouns = [thing.split()[-1] for thing in THINGS + PLACES]
+    return " ".join(rng.choice(VERBS + nouns) for _ in range(20)).capitalize() + "."
 
 
 def texts(count: int, seed: int = 13) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 # Spec verifier name -> its definition. Options differ from the verifier's own defaults
 # where a measurement says so (docs/verifiers.md): py3langid misnames equation-heavy lines
-# under 80 letters (5 of 3,000 GSM8K solutions at 40), and worked solutions restate their
+# under 80 letters (4 of 3,000 GSM8K solutions at 40), and worked solutions restate their
 # quantities ("19 green and pink hard hats"), which Gopher's n-gram rules count as repetition
 # (817 of the 7,473 GSM8K train solutions rejected by the full table; 3 by math_repetition).
 DEFAULT_FILTERS: dict[str, dict[str, Any]] = {

@@ -27,7 +27,11 @@ import time
 from dataclasses import dataclass, field
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence
-from synth_assets.verify.options import require_count, require_fraction
+from synth_assets.verify.options import (
+    require_count,
+    require_fraction,
+    require_non_negative,
+)
 from synth_assets.verify.prose import nonempty_lines, strip_code, words_of
 
 _NAME = "gopher_quality"
@@ -66,20 +70,13 @@ class GopherQualityVerifier:
                 isinstance(word, str) for word in self.stop_words):
             raise ValueError(f"{_NAME} stop_words must be a list of words, "
                              f"got {self.stop_words!r}")
-        for option in ("min_mean_word_length", "max_mean_word_length"):
-            value = getattr(self, option)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"{_NAME} {option} must be a number >= 0, got {value!r}")
+        for option in ("min_mean_word_length", "max_mean_word_length", "max_symbol_word_ratio"):
+            require_non_negative(_NAME, option, getattr(self, option))
         for option in ("min_alphabetic_word_fraction", "max_ellipsis_line_fraction",
                        "max_symbol_char_fraction"):
             require_fraction(_NAME, option, getattr(self, option))
         require_fraction(_NAME, "max_bullet_line_fraction", self.max_bullet_line_fraction,
                          optional=True)
-        if (isinstance(self.max_symbol_word_ratio, bool)
-                or not isinstance(self.max_symbol_word_ratio, int | float)
-                or self.max_symbol_word_ratio < 0):
-            raise ValueError(f"{_NAME} max_symbol_word_ratio must be a number >= 0, "
-                             f"got {self.max_symbol_word_ratio!r}")
 
     def problems(self, text: str) -> list[str]:
         """Every rule `text` breaks, with the measured value."""

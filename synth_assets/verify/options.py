@@ -14,6 +14,12 @@ def require_fraction(verifier: str, option: str, value: Any, optional: bool = Fa
         raise ValueError(f"{verifier} {option} must be a number in [0, 1]{off}, got {value!r}")
 
 
+def require_non_negative(verifier: str, option: str, value: Any) -> None:
+    """A number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{verifier} {option} must be a number >= 0, got {value!r}")
+
+
 def require_count(verifier: str, option: str, value: Any) -> None:
     """An int >= 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
