@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass, field
 
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.options import require_names
 from synth_assets.verify.verdicts import (
     attribute,
     attribute_text,
-    check_text_options,
     first_failure,
     output_text,
     pass_fail,
@@ -53,7 +53,7 @@ class RequiredWordsVerifier:
 
     def __post_init__(self) -> None:
         _check_names(self.attributes, "attributes", self.name)
-        check_text_options(self, "field")
+        require_names(self.name, field=self.field)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -88,7 +88,7 @@ class StoryFeatureVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "attribute", "field")
+        require_names(self.name, attribute=self.attribute, field=self.field)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -130,7 +130,7 @@ class PersonaVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "attribute", "field")
+        require_names(self.name, attribute=self.attribute, field=self.field)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -165,7 +165,7 @@ class RephraseStyleVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "attribute", "field")
+        require_names(self.name, attribute=self.attribute, field=self.field)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -254,7 +254,7 @@ class EntitiesDiscussedVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "attribute", "field")
+        require_names(self.name, attribute=self.attribute, field=self.field)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()

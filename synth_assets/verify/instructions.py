@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.options import require_fraction, require_names
 from synth_assets.verify.verdicts import (
     attribute,
-    check_share_options,
-    check_text_options,
     first_failure,
     output_text,
     unparsed,
@@ -106,8 +105,8 @@ class EvolutionVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "field", "original_field")
-        check_share_options(self, "max_similarity")
+        require_names(self.name, field=self.field, original_field=self.original_field)
+        require_fraction(self.name, "max_similarity", self.max_similarity)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
@@ -156,8 +155,8 @@ class SelfInstructTaskVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "examples_attribute")
-        check_share_options(self, "max_similarity")
+        require_names(self.name, examples_attribute=self.examples_attribute)
+        require_fraction(self.name, "max_similarity", self.max_similarity)
         if not isinstance(self.max_output_words, int) or self.max_output_words <= 0:
             raise ValueError(f"{self.name} max_output_words must be an int > 0, "
                              f"got {self.max_output_words!r}")

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.grounding import copied_share
 from synth_assets.verify.instructions import near_identical
+from synth_assets.verify.options import require_fraction, require_names
 from synth_assets.verify.refusal import find_refusal
 from synth_assets.verify.verdicts import (
     attribute,
     attribute_text,
-    check_share_options,
-    check_text_options,
     first_failure,
     output_text,
     unparsed,
@@ -83,8 +82,9 @@ class RevisionVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "field", "draft_field", "principle_attribute")
-        check_share_options(self, "max_similarity")
+        require_names(self.name, field=self.field, draft_field=self.draft_field,
+                      principle_attribute=self.principle_attribute)
+        require_fraction(self.name, "max_similarity", self.max_similarity)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()

@@ -6,29 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from synth_assets.verify.base import Candidate, Verdict, Verifier, clip_evidence
-
-
-def check_text_options(verifier: Verifier, *options: str) -> None:
-    """ValueError naming an option of `verifier` that is not a non-empty string (a record
-    field or attribute name)."""
-    for option in options:
-        value = getattr(verifier, option)
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{verifier.name} {option} must be a field or "
-                             f"attribute name, got {value!r}")
-
-
-def check_share_options(verifier: Verifier, *options: str, optional: bool = False) -> None:
-    """ValueError naming an option of `verifier` that is not a number in [0, 1] (or null,
-    when `optional`)."""
-    for option in options:
-        value = getattr(verifier, option)
-        if value is None and optional:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise ValueError(f"{verifier.name} {option} must be a number in [0, 1]"
-                             f"{' or null' if optional else ''}, got {value!r}")
+from synth_assets.verify.base import Candidate, Verdict, clip_evidence
 
 
 def output_text(candidate: Candidate, field: str, verifier: str) -> str:

@@ -16,10 +16,10 @@ from fractions import Fraction
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.computes import computes
 from synth_assets.verify.math_answer import answers_match
+from synth_assets.verify.options import require_names
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
 from synth_assets.verify.verdicts import (
-    check_text_options,
     first_failure,
     output_text,
     pass_fail,
@@ -104,8 +104,9 @@ class WorkedSolutionVerifier:
     version = "1"
 
     def __post_init__(self) -> None:
-        check_text_options(self, "problem_field", "solution_field", "original_field",
-                           "program_field")
+        require_names(self.name, problem_field=self.problem_field,
+                      solution_field=self.solution_field, original_field=self.original_field,
+                      program_field=self.program_field)
         if not isinstance(self.entry_point, str) or not self.entry_point.isidentifier():
             raise ValueError(f"{self.name} entry_point must be a Python name, "
                              f"got {self.entry_point!r}")
