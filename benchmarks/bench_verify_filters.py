@@ -8,7 +8,9 @@ after:  this tree, the same recipe with its default filters on: [length, refusal
 
 Both run the real stage (`run_verify_stage`: plan, verifiers, verdict ledger writes, selection,
 dedup) on identical copies of one DuckDB store, each in a fresh process (so the language
-model's load is counted, as in a real run), alternating before/after --repeat times. The
+model's load is counted, as in a real run), alternating before/after --repeat times; the
+medians are printed. CPU seconds (all threads of the process) are printed beside wall time:
+on a machine shared with other work the wall time of one run swings with their load. The
 generations: English answers of 30-150 words built from a fixed vocabulary (seeded), 10% of
 them degenerate (loops, cut-off endings, chat preambles, word salad) so every filter does real
 work. Also printed: each verifier's mean time per record and how many records each rejected,
@@ -174,12 +176,13 @@ def run_stage(store_path: str, spec_path: str) -> None:
 
     loaded = load_spec(spec_path)
     store = LineageStore(store_path)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = run_verify_stage(store, loaded, SNAPSHOT, log=lambda _: None)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     per_verifier = result.per_verifier
     print(json.dumps({
-        "seconds": seconds, "judged": result.judged, "passed": result.passed,
+        "seconds": seconds, "cpu_seconds": cpu_seconds, "judged": result.judged,
+        "passed": result.passed,
         "verifiers": {row.verifier: {"rejected": int(row.judged - row.admitted),
                                      "mean_ms": row.mean_duration_s * 1000}
                       for row in per_verifier.itertuples()}}))
@@ -263,16 +266,20 @@ def main() -> None:
                 runs[label].append(json.loads(child.stdout.strip().splitlines()[-1]))
                 store.unlink()
         print(f"load average after: {os.getloadavg()}")
-        rate = {}
+        wall, cpu = {}, {}
         for label, results in runs.items():
-            seconds = statistics.median(r["seconds"] for r in results)
-            rate[label] = args.records / seconds
-            print(f"{label:6} {rate[label]:8.0f} records/s  (median stage {seconds:.1f} s of "
-                  f"{len(results)}; {results[0]['passed']} of {results[0]['judged']} admitted)")
+            wall[label] = statistics.median(r["seconds"] for r in results)
+            cpu[label] = statistics.median(r["cpu_seconds"] for r in results)
+            each = ", ".join(f"{r['seconds']:.1f}" for r in results)
+            print(f"{label:6} {args.records / wall[label]:8.0f} records/s  (median stage "
+                  f"{wall[label]:.1f} s wall, {cpu[label]:.1f} s CPU, of {len(results)}: "
+                  f"{each} s; "
+                  f"{results[0]['passed']} of {results[0]['judged']} admitted)")
             for name, row in results[0]["verifiers"].items():
                 print(f"         {name:15} {row['mean_ms']:7.3f} ms/record  rejected "
                       f"{row['rejected']}")
-        print(f"after / before time: {rate['before'] / rate['after']:.2f}x (goal: at most 2x)")
+        print(f"after / before: {wall['after'] / wall['before']:.2f}x wall time, "
+              f"{cpu['after'] / cpu['before']:.2f}x CPU time (goal: at most 2x)")
     datatrove_side(texts(2000, seed=14))
 
 

@@ -84,12 +84,12 @@ class GopherQualityVerifier:
         lines = nonempty_lines(prose)
         if not lines:
             return []
-        items = [_LIST_MARKER.sub("", line) for line in lines]
-        words = [word for item in items for word in words_of(item)]
+        item_words = [words_of(_LIST_MARKER.sub("", line)) for line in lines]
+        words = [word for item in item_words for word in item]
         # Stop words and word length are read in sentences: lines of a few words are list
         # items or labels ("Eagle: bird"), which need neither.
-        sentence_words = [word for item in items if len(item_words := words_of(item))
-                          > self.short_line_words for word in item_words]
+        sentence_words = [word for item in item_words if len(item) > self.short_line_words
+                          for word in item]
         found = []
         if len(sentence_words) >= self.min_words:
             stop_words = set(self.stop_words)
