@@ -3,6 +3,7 @@ verified, then recomputed by program-of-thought (round 2) from their verified re
 same day, and every round-2 record links back to its round-1 parent."""
 
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -20,24 +21,30 @@ from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import MATH_SEEDS, REAL_RECORDS, TEST_DAY, run_pipeline
 
+# Round-1 answers, about whichever persona the prompt sampled: a problem with new numbers,
+# a worked solution and a program that recomputes its answer (the built-in's checks).
 PERSONA_ANSWERS = {
-    "Ann has 3 boxes": "Problem: A beekeeper fills 3 crates with 4 jars each. How many jars?\n"
-                       "Solution: 3 * 4 = 12 jars. The answer is 12.",
-    "train goes 60 km": "Problem: A courier rides 20 km per hour for 3 hours. How far?\n"
-                        "Solution: 20 * 3 = 60 km. The answer is 60.",
+    "Ann has 3 boxes": "Problem: {persona} fills 5 crates with 4 jars each. How many jars?\n"
+                       "Solution: 5 * 4 = 20 jars. The answer is 20.\n"
+                       "Program:\n```python\ndef solution():\n    return 5 * 4\n```",
+    "train goes 60 km": "Problem: {persona} rides 20 km per hour for 3 hours. How far?\n"
+                        "Solution: 20 * 3 = 60 km. The answer is 60.\n"
+                        "Program:\n```python\ndef solution():\n    return 20 * 3\n```",
     "Tom had 10 apples": "I like apples.",   # no Problem/Solution: fails the format check
 }
 PROGRAMS = {
-    "beekeeper fills 3 crates": "```python\ndef solution():\n    return 3 * 4\n```",
-    "courier rides 20 km": "```python\ndef solution():\n    return 20 + 3\n```",  # wrong
+    "fills 5 crates": "```python\ndef solution():\n    return 5 * 4\n```",
+    "rides 20 km": "```python\ndef solution():\n    return 20 + 3\n```",  # wrong
 }
+_PERSONA = re.compile(r"everyday life of (.+?)\.\s*$", re.MULTILINE)
 
 
 def stub_answer(request: dict) -> str:
     prompt = request["messages"][-1]["content"]
+    persona = _PERSONA.search(prompt)
     for cue, answer in {**PERSONA_ANSWERS, **PROGRAMS}.items():
         if cue in prompt:
-            return answer
+            return answer.format(persona=persona[1].capitalize()) if persona else answer
     raise AssertionError(f"unexpected prompt: {prompt}")
 
 

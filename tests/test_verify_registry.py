@@ -17,6 +17,12 @@ from synth_assets.verify import Candidate, Verifier, build_verifier, verify_all
         ("refusal", {"max_repetition": 0.3}),
         ("language", {"languages": ["de", "en"]}),
         ("json_schema", {"schema": {"type": "object"}}),
+        ("required_words", {"attributes": ["verb", "noun"]}),
+        ("grounding", {"source_fields": ["instruction", "draft"], "min_coverage": None}),
+        ("evolution", {"max_similarity": 0.8}),
+        ("self_instruct_task", {"max_output_words": 80}),
+        ("worked_solution", {"timeout_s": 2}),
+        ("program_computes", {"entry_point": "compute"}),
     ],
 )
 def test_builds_each_kind_with_its_options(kind: str, options: dict) -> None:
@@ -29,7 +35,7 @@ def test_builds_each_kind_with_its_options(kind: str, options: dict) -> None:
 
 def test_unknown_kind_is_named() -> None:
     with pytest.raises(ValueError,
-                       match="'regex_match'.*known kinds: format, .*json_schema, language, "):
+                       match="'regex_match'.*known kinds: .*format, .*json_schema, language, "):
         build_verifier("regex_match", {})
 
 

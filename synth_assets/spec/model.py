@@ -110,7 +110,11 @@ class RecipeSpec(StrictModel):
 class VerifierSpec(StrictModel):
     type: Literal["math_answer", "python_tests", "length", "format", "program_of_thought",
                   "llm_judge", "refusal", "language", "json_schema",
-                  "preamble", "truncation", "repetition", "gopher_quality"]
+                  "preamble", "truncation", "repetition", "gopher_quality",
+                  # recipe-specific (docs/verifiers.md)
+                  "required_words", "story_feature", "persona", "rephrase_style",
+                  "conversation_turns", "entities_discussed", "grounding", "evolution",
+                  "self_instruct_task", "worked_solution", "revision", "program_computes"]
     options: dict[str, Any] = Field(default_factory=dict)
     min_score: float | None = Field(
         default=None, ge=0, le=1,

@@ -35,3 +35,11 @@ def require_fractions_by_n(verifier: str, option: str, value: Any) -> None:
                          f"got {value!r}")
     for n, fraction in value.items():
         require_fraction(verifier, f"{option}[{n}]", fraction)
+
+
+def require_names(verifier: str, **options: Any) -> None:
+    """Each option a non-empty string: the name of a record field or prompt attribute."""
+    for option, value in options.items():
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{verifier} {option} must be a field or attribute name, "
+                             f"got {value!r}")

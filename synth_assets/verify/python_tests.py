@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
 from synth_assets.verify.harness import Judgement, isolation_note, judge
+from synth_assets.verify.verdicts import unparsed
 
 _PYTHON_FENCE_LANGUAGES = ("", "python", "python3", "py")
 
@@ -43,6 +44,10 @@ class PythonTestsVerifier:
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
+        # A response its parser rejected has no record: its entry point and tests are missing.
+        failed = unparsed(candidate, start)
+        if failed is not None:
+            return failed
         entry_point = seed_field(candidate.seed, "entry_point", self.name)
         code = extract_code(candidate.text, entry_point)
         tests = seed_field(candidate.seed, "tests", self.name)

@@ -28,6 +28,12 @@ _REFUSALS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _WORDS = re.compile(r"\w+")
+
+
+def find_refusal(text: str) -> re.Match[str] | None:
+    """The first refusal or AI-disclaimer phrase in `text`, if any."""
+    return _REFUSALS.search(text)
+
 _REPETITION_NGRAM = 4
 _REPETITION_MIN_WORDS = 24
 

@@ -6,9 +6,20 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from synth_assets.verify.adherence import (
+    ConversationTurnsVerifier,
+    EntitiesDiscussedVerifier,
+    PersonaVerifier,
+    RephraseStyleVerifier,
+    RequiredWordsVerifier,
+    StoryFeatureVerifier,
+)
 from synth_assets.verify.base import Verifier
+from synth_assets.verify.computes import ProgramComputesVerifier
 from synth_assets.verify.format import FormatVerifier
 from synth_assets.verify.gopher_quality import GopherQualityVerifier
+from synth_assets.verify.grounding import GroundingVerifier
+from synth_assets.verify.instructions import EvolutionVerifier, SelfInstructTaskVerifier
 from synth_assets.verify.json_schema import JsonSchemaVerifier
 from synth_assets.verify.language import LanguageVerifier
 from synth_assets.verify.length import LengthVerifier
@@ -19,7 +30,9 @@ from synth_assets.verify.program_of_thought import ProgramOfThoughtVerifier
 from synth_assets.verify.python_tests import PythonTestsVerifier
 from synth_assets.verify.refusal import RefusalVerifier
 from synth_assets.verify.repetition import RepetitionVerifier
+from synth_assets.verify.revision import RevisionVerifier
 from synth_assets.verify.truncation import TruncationVerifier
+from synth_assets.verify.worked_solution import WorkedSolutionVerifier
 
 VERIFIER_KINDS: dict[str, type] = {
     "math_answer": MathAnswerVerifier,
@@ -35,6 +48,19 @@ VERIFIER_KINDS: dict[str, type] = {
     "truncation": TruncationVerifier,
     "repetition": RepetitionVerifier,
     "gopher_quality": GopherQualityVerifier,
+    # recipe-specific: adherence to the prompt's attributes, grounding, rewrites
+    "required_words": RequiredWordsVerifier,
+    "story_feature": StoryFeatureVerifier,
+    "persona": PersonaVerifier,
+    "rephrase_style": RephraseStyleVerifier,
+    "conversation_turns": ConversationTurnsVerifier,
+    "entities_discussed": EntitiesDiscussedVerifier,
+    "grounding": GroundingVerifier,
+    "evolution": EvolutionVerifier,
+    "self_instruct_task": SelfInstructTaskVerifier,
+    "worked_solution": WorkedSolutionVerifier,
+    "revision": RevisionVerifier,
+    "program_computes": ProgramComputesVerifier,
 }
 
 
