@@ -27,20 +27,23 @@ carried AS (
     EXCEPT SELECT generation_id FROM cleared_now
 ),
 carried_verified AS (
-    -- admitted by every verifier of its recipe at the current versions (recipe_verifiers):
-    -- score at least min_score where the spec sets one, else the verdict passed
+    -- admitted by every verifier of its recipe at the current versions (recipe_verifiers),
+    -- under the admission rule (sql/admission.sql), and, when deduplication is on, not
+    -- dropped as a duplicate by verified_subsets
     SELECT carried.generation_id
     FROM carried JOIN generations USING (generation_id)
-    WHERE NOT EXISTS (
+    WHERE NOT ($dedup AND EXISTS (SELECT 1 FROM edges
+                                  WHERE edges.child_id = carried.generation_id
+                                    AND edges.relation = 'duplicate_of'))
+      AND NOT EXISTS (
         SELECT 1 FROM recipe_verifiers
         WHERE recipe_verifiers.recipe = generations.recipe
           AND NOT EXISTS (SELECT 1 FROM verdicts
                           WHERE verdicts.generation_id = carried.generation_id
                             AND verdicts.verifier = recipe_verifiers.verifier
                             AND verdicts.verifier_version = recipe_verifiers.version
-                            AND coalesce(verdicts.score
-                                             >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE),
-                                         verdicts.passed)))
+                            AND verdict_admits(verdicts.passed, verdicts.score,
+                                               recipe_verifiers.min_score)))
 ),
 carried_scans AS (
     SELECT scans.generation_id, max(scans.scan_id) AS scan_id
@@ -194,9 +197,8 @@ ORDER BY 1;
 -- Pass rates of the current verifier versions over the generations this run judged, for the
 -- recipes of the mixture. Registered: recipe_verifiers(recipe, verifier, version, min_score).
 SELECT verdicts.verifier, verdicts.verifier_version, count(*) AS judged,
-       count(*) FILTER (WHERE coalesce(
-           verdicts.score >= TRY_CAST(recipe_verifiers.min_score AS DOUBLE), verdicts.passed))
-           AS passed
+       count(*) FILTER (WHERE verdict_admits(verdicts.passed, verdicts.score,
+                                             recipe_verifiers.min_score)) AS passed
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN recipe_verifiers ON recipe_verifiers.recipe = generations.recipe

@@ -180,8 +180,8 @@ ORDER BY changed.change, changed.record_id;
 -- name: source_status
 -- Where each wanted source record (generation or real record) stands in one mixture
 -- materialization: judged by its run, in its pool, in the mixture, contamination hits against
--- its benchmark index, and verdicts that did not admit it at its verifier versions and
--- thresholds (min_score; unset: the verdict's own pass).
+-- its benchmark index, verdicts that did not admit it at its verifier versions and
+-- thresholds (the admission rule, sql/admission.sql), and the earlier record it duplicates.
 -- Registered: wanted_ids(record_id), verifier_versions(verifier, version, min_score).
 SELECT wanted.record_id AS source_id,
        coalesce(generations.recipe, real_records.source) AS source_name,
@@ -204,23 +204,25 @@ SELECT wanted.record_id AS source_id,
         WHERE hits.generation_id = wanted.record_id
           AND list_contains($index_fingerprints, scans.index_fingerprint)) AS contamination_hits,
        (SELECT string_agg(verdicts.verifier || ' ' || verdicts.verifier_version || ': '
-                          || verdicts.reason || ' (score ' || round(verdicts.score, 3) || ')',
+                          || verdicts.reason || ' (score ' || round(verdicts.score, 3)
+                          || coalesce(', min_score ' || verifier_versions.min_score, '') || ')',
                           '; ' ORDER BY verdicts.verifier)
         FROM verdicts JOIN verifier_versions
           ON verifier_versions.verifier = verdicts.verifier
          AND verifier_versions.version = verdicts.verifier_version
         WHERE verdicts.generation_id = wanted.record_id
-          AND NOT coalesce(verdicts.score >= TRY_CAST(verifier_versions.min_score AS DOUBLE),
-                           verdicts.passed))
+          AND NOT verdict_admits(verdicts.passed, verdicts.score, verifier_versions.min_score))
            AS failed_verdicts,
        (SELECT list(DISTINCT verdicts.verifier)
         FROM verdicts JOIN verifier_versions
           ON verifier_versions.verifier = verdicts.verifier
          AND verifier_versions.version = verdicts.verifier_version
         WHERE verdicts.generation_id = wanted.record_id
-          AND NOT coalesce(verdicts.score >= TRY_CAST(verifier_versions.min_score AS DOUBLE),
-                           verdicts.passed))
-           AS failed_verifiers
+          AND NOT verdict_admits(verdicts.passed, verdicts.score, verifier_versions.min_score))
+           AS failed_verifiers,
+       (SELECT min(edges.parent_id) FROM edges
+        WHERE edges.child_id = wanted.record_id AND edges.relation = 'duplicate_of')
+           AS duplicate_of
 FROM wanted_ids AS wanted
 LEFT JOIN generations ON generations.generation_id = wanted.record_id
 LEFT JOIN real_records ON real_records.real_id = wanted.record_id
@@ -302,15 +304,18 @@ ORDER BY error_kind, call_id;
 
 -- name: generations_to_verify
 -- Generations of one snapshot with what verifiers and dedup read: the seed, the prompt
--- messages the teacher answered, and when the generation was stored.
+-- messages the teacher answered and the attributes they were rendered with, and when the
+-- generation was stored.
 SELECT generations.generation_id, generations.recipe, generations.seed_id,
        generations.sample_index, generations.text, generations.created_at,
        seeds.payload AS seed_payload, prompts.messages AS prompt_messages,
+       prompt_attributes.attributes AS prompt_attributes,
        generation_fields.fields, generation_fields.parse_error
 FROM snapshot_members
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN seeds ON seeds.seed_id = generations.seed_id
 JOIN prompts ON prompts.prompt_id = generations.prompt_id
+LEFT JOIN prompt_attributes ON prompt_attributes.prompt_id = generations.prompt_id
 LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
 WHERE snapshot_members.snapshot_id = $snapshot_id
 ORDER BY generations.recipe, generations.seed_id, generations.sample_index,
@@ -326,6 +331,13 @@ JOIN snapshot_members USING (snapshot_id)
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN prompts ON prompts.prompt_id = generations.prompt_id
 WHERE snapshots.stage = 'verified_subsets';
+
+-- name: duplicates_among
+-- Which of the wanted generations verified_subsets dropped as duplicates, and of which
+-- earlier record.
+SELECT child_id AS generation_id, min(parent_id) AS kept_id FROM edges
+WHERE relation = 'duplicate_of' AND child_id IN (SELECT record_id FROM wanted_ids)
+GROUP BY child_id;
 
 -- name: judge_responses
 -- The cached answers (and latency) of the wanted LLM-judge calls.

@@ -1,4 +1,5 @@
-"""`synth`: run the pipeline once, and inspect where a record came from."""
+"""`synth`: run the pipeline once, inspect where a record came from, and try a recipe's verifiers
+on your own candidate answers."""
 
 import argparse
 import os
@@ -91,6 +92,38 @@ def check_spec(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_file(args: argparse.Namespace) -> int:
+    """Judge a JSONL file of candidates with a recipe's verifiers: one JSON verdict a line on
+    stdout, the summary on stderr."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import json
+
+    from synth_assets.jsonl import InputFileError
+    from synth_assets.spec import SpecError, load_spec
+    from synth_assets.spec.load import DEFAULT_SPEC_PATH
+    from synth_assets.stages.verify_file import (
+        UnknownRecipeError,
+        read_candidates,
+        summary_lines,
+        verify_candidates,
+    )
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    try:
+        loaded = load_spec(args.spec or os.environ.get("SYNTH_SPEC") or DEFAULT_SPEC_PATH)
+        candidates = read_candidates(loaded, args.recipe, Path(args.file))
+    except (SpecError, UnknownRecipeError, InputFileError) as error:
+        print(f"synth verify: {error}", file=sys.stderr)
+        return 2
+    verdicts = verify_candidates(loaded, args.recipe, candidates, log)
+    for verdict in verdicts:
+        print(json.dumps(verdict.as_json(), ensure_ascii=False))
+    print("\n".join(summary_lines(verdicts)), file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
     add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
+    verify = commands.add_parser(
+        "verify", help="run a recipe's verifiers over a JSONL file of candidates "
+                       '({"seed": {...}, "attributes": {...}, "response": "..."} a line)')
+    verify.add_argument("recipe")
+    verify.add_argument("file")
+    verify.add_argument("--spec", help="pipeline spec (default: SYNTH_SPEC, else the built-in "
+                                       "default spec)")
+    verify.set_defaults(handler=verify_file)
     spec = commands.add_parser("check-spec", help="validate a pipeline spec file")
     spec.add_argument("spec")
     spec.set_defaults(handler=check_spec)

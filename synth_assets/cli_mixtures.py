@@ -7,7 +7,8 @@ from typing import Any
 
 
 def add_mixture_commands(commands: Any, db_help: str) -> None:
-    why = commands.add_parser("why", help="why a record is or is not in a mixture")
+    why = commands.add_parser("why", help="why a record is or is not in a mixture (a "
+                                          "generation: which verifier rejected it and why)")
     why.add_argument("record_id", help="a mixture record, generation, real record or seed id")
     why.add_argument("--db", help=db_help)
     why.set_defaults(handler=why_command)
@@ -39,13 +40,19 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def why_command(args: argparse.Namespace) -> int:
-    from synth_assets.mix.explain import ExplainError, explain_record
+    from synth_assets.mix.explain import ExplainError, explain_record, verification_lines
+    from synth_assets.resources import SynthStore
 
+    store = _store(args)
+    verification = verification_lines(store, SynthStore().load_spec(), args.record_id)
     try:
-        print("\n".join(explain_record(_store(args), args.record_id)))
+        lines = explain_record(store, args.record_id)
     except ExplainError as error:
-        print(f"synth why: {error}", file=sys.stderr)
-        return 2
+        if not verification:
+            print(f"synth why: {error}", file=sys.stderr)
+            return 2
+        lines = [str(error)]
+    print("\n".join(verification + lines))
     return 0
 
 

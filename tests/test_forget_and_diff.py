@@ -59,6 +59,8 @@ def test_diff_explains_a_raised_verifier_threshold(stub_pipeline, capsys,  # noq
     assert main(["why", sky]) == 0
     why = capsys.readouterr().out
     assert f"{sky} is NOT in the mixture" in why and "failed verification: length" in why
+    assert "shorter than 200 characters" in why   # the verifier's reason, under both views
+    assert f"{sky} (chat) is rejected by verification under the current spec:" in why
     assert main(["why", "no_such_record"]) == 2
 
 

@@ -71,6 +71,10 @@ def generations(store: LineageStore, recipe: str) -> list[dict]:
             "ORDER BY generation_id", [recipe]).df().to_dict(orient="records")
 
 
+def generation_ids(store: LineageStore, recipe: str) -> list[str]:
+    return [row["generation_id"] for row in generations(store, recipe)]
+
+
 def test_round_two_reads_verified_round_one_records_and_links_to_them(
     dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,6 +96,15 @@ def test_round_two_reads_verified_round_one_records_and_links_to_them(
     verified = runs.runs[1][1].asset_materializations_for_node("verified_subsets")[0].metadata
     per_recipe = verified["per_recipe"].value
     assert "| recomputed | 2 | 1 |" in per_recipe, per_recipe   # the wrong program fails
+    # each rejection is named: which verifier, which record, why
+    [(verifier, count)] = verified["rejected_per_verifier"].value.items()
+    assert count == 1 and "python_tests" in verifier
+    examples = verified["rejected_examples"].value
+    wrong = next(gid for gid in generation_ids(store, "recomputed") if gid in examples)
+    assert f"| {wrong} | recomputed | {verifier} |" in examples, examples
+    round_one = runs.runs[0][1].asset_materializations_for_node("verified_subsets")[0].metadata
+    assert round_one["rejected_per_verifier"].value == {"format": 1}
+    assert "does not have its recipe's format" in round_one["rejected_examples"].value
 
     persona_ids = {row["generation_id"] for row in generations(store, "persona")}
     for row in round_two:

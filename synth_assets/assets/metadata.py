@@ -55,3 +55,20 @@ def worst_hits_markdown(worst: pd.DataFrame) -> dg.MarkdownMetadataValue:
 
 def _cell_block(text: Any) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
+
+
+REJECTED_EXAMPLES_PER_VERIFIER = 3
+
+
+def rejections_metadata(rejections: pd.DataFrame) -> dict[str, dg.MetadataValue]:
+    """How many generations each verifier (and dedup) rejected, and a few of them with the
+    reason, from verify_stage's rejections (generation_id, recipe, verifier, reason)."""
+    counts = rejections.groupby("verifier").size().sort_index()
+    examples = rejections.groupby("verifier").head(REJECTED_EXAMPLES_PER_VERIFIER)
+    return {
+        "rejected_per_verifier": dg.MetadataValue.json(
+            {name: int(count) for name, count in counts.items()}),
+        "rejected_examples": markdown_table(
+            examples.sort_values(["verifier", "generation_id"]),
+            limit=REJECTED_EXAMPLES_PER_VERIFIER * max(len(counts), 1)),
+    }

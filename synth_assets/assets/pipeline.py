@@ -13,7 +13,11 @@ import pandas as pd
 
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
-from synth_assets.assets.metadata import markdown_table, worst_hits_markdown
+from synth_assets.assets.metadata import (
+    markdown_table,
+    rejections_metadata,
+    worst_hits_markdown,
+)
 from synth_assets.assets.partitions import (
     GENERATION_PARTITIONS,
     generation_partition,
@@ -104,6 +108,7 @@ def verified_subsets(
         "judge_calls_failed": result.judge_failures,
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
+        **rejections_metadata(result.rejections),
         **diversity_metadata(verified),
     })
 

@@ -10,7 +10,9 @@ _NAME_MARKER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 @cache
 def schema_sql() -> str:
-    return (SQL_DIR / "schema.sql").read_text(encoding="utf-8")
+    """The tables and views, then the admission rule's macro (sql/admission.sql)."""
+    return "\n".join((SQL_DIR / name).read_text(encoding="utf-8")
+                     for name in ("schema.sql", "admission.sql"))
 
 
 @cache

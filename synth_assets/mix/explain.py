@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from synth_assets.lineage.store import LineageStore
+from synth_assets.spec import LoadedSpec
+from synth_assets.stages.verify_stage import rejections_now
 
 
 class ExplainError(LookupError):
@@ -92,8 +94,10 @@ def _status(row: dict[str, Any], mat: Materialization) -> str:
         return "not_sampled"
     if row["contamination_hits"]:
         return "contaminated"
-    if row["judged"] or row["failed_verdicts"]:
+    if row["failed_verdicts"] or (row["judged"] and not row["duplicate_of"]):
         return "failed_verification"
+    if row["judged"]:
+        return "duplicate"
     if row["created_at"] > mat.row["created_at"]:
         return "not_yet_made"
     return "not_carried"
@@ -111,8 +115,12 @@ def status_sentence(store: LineageStore, mat: Materialization, row: dict[str, An
     if status == "contaminated":
         return f"contamination found: {row['contamination_hits']}"
     if status == "failed_verification":
-        failed = row["failed_verdicts"] or "did not meet the verification thresholds"
+        failed = row["failed_verdicts"] or ("a verifier of its recipe has no verdict at its "
+                                            "current version (its LLM-judge call failed)")
         return f"failed verification: {failed}"
+    if status == "duplicate":
+        return (f"dropped by deduplication: it duplicates the earlier verified record "
+                f"{row['duplicate_of']}")
     if status == "not_yet_made":
         return "it was generated after this materialization"
     return ("it was not judged by this run and was not carried over from earlier ones "
@@ -141,6 +149,23 @@ def _sampling_sentence(store: LineageStore, mat: Materialization, row: dict[str,
     return (f"{picked} by the sampling step: rank {rank} in the seeded order (seed "
             f"{mixture['seed']}) of {plan['available_records']} pool records of {where}; "
             f"the quota there is {quota} {unit}")
+
+
+def verification_lines(store: LineageStore, loaded: LoadedSpec, record_id: str) -> list[str]:
+    """For a generation: whether the admission rule admits it under the current spec and, if
+    not, each verifier that rejects it and why. Nothing for other records."""
+    rows = store.query_with_ids("generation_records", [record_id])
+    if rows.empty:
+        return []
+    recipe = rows["recipe"].iloc[0]
+    if recipe not in loaded.spec.recipes:
+        return [f"{record_id} was made by recipe {recipe!r}, which {loaded.path} no longer has"]
+    reasons = rejections_now(store, loaded, rows[["generation_id", "recipe", "seed_payload"]])
+    if not reasons[record_id]:
+        return [f"{record_id} ({recipe}) is admitted by verification under the current spec: "
+                "every verifier of its recipe admits it and it duplicates no earlier record"]
+    return [f"{record_id} ({recipe}) is rejected by verification under the current spec:"] + [
+        f"  {verifier}: {reason}" for verifier, reason in sorted(reasons[record_id].items())]
 
 
 def explain_record(store: LineageStore, record_id: str) -> list[str]:
@@ -234,6 +259,8 @@ def _reason(store: LineageStore, before: Materialization, after: Materialization
             return "threshold changed", f"{'; '.join(changed)}; {word}: " + (
                 out["failed_verdicts"] or "the verification thresholds")
         return "verdict changed", f"{word}: " + (out["failed_verdicts"] or "verification")
+    if status == "duplicate":
+        return "duplicate", status_sentence(store, out_mat, out)
     if status == "not_sampled":
         component = out["component"]
         quotas = [sum(m.plan.get(component, {}).get("quota", {}).values())

@@ -64,7 +64,7 @@ def materialize_mixture(
             judged_snapshot_id=inputs.judged_snapshot_id,
             previous_pool_snapshot_id=previous[0]["pool_snapshot_id"] if previous else "",
             accumulate=mixture.accumulate, stratify=mixture.stratify_by_domain,
-            seed=str(mixture.seed),
+            seed=str(mixture.seed), dedup=loaded.spec.dedup.enabled,
         )
         strata = [Stratum(**row) for row in writer.fetch(SQL, "mixture_pool_strata")]
         quotas = plan_quotas(name, mixture, strata)

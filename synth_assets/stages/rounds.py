@@ -2,7 +2,8 @@
 seeds (generate, verify, reuse).
 
 The parents are the earlier recipe's generations planned in the same materialization that
-already carry passing verdicts from every verifier of their recipe. Verdicts are made by
+the admission rule admits (verify_stage.admitted_generations: verdicts at the current verifier
+versions meeting the spec's min_score thresholds, not dropped as duplicates). Verdicts are made by
 `verified_subsets`, after `teacher_generations`, so round n+1 has parents from the
 materialization after the one that verified round n: a fresh store needs n materializations
 for n rounds. Each parent record becomes a seed (`seed_set` = `recipe:<parent recipe>`) linked
@@ -10,14 +11,12 @@ to the generation it came from."""
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import record_fields
 from synth_assets.recipes.seeds import REQUIRED_FIELDS, SeedRecord
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import AdmittingVerdicts
+from synth_assets.stages.verify_stage import admitted_generations
 
 DERIVED_RELATION = "derived_from"
 
@@ -35,18 +34,6 @@ class DerivedSeed:
         return [(self.seed.seed_id, parent, DERIVED_RELATION) for parent in self.parent_ids]
 
 
-def verified_ids(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame) -> set[str]:
-    """Those of `generations` (generation_id, recipe, seed_payload) whose every current
-    verdict passed."""
-    generation_ids = generations["generation_id"].tolist()
-    wanted = AdmittingVerdicts(loaded).of(store, generation_ids, generations["recipe"].tolist(),
-                                          generations["seed_payload"].tolist())
-    stored = store.query_with_ids("verdicts_for_generations", generation_ids)
-    passed = set(stored.loc[stored["passed"].astype(bool), "verdict_id"])
-    return {gid for gid, verdict_ids in zip(generation_ids, wanted, strict=True)
-            if set(verdict_ids) <= passed}
-
-
 def derived_seeds(
     store: LineageStore, loaded: LoadedSpec, recipe_name: str,
     parents: list[tuple[str, SeedRecord]],
@@ -56,7 +43,8 @@ def derived_seeds(
     seed_of = dict(parents)
     records = store.query_with_ids("generation_records", list(seed_of))
     stored = records[records["fields"].notna()]
-    verified = verified_ids(store, loaded, stored[["generation_id", "recipe", "seed_payload"]])
+    verified = admitted_generations(store, loaded,
+                                    stored[["generation_id", "recipe", "seed_payload"]])
     by_id: dict[str, tuple[SeedRecord, list[str]]] = {}
     for row in stored[stored["generation_id"].isin(verified)].itertuples():
         parent_seed = seed_of[row.generation_id]

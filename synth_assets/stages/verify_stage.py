@@ -1,6 +1,8 @@
 """verified_subsets: judge every generation with its recipe's verifiers into the verdict ledger
 (once per verifier version), select the generations whose current verdicts meet the spec's
-thresholds, and drop exact and near duplicates of earlier verified records."""
+thresholds (the admission rule, synth_assets/verify/admission.py), and drop exact and near
+duplicates of earlier verified records. Next-round seeds, `synth why` and `synth verify` reach
+the same rule through the functions here."""
 
 import json
 from collections.abc import Callable
@@ -16,11 +18,13 @@ from synth_assets.spec.model import VerifierSpec
 from synth_assets.stages.judge_calls import ask_judge
 from synth_assets.stages.partitions import UNPARTITIONED
 from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
+from synth_assets.verify.admission import rejections
 from synth_assets.verify.base import may_need_siblings, needs_siblings
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 
 STAGE = "verified_subsets"
+DEDUP = "dedup"  # the name rejections by deduplication go under, beside the verifiers'
 
 
 @dataclass
@@ -33,6 +37,9 @@ class VerifyStageResult:
     judge_failures: int = 0          # LLM-judge calls that failed (no verdict stored)
     per_recipe: pd.DataFrame = field(default_factory=pd.DataFrame)
     per_verifier: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # One row per (generation, verifier that rejected it): generation_id, recipe, verifier,
+    # reason; verifier is DEDUP for an admitted generation dropped as a duplicate.
+    rejections: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def verifier_version(verifier: Verifier, spec: VerifierSpec, loaded: LoadedSpec) -> str:
@@ -50,6 +57,11 @@ def verdict_id(generation_id: str, verifier: str, version: str,
     if sibling_ids:
         return content_id("vrd", generation_id, verifier, version, list(sibling_ids))
     return string_content_id("vrd", generation_id, verifier, version)
+
+
+def min_scores(loaded: LoadedSpec) -> dict[str, float | None]:
+    """Spec verifier name -> its admission threshold (None: the verdict's own pass)."""
+    return {name: verifier.min_score for name, verifier in loaded.spec.verifiers.items()}
 
 
 def current_verifiers(loaded: LoadedSpec) -> dict[str, tuple[Verifier, str]]:
@@ -80,6 +92,21 @@ class AdmittingVerdicts:
            seed_payloads: list[str]) -> list[list[str]]:
         """Per generation, the ids of its current verdicts. For a verdict that compared
         samples, the newest stored one: the sample set is not known here."""
+        return self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=False)
+
+    def by_verifier(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
+                    seed_payloads: list[str]) -> list[list[tuple[str, str | None]]]:
+        """Per generation, (verifier, id of its current verdict) for every verifier of its
+        recipe; the id is None when no stored verdict compared its samples."""
+        ids = self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=True)
+        return [[(name, verdict) for (name, _, _), verdict in zip(self._verifiers[recipe], row,
+                                                                  strict=True)]
+                for recipe, row in zip(recipes, ids, strict=True)]
+
+    def _ids(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
+             seed_payloads: list[str], keep_missing: bool) -> list[list]:
+        """`of`, with None in place of a missing compared-samples verdict if `keep_missing`
+        (the contamination stage calls `of` per record: this loop is kept lean)."""
         comparing = [gid for gid, recipe in zip(generation_ids, recipes, strict=True)
                      if recipe in self._may_compare]
         newest = pd.Series(dtype=object)
@@ -96,11 +123,70 @@ class AdmittingVerdicts:
             for name, verifier, version in self._verifiers[recipe]:
                 if needs_siblings(verifier, seed):
                     found = newest.get((generation_id, name, version))
-                    ids += [found] if found is not None else []
+                    ids += [found] if found is not None or keep_missing else []
                 else:
                     ids.append(verdict_id(generation_id, name, version))
             admitting.append(ids)
         return admitting
+
+
+def admitted_generations(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame
+                         ) -> set[str]:
+    """Those of `generations` (generation_id, recipe, seed_payload) the admission rule admits
+    now: every current verdict admits it and, when deduplication is on, verified_subsets did
+    not drop it as a duplicate. What next-round seeds are drawn from."""
+    return {gid for gid, reasons in rejections_now(store, loaded, generations).items()
+            if not reasons}
+
+
+def rejections_now(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame
+                   ) -> dict[str, dict[str, str]]:
+    """Per generation (generation_id, recipe, seed_payload), verifier -> why it rejects the
+    generation under the current spec; DEDUP when verified_subsets dropped it as a duplicate
+    (and deduplication is on). Empty: admitted."""
+    generation_ids = generations["generation_id"].tolist()
+    current = AdmittingVerdicts(loaded).by_verifier(
+        store, generation_ids, generations["recipe"].tolist(),
+        generations["seed_payload"].tolist())
+    stored = stored_verdicts(store, generation_ids)
+    duplicates = store.query_with_ids("duplicates_among", generation_ids) \
+        if loaded.spec.dedup.enabled else pd.DataFrame(columns=["generation_id", "kept_id"])
+    kept = dict(zip(duplicates["generation_id"], duplicates["kept_id"], strict=True))
+    thresholds = min_scores(loaded)
+    found = {}
+    for gid, verdict_ids in zip(generation_ids, current, strict=True):
+        reasons = rejections({name: stored.get(vid) for name, vid in verdict_ids}, thresholds)
+        if gid in kept:
+            reasons[DEDUP] = _duplicate_reason(kept[gid])
+        found[gid] = reasons
+    return found
+
+
+def _duplicate_reason(kept_id: str) -> str:
+    return f"duplicate of the earlier verified record {kept_id}"
+
+
+def stored_verdicts(store: LineageStore, generation_ids: list[str]) -> dict[str, Verdict]:
+    """Verdict id -> the stored verdict, for every verdict of the generations."""
+    rows = store.query_with_ids("verdicts_for_generations", generation_ids)
+    return {row.verdict_id: Verdict(bool(row.passed), float(row.score), row.reason,
+                                    row.evidence, float(row.duration_s))
+            for row in rows.itertuples()}
+
+
+def build_candidate(text: str, seed_payload: str | dict, fields: str | dict | None,
+                    parse_error: str | None, siblings: tuple[str, ...],
+                    prompt_messages: str | list[dict], attributes: str | dict | None
+                    ) -> Candidate:
+    """What a verifier judges: the raw answer, the seed overlaid by the record's fields, the
+    parser's complaint, the other samples of its prompt, the user message it answered and the
+    prompt's attributes. The verify stage and `synth verify` both build candidates here."""
+    messages = json.loads(prompt_messages) if isinstance(prompt_messages, str) \
+        else prompt_messages
+    own_attributes = json.loads(attributes) if isinstance(attributes, str) else attributes
+    return Candidate(text=text, seed=record_fields(seed_payload, fields),
+                     parse_error=optional_text(parse_error), siblings=siblings,
+                     prompt=_user_message(messages), attributes=own_attributes or {})
 
 
 @dataclass(frozen=True)
@@ -119,15 +205,13 @@ def _plan(loaded: LoadedSpec, generations: pd.DataFrame) -> list[_Judgement]:
     sibling_texts = samples["text"].agg(tuple).to_dict()
     plan = []
     for row in generations.itertuples():
-        seed = record_fields(row.seed_payload, row.fields)
-        candidate = Candidate(text=row.text, seed=seed,
-                              parse_error=optional_text(row.parse_error),
-                              siblings=sibling_texts[(row.recipe, row.seed_id)],
-                              prompt=_user_message(row.prompt_messages))
+        candidate = build_candidate(row.text, row.seed_payload, row.fields, row.parse_error,
+                                    sibling_texts[(row.recipe, row.seed_id)],
+                                    row.prompt_messages, optional_text(row.prompt_attributes))
         for name in loaded.spec.recipes[row.recipe].verifiers:
             verifier, version = verifiers[name]
-            siblings = sibling_ids[(row.recipe, row.seed_id)] if needs_siblings(verifier, seed) \
-                else ()
+            siblings = sibling_ids[(row.recipe, row.seed_id)] \
+                if needs_siblings(verifier, candidate.seed) else ()
             plan.append(_Judgement(row.generation_id, name,
                                    verdict_id(row.generation_id, name, version, siblings),
                                    candidate))
@@ -150,18 +234,13 @@ def run_verify_stage(
     todo = [j for j in plan if j.verdict_id not in stored_ids]
     newly_run, judge_failures = _judge(store, loaded, todo, log)
 
-    verdicts = store.query_with_ids("verdicts_for_generations", ids)
-    verdicts = verdicts[verdicts["verdict_id"].isin({j.verdict_id for j in plan})].copy()
-    min_scores = verdicts["verifier"].map(lambda name: spec.verifiers[name].min_score)
-    verdicts["admits"] = [
-        passed if min_score is None or pd.isna(min_score) else score >= min_score
-        for passed, score, min_score in zip(verdicts["passed"], verdicts["score"], min_scores,
-                                            strict=True)
-    ]
-    admitting = set(verdicts.loc[verdicts["admits"], "verdict_id"])
-    # A generation without a current verdict (its judge call failed) is not admitted.
-    rejected = {j.generation_id for j in plan if j.verdict_id not in admitting}
-    admitted = [gid for gid in ids if gid not in rejected]
+    stored = stored_verdicts(store, ids)
+    current: dict[str, dict[str, Verdict | None]] = {gid: {} for gid in ids}
+    for j in plan:
+        current[j.generation_id][j.verifier] = stored.get(j.verdict_id)
+    thresholds = min_scores(loaded)
+    rejected = {gid: rejections(verdicts, thresholds) for gid, verdicts in current.items()}
+    admitted = [gid for gid in ids if not rejected[gid]]
 
     duplicates = _duplicates(store, loaded, generations, admitted) if spec.dedup.enabled else {}
     passed_ids = [gid for gid in admitted if gid not in duplicates]
@@ -179,7 +258,8 @@ def run_verify_stage(
         duplicates=len(duplicates),
         judge_failures=judge_failures,
         per_recipe=_per_recipe(generations, set(passed_ids), set(duplicates)),
-        per_verifier=_per_verifier(verdicts),
+        per_verifier=_per_verifier(current, rejected),
+        rejections=_rejections(generations, rejected, duplicates),
     )
 
 
@@ -194,23 +274,31 @@ def _judge(store: LineageStore, loaded: LoadedSpec, todo: list[_Judgement],
         verifier, version = verifiers[name]
         batch = [j for j in todo if j.verifier == name]
         log(f"verifier {name} ({version}): judging {len(batch)} generations")
-        candidates = [j.candidate for j in batch]
-        links: list[tuple[str, str, str]] = []
-        if isinstance(verifier, LlmJudgeVerifier):
-            answers = ask_judge(store, loaded, verifier, candidates, log)
-            judged = [(j, verifier.verdict(a.text, a.latency_s), a.call_id)
-                      for j, a in zip(batch, answers, strict=True) if a.text is not None]
-            judge_failures += len(batch) - len(judged)
-            links = [(j.verdict_id, call_id, "judged_by") for j, _, call_id in judged]
-            made = [(j, verdict) for j, verdict, _ in judged]
-        else:
-            made = list(zip(batch, verify_all(verifier, candidates), strict=True))
+        judged = judge_candidates(store, loaded, verifier, [j.candidate for j in batch], log)
+        made = [(j, verdict, call_id) for j, (verdict, call_id) in zip(batch, judged, strict=True)
+                if verdict is not None]
+        judge_failures += len(batch) - len(made)
         newly_run[name] = len(made)
-        rows = [_verdict_row(j, version, verdict) for j, verdict in made]
+        rows = [_verdict_row(j, version, verdict) for j, verdict, _ in made]
+        edges = [(j.verdict_id, j.generation_id, "judges") for j, _, _ in made]
+        edges += [(j.verdict_id, call_id, "judged_by") for j, _, call_id in made if call_id]
         with store.writer() as writer:
             writer.insert_new("verdicts", rows)
-            writer.link([(j.verdict_id, j.generation_id, "judges") for j, _ in made] + links)
+            writer.link(edges)
     return newly_run, judge_failures
+
+
+def judge_candidates(store: LineageStore, loaded: LoadedSpec, verifier: Verifier,
+                     candidates: list[Candidate], log: Callable[[str], None]
+                     ) -> list[tuple[Verdict | None, str | None]]:
+    """(verdict, id of the judge call) per candidate, in order. An LLM judge is asked through
+    the teacher path (cached in `store`); its verdict is None when the call failed. Other
+    verifiers make no call (the id is None)."""
+    if isinstance(verifier, LlmJudgeVerifier):
+        answers = ask_judge(store, loaded, verifier, candidates, log)
+        return [(None if a.text is None else verifier.verdict(a.text, a.latency_s), a.call_id)
+                for a in answers]
+    return [(verdict, None) for verdict in verify_all(verifier, candidates)]
 
 
 def _verdict_row(judgement: _Judgement, version: str, verdict: Verdict) -> dict:
@@ -246,8 +334,8 @@ def _duplicates(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFra
     return {gid: found[gid].kept_id for gid in admitted if gid in found}
 
 
-def _user_message(messages_json: str) -> str:
-    messages = json.loads(messages_json)
+def _user_message(messages: str | list[dict]) -> str:
+    messages = json.loads(messages) if isinstance(messages, str) else messages
     return next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
 
 
@@ -265,12 +353,37 @@ def _per_recipe(generations: pd.DataFrame, passed: set[str], duplicates: set[str
     return per_recipe
 
 
-def _per_verifier(verdicts: pd.DataFrame) -> pd.DataFrame:
+def _per_verifier(current: dict[str, dict[str, Verdict | None]],
+                  rejected: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Per verifier: generations judged, admitted and rejected under the admission rule (a
+    missing verdict rejects), mean score and time of the verdicts there are."""
+    rows = [{"verifier": name, "generation_id": gid,
+             "admitted": name not in rejected[gid],
+             "score": None if verdict is None else verdict.score,
+             "duration_s": None if verdict is None else verdict.duration_s}
+            for gid, verdicts in current.items() for name, verdict in verdicts.items()]
+    columns = ["verifier", "judged", "admitted", "rejected", "mean_score", "mean_duration_s",
+               "pass_rate"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows).astype({"score": float, "duration_s": float})
     per_verifier = (
-        verdicts.groupby("verifier")
-        .agg(judged=("generation_id", "size"), admitted=("admits", "sum"),
+        frame.groupby("verifier")
+        .agg(judged=("generation_id", "size"), admitted=("admitted", "sum"),
              mean_score=("score", "mean"), mean_duration_s=("duration_s", "mean"))
         .reset_index()
     )
+    per_verifier["rejected"] = per_verifier["judged"] - per_verifier["admitted"]
     per_verifier["pass_rate"] = per_verifier["admitted"] / per_verifier["judged"]
-    return per_verifier
+    return per_verifier[columns]
+
+
+def _rejections(generations: pd.DataFrame, rejected: dict[str, dict[str, str]],
+                duplicates: dict[str, str]) -> pd.DataFrame:
+    recipe_of = dict(zip(generations["generation_id"], generations["recipe"], strict=True))
+    rows = [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": name, "reason": reason}
+            for gid, reasons in rejected.items() for name, reason in sorted(reasons.items())]
+    rows += [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": DEDUP,
+              "reason": _duplicate_reason(kept)}
+             for gid, kept in duplicates.items()]
+    return pd.DataFrame(rows, columns=["generation_id", "recipe", "verifier", "reason"])

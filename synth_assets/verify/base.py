@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 EVIDENCE_MAX_CHARS = 500
@@ -17,6 +17,8 @@ class Candidate:
     # verifiers that compare samples with each other (self-consistency) read it.
     siblings: tuple[str, ...] = ()
     prompt: str = ""  # the user message the teacher answered (what an LLM judge is shown)
+    # The attributes the prompt was rendered with (prompt_attributes), e.g. required words.
+    attributes: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
