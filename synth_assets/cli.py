@@ -15,7 +15,7 @@ REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
 def _ensure_dagster_home() -> Path:
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_DAGSTER_HOME))).resolve()
     os.environ["DAGSTER_HOME"] = str(home)
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the store: ours only
     (home / "dagster.yaml").touch(exist_ok=True)
     return home
 

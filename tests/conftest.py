@@ -1,5 +1,6 @@
 """Shared fixtures: a temporary Dagster home, lineage store and spec for each test."""
 
+import gzip
 import json
 import os
 from collections.abc import Iterator
@@ -9,7 +10,20 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-GSM8K_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gsm8k"
+# GSM8K (MIT, openai/grade-school-math): the whole test split as the file a spec can name, the
+# train split gzipped.
+GSM8K_DIR = Path(__file__).resolve().parent / "data" / "gsm8k"
+GSM8K_TEST = GSM8K_DIR / "test.jsonl"
+
+
+def gsm8k_rows(split: str) -> list[dict]:
+    """Every row of a GSM8K split ("train" or "test"), in file order."""
+    if split == "test":
+        lines = GSM8K_TEST.read_text(encoding="utf-8").splitlines()
+    else:
+        with gzip.open(GSM8K_DIR / f"{split}.jsonl.gz", "rt", encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

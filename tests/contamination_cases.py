@@ -2,11 +2,10 @@
 numbers changed, or rephrased by hand in new words (same problem, same arithmetic), and
 HumanEval prompts with the function renamed."""
 
-import json
 import random
 import re
 
-from tests.conftest import GSM8K_DIR
+from tests.conftest import gsm8k_rows
 
 # GSM8K test line index -> the same problem, rewritten by hand without copying its sentences.
 REPHRASED = {
@@ -73,8 +72,7 @@ _NUMBER = re.compile(r"\d+")
 
 
 def gsm8k(split: str) -> list[dict]:
-    lines = (GSM8K_DIR / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+    return gsm8k_rows(split)
 
 
 def change_numbers(text: str, rng: random.Random) -> str:

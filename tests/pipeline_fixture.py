@@ -14,7 +14,7 @@ from synth_assets.assets.runner import PipelineRuns, run_days
 from synth_assets.definitions import defs
 from synth_assets.spec import load_spec
 from synth_assets.teacher.requests import sampling_seed
-from tests.conftest import GSM8K_DIR, write_jsonl
+from tests.conftest import GSM8K_TEST, write_jsonl
 
 TEST_DAY = "2026-11-20"  # the day partition the pipeline tests generate
 # The sampling seed of a prompt's first sample, unpartitioned and on TEST_DAY.
@@ -47,7 +47,7 @@ REAL_RECORDS = [
 
 
 def first_gsm8k_test_question() -> str:
-    with (GSM8K_DIR / "test.jsonl").open() as handle:
+    with (GSM8K_TEST).open() as handle:
         return json.loads(handle.readline())["question"]
 
 
@@ -128,7 +128,7 @@ def write_pipeline_spec(folder: Path, api_base: str, **quality: float) -> Path:
         },
         "benchmarks": {
             "humaneval": {"type": "humaneval"},
-            "gsm8k_test": {"type": "file", "path": str(GSM8K_DIR / "test.jsonl"),
+            "gsm8k_test": {"type": "file", "path": str(GSM8K_TEST),
                            "question_field": "question"},
         },
         # TF-IDF, not the MiniLM model: embedding GSM8K test is the accuracy tests' job.

@@ -18,7 +18,7 @@ from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.minilm import shared_encoder
 from synth_assets.spec.model import ContaminationSpec
-from tests.conftest import GSM8K_DIR
+from tests.conftest import GSM8K_TEST
 from tests.contamination_cases import (
     HUMANEVAL_RENAMED,
     NUMBERS_CHANGED,
@@ -63,7 +63,7 @@ def cases() -> dict[str, list[tuple[str, str]]]:
 
 @pytest.fixture(scope="module")
 def benchmark_items():
-    return (load_benchmark_file("gsm8k_test", GSM8K_DIR / "test.jsonl", "question")
+    return (load_benchmark_file("gsm8k_test", GSM8K_TEST, "question")
             + load_humaneval())
 
 

@@ -7,8 +7,7 @@ import pytest
 
 from synth_assets.decontam import load_benchmark_file, load_humaneval
 from synth_assets.jsonl import InputFileError
-
-GSM8K_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k" / "test.jsonl"
+from tests.conftest import GSM8K_TEST
 
 
 def test_gsm8k_test_loads_every_line_with_line_index_ids():

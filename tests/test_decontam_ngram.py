@@ -1,9 +1,7 @@
-import json
 import os
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +12,7 @@ from synth_assets.decontam import (
     load_humaneval,
     normalize_tokens,
 )
-
-GSM8K_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k"
+from tests.conftest import GSM8K_TEST, gsm8k_rows
 
 FILLER = (
     "Here is a practice problem written for you by a tutor. Read it carefully before you start. "
@@ -24,7 +21,7 @@ FILLER = (
 
 @pytest.fixture(scope="module")
 def gsm8k_test_items() -> list[BenchmarkItem]:
-    return load_benchmark_file("gsm8k_test", GSM8K_DIR / "test.jsonl", "question")
+    return load_benchmark_file("gsm8k_test", GSM8K_TEST, "question")
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +95,12 @@ def test_unrelated_text_has_no_hits(index):
 
 def test_gsm8k_train_questions_rarely_hit_gsm8k_test(gsm8k_test_items):
     index = NgramIndex.build(gsm8k_test_items)
-    train_lines = (GSM8K_DIR / "train.jsonl").read_text(encoding="utf-8").splitlines()[:500]
+    train_rows = gsm8k_rows("train")[:500]
 
     hit_records = [
         line_number
-        for line_number, line in enumerate(train_lines)
-        if index.find_hits(json.loads(line)["question"])
+        for line_number, row in enumerate(train_rows)
+        if index.find_hits(row["question"])
     ]
 
     # Train and test are disjoint problems, but share stock phrasings; see the report figure.

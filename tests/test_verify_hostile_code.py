@@ -86,22 +86,23 @@ HOSTILE = {
     "always_equal_object": (
         "class Anything:\n    def __eq__(self, other):\n        return True\n\n"
         "def add(a, b):\n    return Anything()\n",
-        "tests failed: TypeError: the solution returned a 'Anything' object"),
+        "tests failed: JudgingError: add() returned a 'Anything' object, not plain data"),
     "int_subclass_equal_to_everything": (
         "class Int(int):\n    def __eq__(self, other):\n        return True\n\n"
-        "def add(a, b):\n    return Int(0)\n", "tests failed: TypeError"),
+        "def add(a, b):\n    return Int(0)\n", "tests failed: AssertionError"),
     "own_check_that_always_passes": (
         "def check(candidate):\n    return True\n\ndef add(a, b):\n    return 0\n",
         "tests failed: AssertionError"),
-    "fake_report_from_own_source": (solution("""
-        import os, re, sys
-        # look for the completion token in our own program and print it
-        source = open(sys.argv[0]).read()
-        for token in set(re.findall(r"[0-9a-f]{32}", source)):
-            print(token)
-            print(token, "")
+    "fake_reports_on_every_descriptor": (solution("""
+        import os
+        # what a report looks like, on stdout, stderr and every descriptor we might hold
+        for fd in range(1, 64):
+            try:
+                os.write(fd, b'\\n{"outcome": "passed"}\\n')
+            except OSError:
+                pass
         os._exit(0)
-        """), "program exited before the tests finished"),
+        """), "tests failed: JudgingError: the solution sent a message of"),
     "patched_print_stdout_and_exit": (solution("""
         import builtins, os, sys
         builtins.print = lambda *a, **k: None

@@ -6,8 +6,7 @@ import pytest
 
 from synth_assets.verify import Candidate, build_verifier, symbolic
 from synth_assets.verify.math_answer import answers_match, extract_final_answer, stated_decimals
-
-GSM8K_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k"
+from tests.conftest import gsm8k_rows
 
 # (response text, extracted final answer)
 EXTRACTION_CASES = [
@@ -357,12 +356,8 @@ def test_the_labelled_cases_cover_each_format_with_near_misses() -> None:
 
 
 def test_every_gsm8k_reference_solution_yields_its_gold_answer() -> None:
-    path = GSM8K_DIR / "test.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     wrong = []
-    for row in rows:
+    for row in gsm8k_rows("test"):
         gold = row["answer"].split("####")[-1].strip()
         extracted = extract_final_answer(row["answer"])
         if extracted is None or not answers_match(extracted, gold):

@@ -30,7 +30,8 @@ def test_results_are_compared_like_math_answers(body: str, gold: str) -> None:
 @pytest.mark.parametrize(("text", "reason"), [
     ("def solution():\n    return 3 + 4\n", "the program's result differs from the gold answer"),
     ("def solution():\n    return 1 / 0\n", "the program failed: ZeroDivisionError"),
-    ("def answer():\n    return 12\n", "the program failed: KeyError: 'solution'"),
+    ("def answer():\n    return 12\n",
+     "the program failed: NameError: the solution does not define solution()"),
     ("def solution():\n    while True:\n        pass\n", "the program timed out after 1s"),
     ("def solution():\n    return [12]\n",
      "the program failed: TypeError: solution() returned a 'list'"),

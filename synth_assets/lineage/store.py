@@ -6,6 +6,7 @@ process holds the lock.
 """
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
 ALL_PARTITIONS = "all partitions"  # label of a snapshot joining every partition of a stage
 _SCHEMA_APPLIED: set[tuple[str, int]] = set()  # store files this process brought up to date
+_log = logging.getLogger(__name__)
 
 
 def default_db_path() -> Path:
@@ -31,6 +33,16 @@ def default_db_path() -> Path:
     if os.environ.get("SYNTH_DB"):
         return Path(os.environ["SYNTH_DB"])
     return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "synth.duckdb"
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the store's folder readable by its owner only: it also holds DuckDB's WAL, which
+    DuckDB creates with the process umask. An existing folder is left as it is, with a warning
+    when others may read it."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        _log.warning("the store's folder %s is accessible to other users; the store file is "
+                     "created 0600, but its WAL follows the umask", folder)
 
 
 def _duckdb_config() -> dict[str, str]:
@@ -205,10 +217,13 @@ class LineageStore:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         existed = self.path.exists()
+        if not existed:
+            _private_folder(self.path.parent)
         conn = self._open(read_only=False)
         try:
+            if not existed:
+                self.path.chmod(0o600)  # DuckDB creates it with the process umask
             # The schema DDL costs ~25 ms an open: once per file (and inode) per process.
             stored_file = (str(self.path.resolve()), self.path.stat().st_ino)
             if not existed or stored_file not in _SCHEMA_APPLIED:

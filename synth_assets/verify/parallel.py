@@ -16,8 +16,8 @@ def verify_all(
 
     Threads suffice: the heavy verifiers spend their time waiting on a sandboxed process, and
     two per core keep every core busy while runs are set up and torn down
-    (benchmarks/bench_sandbox_humaneval.py: 34.9 ms per HumanEval problem with 4 workers on 2
-    cores against 42.1 ms with 2).
+    (benchmarks/bench_sandbox_humaneval.py: 18.3 ms per HumanEval problem with 4 workers on 2
+    cores against 32.3 ms with 2, one run after the other).
     """
     workers = max_workers or 2 * len(os.sched_getaffinity(0))
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence
 from synth_assets.verify.consensus import consensus_verdict, gold_answer
-from synth_assets.verify.harness import judging_program, read_report
+from synth_assets.verify.harness import judge
 from synth_assets.verify.math_answer import answers_match
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.sandbox import run_python
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class ProgramOfThoughtVerifier:
     tolerance: float = 1e-6
 
     name = "program_of_thought"
-    version = "1"
+    version = "2"
 
     def __post_init__(self) -> None:
         if not isinstance(self.entry_point, str) or not self.entry_point.isidentifier():
@@ -81,21 +80,18 @@ class ProgramOfThoughtVerifier:
 # that once per program.
 @functools.lru_cache(maxsize=4096)
 def run_program(code: str, entry_point: str, timeout_s: float, memory_mb: int) -> ProgramRun:
-    """Run `code` in the sandbox, call entry_point() and return its result as text."""
-    program, token = judging_program(code, "", entry_point, mode="value")
-    result = run_python(program, timeout_s=timeout_s, memory_mb=memory_mb, stdin=token + "\n")
-    answer = read_report(result, token)
-    if answer is not None:
-        return ProgramRun(answer=answer, failure="", evidence="")
-    if result.timed_out:
+    """Run `code` in the sandbox, call entry_point() from another sandboxed process and return
+    its result as text."""
+    judgement = judge(code, "", "", entry_point, mode="value", timeout_s=timeout_s,
+                      memory_mb=memory_mb)
+    if judgement.value is not None:
+        return ProgramRun(answer=judgement.value, failure="", evidence="")
+    if judgement.failure == "timeout":
         failure = f"the program timed out after {timeout_s:g}s"
-    elif result.killed_reason:
-        failure = f"the program was killed by {result.killed_reason}"
-    elif result.exit_code == 0:
+    elif judgement.failure == "killed":
+        failure = f"the program was killed by {judgement.detail}"
+    elif judgement.failure == "exited":
         failure = "the program exited before returning its result"
     else:
-        lines = result.stderr.strip().splitlines()
-        failure = "the program failed" + (f": {lines[-1].strip()[:160]}" if lines else "")
-    tail = "\n".join(result.stderr.strip().splitlines()[-8:])
-    return ProgramRun(answer=None, failure=failure,
-                      evidence=tail or f"exit_code={result.exit_code} (no stderr)")
+        failure = f"the program failed: {judgement.detail[:160]}"
+    return ProgramRun(answer=None, failure=failure, evidence=judgement.evidence or failure)

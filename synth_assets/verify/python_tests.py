@@ -1,4 +1,5 @@
-"""Check a code response by running the seed's tests against it in the sandbox."""
+"""Check a code response by running the seed's tests against it in the sandbox: the code in
+one process, the tests (with the prompt's own helpers) in another (see harness.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import time
 from dataclasses import dataclass
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
-from synth_assets.verify.harness import judging_program, read_report
-from synth_assets.verify.sandbox import SandboxResult, run_python
+from synth_assets.verify.harness import Judgement, isolation_note, judge
 
 _PYTHON_FENCE_LANGUAGES = ("", "python", "python3", "py")
 
@@ -33,7 +33,7 @@ class PythonTestsVerifier:
     memory_mb: int = 512
 
     name = "python_tests"
-    version = "2"
+    version = "3"
 
     def __post_init__(self) -> None:
         if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
@@ -46,34 +46,30 @@ class PythonTestsVerifier:
         entry_point = seed_field(candidate.seed, "entry_point", self.name)
         code = extract_code(candidate.text, entry_point)
         tests = seed_field(candidate.seed, "tests", self.name)
-        program, token = judging_program(
-            _solution_source(code, candidate.seed), tests, entry_point, mode="tests"
-        )
-        result = run_python(
-            program, timeout_s=self.timeout_s, memory_mb=self.memory_mb, stdin=token + "\n"
-        )
-        # The harness reports only after check() returned, so a program that exits early
-        # with status 0 (sys.exit(0) or os._exit(0) in the solution) does not pass.
-        passed = read_report(result, token) is not None
+        prompt = seed_field(candidate.seed, "prompt", self.name)
+        judgement = judge(_solution_source(code, candidate.seed), _prompt_preamble(prompt),
+                          tests, entry_point, mode="tests", timeout_s=self.timeout_s,
+                          memory_mb=self.memory_mb)
+        passed = judgement.outcome == "passed"
         return Verdict(
             passed=passed,
             score=1.0 if passed else 0.0,
-            reason=self._reason(result, passed),
-            evidence="all tests passed" if passed else clip_evidence(_failure_evidence(result)),
+            reason=self._reason(judgement),
+            evidence=("all tests passed" + isolation_note(judgement.isolated) if passed
+                      else clip_evidence(judgement.evidence)),
             duration_s=time.perf_counter() - start,
         )
 
-    def _reason(self, result: SandboxResult, passed: bool) -> str:
-        if passed:
+    def _reason(self, judgement: Judgement) -> str:
+        if judgement.outcome == "passed":
             return "all tests passed"
-        if result.timed_out:
+        if judgement.failure == "timeout":
             return f"timed out after {self.timeout_s:g}s"
-        if result.killed_reason:
-            return f"killed by {result.killed_reason}"
-        if result.exit_code == 0:
+        if judgement.failure == "killed":
+            return f"killed by {judgement.detail}"
+        if judgement.failure == "exited":
             return "program exited before the tests finished"
-        last_line = _last_line(result.stderr)
-        return f"tests failed: {last_line[:160]}" if last_line else "tests failed"
+        return f"tests failed: {judgement.detail[:160]}"
 
 
 def _defines_function(code: str, name: str) -> bool:
@@ -121,14 +117,3 @@ def _prompt_preamble(prompt: str) -> str:
             line for line in prompt.splitlines() if line.startswith(("import ", "from "))
         )
     return prompt
-
-
-def _failure_evidence(result: SandboxResult) -> str:
-    if result.stderr.strip():
-        return "\n".join(result.stderr.strip().splitlines()[-8:])
-    return f"exit_code={result.exit_code} killed_reason={result.killed_reason} (no stderr)"
-
-
-def _last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1].strip() if lines else ""
