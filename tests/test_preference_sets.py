@@ -181,6 +181,8 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
     tom_seed = rows(db, "SELECT seed_id FROM seeds WHERE payload LIKE '%Tom had 10%'")[0][0]
     assert main(["forget", tom_seed]) == 0
     assert [r[0] for r in rows(db, "SELECT source FROM preference_pairs")] == ["revision"]
+    exported = (exports / "dpo" / "data.jsonl").read_text().splitlines()
+    assert [json.loads(line)["source"] for line in exported] == ["revision"]
 
 
 def spec_with(tmp_path: Path, preference_sets: dict) -> Path:

@@ -99,6 +99,24 @@ def _build_set(store: LineageStore, loaded: LoadedSpec, name: str, clean_snapsho
     return PreferenceSetResult(name, snapshot_id, counts, len(prompts), export_dir)
 
 
+def rebuild_exported_sets(store: LineageStore, loaded: LoadedSpec, export_root: Path,
+                          run_id: str, log: Callable[[str], None] = print
+                          ) -> list[PreferenceSetResult]:
+    """Build again, from the inputs their last export read, the spec's preference sets that
+    have an export (after `synth forget` deleted records, so no export keeps a forgotten pair)."""
+    manifests = {name: export_root / name / "dpo" / "manifest.json"
+                 for name in loaded.spec.preference_sets}
+    manifests = {name: json.loads(path.read_text(encoding="utf-8"))
+                 for name, path in manifests.items() if path.exists()}
+    if not manifests:
+        return []
+    is_contaminated = contamination_scanner(build_detectors(store, loaded))
+    return [_build_set(store, loaded, name, manifest["clean_snapshot"],
+                       manifest["judged_snapshot"], export_root / name, run_id,
+                       is_contaminated, log)
+            for name, manifest in manifests.items()]
+
+
 def rl_prompts(loaded: LoadedSpec, recipes: Sequence[str], samples: Sequence[Sample],
                is_contaminated: Callable[[list[str]], list[bool]]) -> list[dict[str, Any]]:
     """One row per prompt of the recipes whose record is the raw answer (text parser: a
