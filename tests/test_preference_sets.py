@@ -5,6 +5,7 @@ source, and the RL reward functions agree with the stored verdicts."""
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -16,9 +17,11 @@ from synth_assets.checks.ge_adapter import validate_frame
 from synth_assets.checks.preference_suite import preference_sets_suite
 from synth_assets.cli import main
 from synth_assets.lineage.store import LineageStore
+from synth_assets.mix.preferences import Sample, build_pairs
 from synth_assets.rewards import verifier_reward, verifier_scores
 from synth_assets.spec import load_spec
 from synth_assets.spec.load import SpecError
+from synth_assets.spec.model import PreferenceSetSpec
 from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.preference_stage import run_preference_stage
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
@@ -207,3 +210,70 @@ def test_bad_preference_sets_fail_naming_the_key(tmp_path: Path, preference_sets
     with pytest.raises(SpecError, match="preference_sets") as error:
         load_spec(spec_with(tmp_path, preference_sets))
     assert message in str(error.value)
+
+
+def sample(generation_id: str, answer: str, admitted: bool = False, failed: int = 0,
+           score: float | None = None, prompt_id: str = "prm_1") -> Sample:
+    return Sample(generation_id=generation_id, prompt_id=prompt_id, seed_id="seed_1",
+                  recipe="math_chain_of_thought", prompt="What is 2 + 2?", answer=answer,
+                  seed_payload='{"question": "What is 2 + 2?", "answer": "4"}',
+                  admitted=admitted, clean_scan_id="scan_" + generation_id if admitted else None,
+                  failed=failed, scores={} if score is None else {"judge": score},
+                  verdict_ids=("vrd_" + generation_id,))
+
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "synth_assets" / "default_spec" / \
+    "pipeline.yaml"
+
+
+def pairs_of(samples: list[Sample], seed: int = 0, contaminated: tuple[str, ...] = (),
+             **sources: dict) -> list[tuple[str, str, str]]:
+    spec = PreferenceSetSpec(recipes=["math_chain_of_thought"], seed=seed, **sources)
+    built = build_pairs("p", spec, load_spec(DEFAULT_SPEC), samples,
+                        lambda texts: [text in contaminated for text in texts])
+    return [(pair.source, pair.chosen.answer, pair.rejected) for pair in built]
+
+
+def test_verifier_pairs_take_the_hard_negative_whatever_the_seed() -> None:
+    samples = [sample("g1", "The answer is 4.", admitted=True),
+               sample("g2", "The answer is 5, roughly.", failed=1),
+               sample("g3", "banana", failed=2),
+               sample("g4", "The answer is 4!", admitted=False, failed=0)]   # a duplicate
+    for seed in range(5):
+        assert pairs_of(samples, seed, verifier_pairs={}) == [
+            ("verifier", "The answer is 4.", "The answer is 5, roughly.")]
+    # A contaminated rejected answer leaves the pair out (not replaced by the next one: the
+    # pair is scanned as chosen).
+    assert pairs_of(samples, verifier_pairs={},
+                    contaminated=("The answer is 5, roughly.",)) == []
+
+
+def test_verifier_pairs_need_a_real_failure_and_a_cleared_chosen_side() -> None:
+    # no sample failed a verifier (one only lacks a verdict): no pair
+    assert pairs_of([sample("g1", "4", admitted=True), sample("g2", "5")],
+                    verifier_pairs={}) == []
+    # the admitted sample was not cleared by contamination_reports: no pair
+    uncleared = replace(sample("g1", "4", admitted=True), clean_scan_id=None)
+    assert pairs_of([uncleared, sample("g2", "5", failed=1)], verifier_pairs={}) == []
+    # a rejected answer identical to the chosen one (after whitespace) gives no pair
+    assert pairs_of([sample("g1", "4", admitted=True), sample("g2", " 4\n", failed=1)],
+                    verifier_pairs={}) == []
+
+
+def test_seeded_choice_and_counts_are_deterministic() -> None:
+    samples = [sample(f"g{p}{i}", f"answer {p} {i}", admitted=i < 2, failed=int(i >= 2),
+                      prompt_id=f"prm_{p}") for p in range(20) for i in range(4)]
+    first = pairs_of(samples, seed=1, verifier_pairs={"count": 7})
+    assert len(first) == 7 and first == pairs_of(list(reversed(samples)), seed=1,
+                                                 verifier_pairs={"count": 7})
+    assert first != pairs_of(samples, seed=2, verifier_pairs={"count": 7})
+    assert len(pairs_of(samples, seed=1, verifier_pairs={})) == 20
+
+
+def test_score_pairs_need_the_margin() -> None:
+    samples = [sample("g1", "great", admitted=True, score=0.9),
+               sample("g2", "fine", admitted=True, score=0.7),
+               sample("g3", "poor", failed=1, score=0.2)]
+    assert pairs_of(samples, score_pairs={"verifier": "judge", "min_margin": 0.7}) == [
+        ("score", "great", "poor")]
+    assert pairs_of(samples, score_pairs={"verifier": "judge", "min_margin": 0.8}) == []

@@ -40,6 +40,7 @@ from synth_assets.stages.verify_stage import (
     rejections_now,
     stored_verdicts,
 )
+from synth_assets.verify.admission import NO_VERDICT
 
 SQL = "preferences.sql"
 
@@ -57,7 +58,7 @@ class Sample:
     seed_payload: str
     admitted: bool
     clean_scan_id: str | None
-    failed: int                      # verifiers that reject it (deduplication not counted)
+    failed: int                      # verifiers whose verdict rejects it (see load_samples)
     scores: dict[str, float]         # verifier -> score of its current verdict
     verdict_ids: tuple[str, ...]     # its current verdicts
 
@@ -123,7 +124,10 @@ def load_samples(store: LineageStore, loaded: LoadedSpec, recipes: list[str],
             generation_id=row.generation_id, prompt_id=row.prompt_id, seed_id=row.seed_id,
             recipe=row.recipe, prompt=prompt, answer=answer, seed_payload=row.seed_payload,
             admitted=not own, clean_scan_id=optional_text(row.scan_id),
-            failed=len(set(own) - {DEDUP}),
+            # Only verdicts that reject count: a duplicate that passed, or a verifier with no
+            # current verdict (a failed judge call), is not evidence that the answer is wrong.
+            failed=sum(1 for verifier, reason in own.items()
+                       if verifier != DEDUP and reason != NO_VERDICT),
             scores={name: verdicts[vid].score for name, vid in verdict_ids
                     if vid is not None and vid in verdicts},
             verdict_ids=tuple(vid for _, vid in verdict_ids
