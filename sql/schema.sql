@@ -155,6 +155,25 @@ CREATE TABLE IF NOT EXISTS mixture_records (
     created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- A preference pair (synth_assets/mix/preferences.py): the prompt and two answers to it, the
+-- chosen one admitted and clean. rejected_id is a generation, or for a revision pair the seed
+-- holding the draft. Which materialization holds it is in snapshot_members.
+CREATE TABLE IF NOT EXISTS preference_pairs (
+    pair_id            VARCHAR PRIMARY KEY,
+    preference_set     VARCHAR NOT NULL,
+    source             VARCHAR NOT NULL,    -- verifier | score | revision
+    prompt_id          VARCHAR NOT NULL,
+    chosen_id          VARCHAR NOT NULL,
+    rejected_id        VARCHAR NOT NULL,
+    prompt             VARCHAR NOT NULL,
+    chosen             VARCHAR NOT NULL,
+    rejected           VARCHAR NOT NULL,
+    chosen_score       DOUBLE,
+    rejected_score     DOUBLE,
+    rejected_failures  INTEGER,             -- verifiers the rejected answer failed
+    created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 -- What one materialization of a stage produced; the id is derived from its members.
 CREATE TABLE IF NOT EXISTS snapshots (
     snapshot_id   VARCHAR PRIMARY KEY,
@@ -294,4 +313,10 @@ CREATE OR REPLACE VIEW lineage_nodes AS
     UNION ALL
     SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
            json_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
-    FROM contamination_quarantines;
+    FROM contamination_quarantines
+    UNION ALL
+    SELECT pair_id, 'preference_pair', 8, created_at,
+           json_object('preference_set', preference_set, 'source', source, 'prompt', prompt,
+                       'chosen', chosen, 'rejected', rejected, 'chosen_score', chosen_score,
+                       'rejected_score', rejected_score)
+    FROM preference_pairs;

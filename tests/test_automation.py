@@ -113,6 +113,6 @@ def test_later_stages_follow_an_upstream_change(
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance,
                                                   cursor=follow.cursor)
     requested = {stage for stage in ["seed_sets", "teacher_generations", "verified_subsets",
-                                     "contamination_reports", "final_mixtures"]
+                                     "contamination_reports", "final_mixtures", "preference_sets"]
                  if after.get_requested_partitions(dg.AssetKey(stage))}
-    assert requested == {"contamination_reports", "final_mixtures"}
+    assert requested == {"contamination_reports", "final_mixtures", "preference_sets"}

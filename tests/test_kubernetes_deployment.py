@@ -15,7 +15,7 @@ from synth_assets.definitions_k8s import DATA_CLAIM, DATA_MOUNT, defs, step_pods
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
-          "final_mixtures"}
+          "final_mixtures", "preference_sets"}
 
 
 def test_module_loads_as_one_code_location() -> None:

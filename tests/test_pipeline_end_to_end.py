@@ -20,7 +20,7 @@ from tests.pipeline_fixture import (
 )
 
 STAGES = ["seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
-          "final_mixtures"]
+          "final_mixtures", "preference_sets"]
 RECIPES = ["math_cot", "code", "chat"]
 
 
@@ -51,7 +51,8 @@ def test_every_stage_materializes_with_exact_counts(stub_pipeline, dagster_home:
                                    "teacher_generations_diversity",
                                    "verified_subsets_expectations",
                                    "verified_subsets_diversity"]] * len(RECIPES)
-        + [("contamination_reports_expectations", True), ("final_mixtures_expectations", True)])
+        + [("contamination_reports_expectations", True), ("final_mixtures_expectations", True),
+           ("preference_sets_expectations", True)])
     partitions = instance.get_materialized_partitions(dg.AssetKey("verified_subsets"))
     assert partitions == {f"{TEST_DAY}|{recipe}" for recipe in RECIPES}
     publish = runs.runs[-1][1]

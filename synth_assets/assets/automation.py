@@ -53,6 +53,9 @@ STAGE_AUTOMATION = {
     dg.AssetKey("final_mixtures"): _follow(
         ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
     ).with_label("when contamination_reports changed and passed its checks"),
+    dg.AssetKey("preference_sets"): _follow(
+        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
+    ).with_label("when contamination_reports changed and passed its checks"),
 }
 
 

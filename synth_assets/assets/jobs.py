@@ -16,8 +16,10 @@ generate = dg.define_asset_job(
 
 publish = dg.define_asset_job(
     PUBLISH_JOB,
-    selection=dg.AssetSelection.assets("contamination_reports", "final_mixtures"),
-    description="Every day and recipe together: contamination reports and the final mixtures.",
+    selection=dg.AssetSelection.assets("contamination_reports", "final_mixtures",
+                                       "preference_sets"),
+    description="Every day and recipe together: contamination reports, the final mixtures and "
+                "the preference sets.",
 )
 
 full_pipeline = dg.define_asset_job(

@@ -29,6 +29,7 @@ from synth_assets.resources import DUCKDB_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
+from synth_assets.stages.preference_stage import run_preference_stage
 from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
 from synth_assets.stages.spec_check import require_valid_inputs
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
@@ -182,5 +183,29 @@ def final_mixtures(
     return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata=metadata)
 
 
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+          deps=[teacher_generations])
+def preference_sets(
+    context: dg.AssetExecutionContext, synth: SynthStore,
+    contamination_reports: ContaminationSnapshots,
+) -> dg.Output[dict[str, str]]:
+    """Preference pairs (verifier, score and revision pairs) of each preference set of the spec,
+    both sides clear of benchmarks, exported for DPO/ORPO and KTO, with the prompts and what
+    their verifiable reward needs for RL."""
+    store = synth.store()
+    results = run_preference_stage(
+        store, synth.load_spec(), contamination_reports.clean,
+        all_partitions_snapshot(store, TEACHER_STAGE), synth.export_root(),
+        run_id=context.run.run_id, log=context.log.info,
+    )
+    metadata: dict[str, object] = {"preference_sets": len(results)}
+    for result in results:
+        metadata[f"{result.name}/pairs"] = dg.MetadataValue.json(result.counts)
+        metadata[f"{result.name}/rl_prompts"] = result.rl_prompts
+        metadata[f"{result.name}/snapshot_id"] = result.snapshot_id
+        metadata[f"{result.name}/export_dir"] = dg.MetadataValue.path(str(result.export_dir))
+    return dg.Output({r.name: r.snapshot_id for r in results}, metadata=metadata)
+
+
 PIPELINE_ASSETS = [seed_sets, teacher_generations, verified_subsets, contamination_reports,
-                   final_mixtures]
+                   final_mixtures, preference_sets]

@@ -10,6 +10,7 @@ from synth_assets.assets.pipeline import ContaminationSnapshots
 from synth_assets.checks.diversity_suite import diversity_suite
 from synth_assets.checks.ge_adapter import validate_frame
 from synth_assets.checks.mixture_suite import final_mixtures_suite
+from synth_assets.checks.preference_suite import preference_sets_suite
 from synth_assets.checks.suites import (
     contamination_reports_suite,
     seed_sets_suite,
@@ -82,6 +83,17 @@ def final_mixtures_expectations(
     return validate_frame(frame, expectations, "final_mixtures")
 
 
+@dg.asset_check(asset="preference_sets", blocking=True,
+                description="GE suite: each preference set against its spec: every source's "
+                            "requested count met, no pair with identical or empty sides, no "
+                            "side overlapping a benchmark.")
+def preference_sets_expectations(
+    synth: SynthStore, preference_sets: dict[str, str]
+) -> dg.AssetCheckResult:
+    frame, expectations = preference_sets_suite(synth.store(), synth.load_spec(), preference_sets)
+    return validate_frame(frame, expectations, "preference_sets")
+
+
 _DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 at least quality.min_distinct_2, "
               "exact and near duplicates at most quality.max_duplicate_share.")
 
@@ -110,6 +122,7 @@ PIPELINE_CHECKS = [
     verified_subsets_expectations,
     contamination_reports_expectations,
     final_mixtures_expectations,
+    preference_sets_expectations,
     teacher_generations_diversity,
     verified_subsets_diversity,
 ]

@@ -23,6 +23,7 @@ TABLE_OF_KIND = {
     "contamination_hit": ("contamination_hits", "hit_id"),
     "real_record": ("real_records", "real_id"),
     "mixture_record": ("mixture_records", "mixture_record_id"),
+    "preference_pair": ("preference_pairs", "pair_id"),
 }
 
 

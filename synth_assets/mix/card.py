@@ -23,14 +23,19 @@ class CardFacts:
     input_snapshot_id: str
 
 
-def dataset_card(facts: CardFacts) -> str:
+def card_front_matter(pretty_name: str, data_file: str) -> str:
+    """The card's YAML header: it points `datasets.load_dataset(folder)` at the data file."""
     header = {
-        "pretty_name": facts.mixture,
+        "pretty_name": pretty_name,
         "license": "other",
         "tags": ["synthetic", "synth-assets"],
         "configs": [{"config_name": "default",
-                     "data_files": [{"split": "train", "path": facts.data_file}]}],
+                     "data_files": [{"split": "train", "path": data_file}]}],
     }
+    return f"---\n{yaml.safe_dump(header, sort_keys=False, allow_unicode=True)}---\n\n"
+
+
+def dataset_card(facts: CardFacts) -> str:
     mixture = facts.settings["mixture"]
     sections = [
         f"# {facts.mixture}",
@@ -38,7 +43,7 @@ def dataset_card(facts: CardFacts) -> str:
         "id resolves to its full history with `synth lineage ID`; `synth why ID` says why it is "
         "in the mixture.",
         "## Composition",
-        _table(["component", "kind", "sources", "asked", "records", "tokens"], [
+        markdown_table(["component", "kind", "sources", "asked", "records", "tokens"], [
             [name, part["kind"], ", ".join(part["sources"]), f"{part['requested']} {part['unit']}",
              part["picked_records"], part["picked_tokens"]]
             for name, part in facts.plan.items()
@@ -49,7 +54,7 @@ def dataset_card(facts: CardFacts) -> str:
         + ("yes" if mixture["stratify_by_domain"] else "no")
         + "; earlier clean records kept: " + ("yes" if mixture["accumulate"] else "no") + ".",
         "## Sources and teacher models",
-        _table(["recipe", "seed set", "domain", "teacher in spec", "records by model"], [
+        markdown_table(["recipe", "seed set", "domain", "teacher in spec", "records by model"], [
             [name, recipe["seed_set"], recipe["domain"],
              facts.settings["teachers"][recipe["teacher"]]["model"],
              ", ".join(f"{row['model']} ({row['records']})" for row in facts.teacher_models
@@ -58,7 +63,7 @@ def dataset_card(facts: CardFacts) -> str:
         ]),
         "## Verifiers and pass rates",
         "Over the generations of these recipes judged in the run that made this export.",
-        _table(["verifier", "version", "judged", "passed", "pass rate"], [
+        markdown_table(["verifier", "version", "judged", "passed", "pass rate"], [
             [row["verifier"], row["verifier_version"], row["judged"], row["passed"],
              f"{row['passed'] / row['judged']:.1%}" if row["judged"] else "n/a"]
             for row in facts.pass_rates
@@ -67,24 +72,23 @@ def dataset_card(facts: CardFacts) -> str:
         "Benchmarks checked: " + (", ".join(sorted(facts.settings["benchmarks"])) or "none")
         + f" ({facts.settings['contamination']['ngram_n']}-gram overlap). Contaminated records "
         "are never exported.",
-        _table(["benchmark", "records scanned", "records hit", "items hit"], [
+        markdown_table(["benchmark", "records scanned", "records hit", "items hit"], [
             [row["benchmark"], "" if row["records"] is None else row["records"],
              row["records_hit"], "" if row["items_hit"] is None else row["items_hit"]]
             for row in facts.contamination
         ]),
         "## Real data and licenses",
-        _table(["real source", "license", "records"],
+        markdown_table(["real source", "license", "records"],
                [[row["source"], row["license"], row["records"]] for row in facts.licenses]),
         "## Reproduce",
         f"Spec sha256 `{facts.spec_hash}`, input snapshot `{facts.input_snapshot_id}`, "
         f"mixture snapshot `{facts.mixture_snapshot_id}`. The same spec and inputs give "
         "byte-identical files; `manifest.json` lists their sha256 and the run id.",
     ]
-    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True)
-    return f"---\n{front}---\n\n" + "\n\n".join(sections) + "\n"
+    return card_front_matter(facts.mixture, facts.data_file) + "\n\n".join(sections) + "\n"
 
 
-def _table(columns: list[str], rows: list[list[Any]]) -> str:
+def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
     if not rows:
         return "_none_"
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

@@ -11,7 +11,13 @@ import yaml
 from pydantic import ValidationError
 
 from synth_assets.spec.builtins import BUILTIN_PREFIX, builtin_path, resolve_recipes
-from synth_assets.spec.model import BenchmarkSpec, PipelineSpec, RealSourceSpec, SeedSetSpec
+from synth_assets.spec.model import (
+    BenchmarkSpec,
+    PipelineSpec,
+    RealSourceSpec,
+    SeedSetSpec,
+    revises_seed_draft,
+)
 from synth_assets.verify.registry import build_verifier
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "default_spec" / "pipeline.yaml"
@@ -202,8 +208,35 @@ def _reference_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
                 check(f"{key}.recipes.{index}", recipe, spec.recipes, "recipe")
             for index, source in enumerate(component.real_sources):
                 check(f"{key}.real_sources.{index}", source, spec.real_sources, "real source")
+    problems += _preference_set_problems(spec)
     if not problems:
         problems += _round_cycles(spec)
+    return problems
+
+
+def _preference_set_problems(spec: PipelineSpec) -> list[tuple[str, str]]:
+    problems = []
+    for name, preference_set in spec.preference_sets.items():
+        key = f"preference_sets.{name}"
+        if name in spec.mixtures:
+            problems.append((key, f"{name!r} is also a mixture: both would export to the "
+                                  "folder of that name"))
+        known = [r for r in preference_set.recipes if r in spec.recipes]
+        problems += [(f"{key}.recipes.{index}",
+                      f"unknown recipe {recipe!r} (known: {', '.join(sorted(spec.recipes))})")
+                     for index, recipe in enumerate(preference_set.recipes)
+                     if recipe not in spec.recipes]
+        score = preference_set.score_pairs
+        if score is not None and not any(score.verifier in spec.recipes[r].verifiers
+                                          for r in known):
+            problems.append((f"{key}.score_pairs.verifier",
+                             f"verifier {score.verifier!r} judges none of the set's recipes"))
+        if preference_set.revision_pairs is not None and known \
+                and not any(revises_seed_draft(spec.recipes[r]) for r in known):
+            problems.append((f"{key}.revision_pairs",
+                             "none of the set's recipes revises a draft: revision pairs need a "
+                             "recipe whose seeds hold a draft `response` and whose record's "
+                             "`response` is the revision (like the built-in constitutional)"))
     return problems
 
 

@@ -1,5 +1,6 @@
 """The pipeline spec: seed sets, teachers, recipes, verifiers, benchmarks and mixtures."""
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -374,6 +375,52 @@ class MixtureSpec(StrictModel):
         return [s for c in self.components.values() for s in c.real_sources]
 
 
+class PairSourceSpec(StrictModel):
+    count: int | None = Field(default=None, gt=0,
+                              description="pairs wanted from this source; unset: every pair")
+
+
+class ScorePairsSpec(PairSourceSpec):
+    verifier: str = Field(description="a verifier of the set's recipes whose score ranks samples")
+    min_margin: float = Field(default=0.2, gt=0, le=1,
+                              description="highest minus lowest score a pair needs")
+
+
+def revises_seed_draft(recipe: RecipeSpec) -> bool:
+    """Whether the recipe's record replaces the draft `response` its prompt shows from the seed
+    (a revision, as in the built-in constitutional recipe)."""
+    return "response" in recipe.record and re.search(r"{{\s*response\s*}}", recipe.template) \
+        is not None
+
+
+class PreferenceSetSpec(StrictModel):
+    """Preference pairs from the samples of the listed recipes (docs/preferences.md): verifier
+    pairs (admitted sample vs one that failed a verifier), score pairs (highest vs lowest score
+    of one verifier) and revision pairs (a revision vs the draft in its seed)."""
+
+    recipes: list[str] = Field(min_length=1)
+    verifier_pairs: PairSourceSpec | None = None
+    score_pairs: ScorePairsSpec | None = None
+    revision_pairs: PairSourceSpec | None = None
+    rl_prompts: bool = Field(default=True, description="also export the prompts with what their "
+                                                       "verifier reward needs")
+    seed: int = 0
+    formats: list[Literal["jsonl", "parquet"]] = Field(
+        default_factory=lambda: ["jsonl", "parquet"], min_length=1)
+
+    @model_validator(mode="after")
+    def _some_source(self) -> "PreferenceSetSpec":
+        if all(source is None for source in self.sources.values()):
+            raise ValueError("a preference set needs at least one of verifier_pairs, "
+                             "score_pairs, revision_pairs")
+        return self
+
+    @property
+    def sources(self) -> dict[str, PairSourceSpec | None]:
+        return {"verifier": self.verifier_pairs, "score": self.score_pairs,
+                "revision": self.revision_pairs}
+
+
 class QualitySpec(StrictModel):
     min_seeds_per_set: int = Field(default=1, ge=0)
     min_generations: int = Field(default=1, ge=0)
@@ -416,6 +463,7 @@ class PipelineSpec(StrictModel):
     dedup: DedupSpec = DedupSpec()
     real_sources: dict[str, RealSourceSpec] = Field(default_factory=dict)
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
+    preference_sets: dict[str, PreferenceSetSpec] = Field(default_factory=dict)
     quality: QualitySpec = QualitySpec()
     budget: BudgetSpec = BudgetSpec()
     seed: int = Field(default=0, description="seeds every sampled choice in prompts")

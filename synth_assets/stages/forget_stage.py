@@ -20,6 +20,7 @@ from synth_assets.mix.explain import (
 from synth_assets.mix.materialize import MixtureInputs, materialize_mixture
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.mixture_stage import load_real_records
+from synth_assets.stages.preference_stage import rebuild_exported_sets
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def forget_record(
         after = find_materialization(store, result.materialization_id)
         changed[mixture] = MixtureChange(before, after,
                                          diff_materializations(store, before, after))
+    if removal.removed.get("preference_pair"):
+        rebuild_exported_sets(store, loaded, export_root, run_id, log)
     return ForgetResult(removal, deleted, source, changed)
 
 
