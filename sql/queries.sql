@@ -444,3 +444,28 @@ LIMIT $limit;
 
 -- name: snapshot_label
 SELECT label FROM snapshots WHERE snapshot_id = $snapshot_id;
+
+-- name: recipe_texts_in_snapshot
+-- The recipe and text of each generation of a snapshot (what diversity is measured on).
+SELECT generations.recipe, generations.text
+FROM snapshot_members JOIN generations ON generations.generation_id = snapshot_members.record_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.generation_id;
+
+-- name: diversity_of_snapshot
+SELECT * EXCLUDE (snapshot_id, created_at) FROM diversity_measures
+WHERE snapshot_id = $snapshot_id ORDER BY recipe;
+
+-- name: earlier_partitions_distinct_2
+-- distinct-2 of one recipe in the snapshot each partition of the stage holds now, for the
+-- partitions of days before the given one (keys are 'YYYY-MM-DD|recipe'), latest first.
+SELECT split_part(partition_heads.partition_key, '|', 1) AS day, diversity_measures.distinct_2
+FROM partition_heads
+JOIN diversity_measures ON diversity_measures.snapshot_id = partition_heads.snapshot_id
+WHERE partition_heads.stage = $stage AND diversity_measures.recipe = $recipe
+  AND split_part(partition_heads.partition_key, '|', 1) < $day
+ORDER BY day DESC
+LIMIT $partitions;
+
+-- name: snapshot_stage_and_label
+SELECT stage, label FROM snapshots WHERE snapshot_id = $snapshot_id;

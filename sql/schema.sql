@@ -295,3 +295,22 @@ CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
            json_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
     FROM contamination_quarantines;
+
+-- The diversity of one snapshot's records per recipe (recipe '*': all of them together), as
+-- synth_assets.metrics.diversity measures it: written once per snapshot, so a rerun reads it
+-- back, and a partition's diversity check compares with the recipe's earlier partitions.
+CREATE TABLE IF NOT EXISTS diversity_measures (
+    snapshot_id               VARCHAR NOT NULL,
+    recipe                    VARCHAR NOT NULL,
+    records                   INTEGER NOT NULL,
+    distinct_1                DOUBLE NOT NULL,   -- mean over fixed-size word samples
+    distinct_2                DOUBLE NOT NULL,
+    distinct_2_spread         DOUBLE NOT NULL,   -- standard deviation across the samples
+    sampled_words             INTEGER NOT NULL,
+    compression_ratio         DOUBLE NOT NULL,
+    mean_pairwise_similarity  DOUBLE NOT NULL,
+    exact_duplicate_share     DOUBLE NOT NULL,
+    near_duplicate_share      DOUBLE NOT NULL,
+    created_at                TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (snapshot_id, recipe)
+);

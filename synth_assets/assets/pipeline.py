@@ -79,7 +79,7 @@ def teacher_generations(
     generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         **teacher_generations_metadata(result, generations),
-        **diversity_metadata(generations),
+        **diversity_metadata(store, result.snapshot_id),
     })
 
 
@@ -93,7 +93,6 @@ def verified_subsets(
     store = synth.store()
     result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info,
                               partition_key=generation_partition(context.partition_key).key)
-    verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "judged": result.judged,
@@ -104,7 +103,7 @@ def verified_subsets(
         "judge_calls_failed": result.judge_failures,
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
-        **diversity_metadata(verified),
+        **diversity_metadata(store, result.snapshot_id),
     })
 
 
