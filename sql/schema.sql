@@ -314,3 +314,14 @@ CREATE TABLE IF NOT EXISTS diversity_measures (
     created_at                TIMESTAMP NOT NULL DEFAULT current_timestamp,
     PRIMARY KEY (snapshot_id, recipe)
 );
+
+-- A verified_subsets materialization whose every input is known (stages/verify_reuse.py): the
+-- input key hashes the generation snapshot, the verifiers' versions and settings, the dedup
+-- settings and the earlier verified records it was deduplicated against. A rerun with the same
+-- key reuses the snapshot and summary instead of re-reading and re-deduplicating every record.
+CREATE TABLE IF NOT EXISTS verify_runs (
+    input_key     VARCHAR PRIMARY KEY,
+    snapshot_id   VARCHAR NOT NULL,
+    summary       JSON NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);

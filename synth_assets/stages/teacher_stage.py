@@ -136,7 +136,8 @@ def run_teacher_stage(
     partition: GenerationPartition | None = None,
 ) -> TeacherStageResult:
     """Plans, answers and stores WINDOW generations at a time (memory flat in the number of
-    calls); the partition's snapshot is recorded once every window is stored."""
+    calls); the partition's snapshot is recorded once every window is stored. A generation
+    already stored (a rerun) is neither looked up in the teacher cache nor stored again."""
     plan = plan_generations(store, loaded, seeds, partition)
     for name, derived in plan.derived_seeds.items():
         log(f"recipe {name}: {len(derived)} seeds from verified records of "
@@ -152,6 +153,12 @@ def run_teacher_stage(
     with TeacherSession(store, loaded.spec.budget, run_id, log, progress_interval_s) as session:
         for window in _windows(plan, WINDOW):
             planned += len(window)
+            with session.store_lock:
+                stored = set(store.query_with_ids(
+                    "stored_generation_ids", [p.generation_id for p in window])["generation_id"])
+            generation_ids.extend(stored)
+            window = [p for p in window if p.generation_id not in stored]
+            session.found_stored(len(stored))
             failures_before = len(session.failures)
             texts = session.answer([
                 TeacherJob(name, loaded.spec.teachers[name],

@@ -119,10 +119,17 @@ class TeacherSession:
         """Hold it for any other store work while the session is open (see CacheWriter)."""
         return self._writer.lock
 
+    def found_stored(self, requests: int) -> None:
+        """Count requests answered from the store without a lookup here: what they produced
+        is stored already (a stage's rerun)."""
+        self.cached += requests
+
     def answer(self, jobs: Sequence[TeacherJob]) -> dict[str, str]:
         """call_id -> answer for every request of `jobs` that is cached or answered now."""
         _check_prices(jobs, self.budget)
         distinct = {r.call_id: (job, r) for job in jobs for r in job.requests}
+        if not distinct:
+            return {}
         with self.store_lock:
             frame = self.store.query_with_ids("call_responses", list(distinct))
         texts = dict(zip(frame["call_id"], frame["response_text"], strict=True))
