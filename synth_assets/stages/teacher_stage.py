@@ -151,7 +151,7 @@ def run_teacher_stage(
     generation_ids: list[str] = []
     failed_by_recipe: Counter[str] = Counter()
     with TeacherSession(store, loaded.spec.budget, run_id, log, progress_interval_s) as session:
-        for window in _windows(plan, WINDOW):
+        for window in planned_windows(plan):
             planned += len(window)
             with session.store_lock:
                 stored = set(store.query_with_ids(
@@ -186,9 +186,10 @@ def run_teacher_stage(
     )
 
 
-def _windows(planned: Iterable[PlannedGeneration], size: int
-             ) -> Iterator[list[PlannedGeneration]]:
-    iterator = iter(planned)
+def planned_windows(plan: Iterable[PlannedGeneration], size: int = WINDOW
+                    ) -> Iterator[list[PlannedGeneration]]:
+    """The plan in consecutive lists of `size` generations, planned as they are taken."""
+    iterator = iter(plan)
     while window := list(islice(iterator, size)):
         yield window
 
