@@ -14,7 +14,8 @@ checks apart) it prints wall time from the run's event log, CPU time (this proce
 sandbox children it waited for; the stub server's own CPU is not counted) and peak RSS, both
 sampled every SAMPLE_S; partitions of a stage are summed (peak: the largest). It names the
 dominant stage, and prints records/s of the fully cached rerun, the load average and the BLAS
-kernel numpy runs.
+kernel numpy runs (in this parent, before synth_assets limits its threads: the stages run
+SYNTH_NUM_THREADS of them, printed beside it).
 
 GSM8K train is read from --gsm8k (default: the shared data folder beside the repository).
 
@@ -277,7 +278,8 @@ def main() -> None:
         return
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
           f"CPUs; numpy BLAS: {blas_kernel()}; OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
+          f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}; SYNTH_NUM_THREADS="
+          f"{os.environ.get('SYNTH_NUM_THREADS', 'unset (1)')}")
     for size in args.sizes:
         completed = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--detectors", args.detectors,
