@@ -75,10 +75,12 @@ def timed(run: Callable[[], object]) -> Timing:
 
 
 @contextmanager
-def bench_server(latency_s: float) -> Iterator[str]:
+def bench_server(latency_s: float, *options: str) -> Iterator[str]:
+    """benchmarks/openai_bench_server.py in its own process (`options`: more of its flags);
+    yields its api_base."""
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "openai_bench_server.py"), "--latency", str(latency_s)],
-        stdout=subprocess.PIPE, text=True)
+        [sys.executable, str(HERE / "openai_bench_server.py"), "--latency", str(latency_s),
+         *options], stdout=subprocess.PIPE, text=True)
     try:
         port = int(process.stdout.readline().split()[1])
         yield f"http://127.0.0.1:{port}/v1"

@@ -456,3 +456,95 @@ LIMIT $limit;
 
 -- name: snapshot_label
 SELECT label FROM snapshots WHERE snapshot_id = $snapshot_id;
+
+-- name: recipe_texts_in_snapshot
+-- The recipe and text of each generation of a snapshot (what diversity is measured on).
+SELECT generations.recipe, generations.text
+FROM snapshot_members JOIN generations ON generations.generation_id = snapshot_members.record_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.generation_id;
+
+-- name: diversity_of_snapshot
+SELECT * EXCLUDE (snapshot_id, created_at) FROM diversity_measures
+WHERE snapshot_id = $snapshot_id ORDER BY recipe;
+
+-- name: earlier_partitions_distinct_2
+-- distinct-2 of one recipe in the snapshot each partition of the stage holds now, for the
+-- partitions of days before the given one (keys are 'YYYY-MM-DD|recipe'), latest first.
+SELECT split_part(partition_heads.partition_key, '|', 1) AS day, diversity_measures.distinct_2
+FROM partition_heads
+JOIN diversity_measures ON diversity_measures.snapshot_id = partition_heads.snapshot_id
+WHERE partition_heads.stage = $stage AND diversity_measures.recipe = $recipe
+  AND split_part(partition_heads.partition_key, '|', 1) < $day
+ORDER BY day DESC
+LIMIT $partitions;
+
+-- name: snapshot_stage_and_label
+SELECT stage, label FROM snapshots WHERE snapshot_id = $snapshot_id;
+
+-- name: stored_generation_ids
+-- Which of the wanted generations are already stored (with their prompt, fields and edges).
+SELECT generation_id FROM generations WHERE generation_id IN (SELECT record_id FROM wanted_ids);
+
+-- name: snapshot_generation_totals
+-- Per recipe of a snapshot of generations: how many, their tokens, cost and mean latency.
+SELECT generations.recipe, count(*) AS generations,
+       sum(teacher_calls.prompt_tokens) AS prompt_tokens,
+       sum(teacher_calls.completion_tokens) AS completion_tokens,
+       sum(teacher_calls.cost_usd) AS cost_usd, avg(teacher_calls.latency_s) AS mean_latency_s
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+GROUP BY generations.recipe ORDER BY generations.recipe;
+
+-- name: snapshot_generation_preview
+-- The first few generations of a snapshot, in the order generations_in_snapshot lists them.
+SELECT generations.generation_id, generations.recipe, teacher_calls.cost_usd, generations.text
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+ORDER BY generations.recipe, generations.generation_id
+LIMIT $rows;
+
+-- name: snapshot_generation_aggregates
+-- What the teacher_generations GE suite checks, per recipe over every generation of a
+-- snapshot: counts, missing and repeated ids, the shortest text and the smallest numbers.
+SELECT generations.recipe, count(*) AS generations,
+       sum(count(*)) OVER () AS snapshot_generations,
+       count(*) - count(generations.generation_id) AS missing_ids,
+       count(generations.generation_id) - count(DISTINCT generations.generation_id)
+           AS repeated_ids,
+       min(length(trim(generations.text))) AS min_text_chars,
+       min(teacher_calls.prompt_tokens) AS min_prompt_tokens,
+       min(teacher_calls.completion_tokens) AS min_completion_tokens,
+       min(teacher_calls.cost_usd) AS min_cost_usd, min(teacher_calls.latency_s) AS min_latency_s
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
+WHERE snapshot_members.snapshot_id = $snapshot_id
+GROUP BY generations.recipe ORDER BY generations.recipe;
+
+-- name: verified_before_snapshot
+-- Fingerprint of the records verified_subsets admitted earlier that a snapshot's generations
+-- are deduplicated against: those outside the snapshot created no later than its newest one.
+WITH snapshot_generations AS (
+    SELECT generations.generation_id, generations.created_at
+    FROM snapshot_members
+    JOIN generations ON generations.generation_id = snapshot_members.record_id
+    WHERE snapshot_members.snapshot_id = $snapshot_id
+), earlier AS (
+    SELECT DISTINCT generations.generation_id
+    FROM snapshots
+    JOIN snapshot_members USING (snapshot_id)
+    JOIN generations ON generations.generation_id = snapshot_members.record_id
+    WHERE snapshots.stage = 'verified_subsets'
+      AND generations.created_at <= (SELECT max(created_at) FROM snapshot_generations)
+      AND generations.generation_id NOT IN (SELECT generation_id FROM snapshot_generations)
+)
+SELECT count(*) AS records, coalesce(bit_xor(hash(generation_id)), 0)::VARCHAR AS ids_hash
+FROM earlier;
+
+-- name: verify_run
+SELECT snapshot_id, summary FROM verify_runs WHERE input_key = $input_key;

@@ -320,3 +320,33 @@ CREATE OR REPLACE VIEW lineage_nodes AS
                        'chosen', chosen, 'rejected', rejected, 'chosen_score', chosen_score,
                        'rejected_score', rejected_score)
     FROM preference_pairs;
+
+-- The diversity of one snapshot's records per recipe (recipe '*': all of them together), as
+-- synth_assets.metrics.diversity measures it: written once per snapshot, so a rerun reads it
+-- back, and a partition's diversity check compares with the recipe's earlier partitions.
+CREATE TABLE IF NOT EXISTS diversity_measures (
+    snapshot_id               VARCHAR NOT NULL,
+    recipe                    VARCHAR NOT NULL,
+    records                   INTEGER NOT NULL,
+    distinct_1                DOUBLE NOT NULL,   -- mean over fixed-size word samples
+    distinct_2                DOUBLE NOT NULL,
+    distinct_2_spread         DOUBLE NOT NULL,   -- standard deviation across the samples
+    sampled_words             INTEGER NOT NULL,
+    compression_ratio         DOUBLE NOT NULL,
+    mean_pairwise_similarity  DOUBLE NOT NULL,
+    exact_duplicate_share     DOUBLE NOT NULL,
+    near_duplicate_share      DOUBLE NOT NULL,
+    created_at                TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    PRIMARY KEY (snapshot_id, recipe)
+);
+
+-- A verified_subsets materialization whose every input is known (stages/verify_reuse.py): the
+-- input key hashes the generation snapshot, the verifiers' versions and settings, the dedup
+-- settings and the earlier verified records it was deduplicated against. A rerun with the same
+-- key reuses the snapshot and summary instead of re-reading and re-deduplicating every record.
+CREATE TABLE IF NOT EXISTS verify_runs (
+    input_key     VARCHAR PRIMARY KEY,
+    snapshot_id   VARCHAR NOT NULL,
+    summary       JSON NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);

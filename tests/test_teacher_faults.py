@@ -158,8 +158,7 @@ def test_rerun_retries_only_the_failed_calls(faulty_run, tmp_path: Path) -> None
 
 def test_failures_show_in_the_asset_metadata(faulty_run) -> None:
     _, _, store, result, _ = faulty_run
-    generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
-    metadata = teacher_generations_metadata(result, generations)
+    metadata = teacher_generations_metadata(result, store)
     assert metadata["failed_calls"] == 5
     assert metadata["failed_by_kind"].data == {"invalid_answer": 3, "rejected": 1,
                                                "server_error": 1}

@@ -2,22 +2,22 @@
 materializations in the UI) overall and per recipe, plus a per-recipe table."""
 
 import dagster as dg
-import pandas as pd
 
 from synth_assets.assets.metadata import markdown_table
-from synth_assets.checks.diversity_suite import diversity_frame
-from synth_assets.metrics.diversity import measure
+from synth_assets.checks.diversity_suite import ALL_RECIPES, snapshot_diversity
+from synth_assets.lineage.store import LineageStore
 
 PER_RECIPE_NUMBERS = ["distinct_2", "duplicate_share"]
 
 
-def diversity_metadata(generations: pd.DataFrame) -> dict[str, object]:
-    overall = measure(generations["text"].tolist()).as_dict()
+def diversity_metadata(store: LineageStore, snapshot_id: str) -> dict[str, object]:
+    measured = snapshot_diversity(store, snapshot_id)
+    overall = measured[measured["recipe"] == ALL_RECIPES]
+    per_recipe = measured[measured["recipe"] != ALL_RECIPES]
     metadata: dict[str, object] = {
         f"diversity/{name}": dg.MetadataValue.float(float(value))
-        for name, value in overall.items() if name != "records"
-    }
-    per_recipe = diversity_frame(generations)
+        for name, value in overall.iloc[0].items() if name not in ("recipe", "records")
+    } if len(overall) else {}
     for row in per_recipe.itertuples():
         for name in PER_RECIPE_NUMBERS:
             metadata[f"diversity/{row.recipe}/{name}"] = dg.MetadataValue.float(

@@ -34,8 +34,8 @@ from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
 from synth_assets.stages.spec_check import require_valid_inputs
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 from synth_assets.stages.teacher_stage import run_teacher_stage
+from synth_assets.stages.verify_reuse import run_verify_stage_reusing
 from synth_assets.stages.verify_stage import STAGE as VERIFY_STAGE
-from synth_assets.stages.verify_stage import run_verify_stage
 
 GROUP = "synthetic_data"
 
@@ -87,10 +87,9 @@ def teacher_generations(
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
-    generations = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
     return dg.Output(result.snapshot_id, metadata={
-        **teacher_generations_metadata(result, generations),
-        **diversity_metadata(generations),
+        **teacher_generations_metadata(result, store),
+        **diversity_metadata(store, result.snapshot_id),
     })
 
 
@@ -103,9 +102,9 @@ def verified_subsets(
     """Generations of one recipe and day that pass every verifier of their recipe (verdicts
     stored per record)."""
     store = synth.store()
-    result = run_verify_stage(store, synth.load_spec(), teacher_generations, log=context.log.info,
-                              partition_key=generation_partition(context.partition_key).key)
-    verified = store.query_frame("generations_in_snapshot", snapshot_id=result.snapshot_id)
+    result = run_verify_stage_reusing(
+        store, synth.load_spec(), teacher_generations, log=context.log.info,
+        partition_key=generation_partition(context.partition_key).key)
     return dg.Output(result.snapshot_id, metadata={
         "snapshot_id": result.snapshot_id,
         "judged": result.judged,
@@ -117,7 +116,7 @@ def verified_subsets(
         "per_recipe": markdown_table(result.per_recipe),
         "per_verifier": markdown_table(result.per_verifier),
         **rejections_metadata(result.rejections),
-        **diversity_metadata(verified),
+        **diversity_metadata(store, result.snapshot_id),
     })
 
 

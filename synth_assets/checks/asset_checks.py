@@ -94,8 +94,9 @@ def preference_sets_expectations(
     return validate_frame(frame, expectations, "preference_sets")
 
 
-_DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 at least quality.min_distinct_2, "
-              "exact and near duplicates at most quality.max_duplicate_share.")
+_DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size samples) at "
+              "least quality.min_distinct_2 and at most quality.max_distinct_2_drop below its "
+              "earlier days, exact and near duplicates at most quality.max_duplicate_share.")
 
 
 def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:

@@ -2,6 +2,7 @@
 each rendered into messages; draws that render the same messages count once. A day (the
 partition of a daily run) gives every draw new attributes."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,18 +25,18 @@ class RenderedPrompt:
 
 
 def plan_prompts(loaded: LoadedSpec, recipe_name: str, seeds: list[SeedRecord],
-                 day: str | None = None) -> list[RenderedPrompt]:
+                 day: str | None = None) -> Iterator[RenderedPrompt]:
+    """Rendered as they are consumed: only the ids of the prompts given so far are kept."""
     recipe = loaded.spec.recipes[recipe_name]
-    prompts: dict[str, RenderedPrompt] = {}
+    given: set[str] = set()
     for seed in seeds:
         for draw in range(recipe.prompts_per_seed):
             attributes = sample_attributes(loaded, recipe_name, seed, draw, day)
             messages = render_messages(recipe_name, recipe, seed, attributes)
             prompt_id = content_id("prm", recipe_name, seed.seed_id, messages)
-            prompts.setdefault(
-                prompt_id, RenderedPrompt(recipe_name, seed, prompt_id, messages, attributes, draw)
-            )
-    return list(prompts.values())
+            if prompt_id not in given:
+                given.add(prompt_id)
+                yield RenderedPrompt(recipe_name, seed, prompt_id, messages, attributes, draw)
 
 
 def recipe_rounds(spec: PipelineSpec) -> dict[str, int]:

@@ -427,7 +427,14 @@ class QualitySpec(StrictModel):
     min_pass_rate: float = Field(default=0.0, ge=0, le=1)
     min_mixture_records: int = Field(default=1, ge=0)
     min_distinct_2: float = Field(
-        default=0.0, ge=0, le=1, description="floor on each recipe's share of distinct bigrams"
+        default=0.0, ge=0, le=1,
+        description="floor on each recipe's share of distinct bigrams, measured on fixed-size "
+                    "word samples (metrics.diversity) so it means the same at every size",
+    )
+    max_distinct_2_drop: float = Field(
+        default=1.0, ge=0, le=1,
+        description="largest relative fall of a recipe's distinct-2 below the median of its "
+                    "earlier days' partitions (1: never fails)",
     )
     max_duplicate_share: float = Field(
         default=1.0, ge=0, le=1, description="ceiling on each recipe's exact + near duplicates"

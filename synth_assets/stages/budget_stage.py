@@ -8,9 +8,10 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.partitions import GenerationPartition
-from synth_assets.stages.teacher_stage import plan_generations
+from synth_assets.stages.teacher_stage import plan_generations, planned_windows
 from synth_assets.teacher.estimate import (
     TeacherEstimate,
+    add_estimates,
     budget_problems,
     estimate_requests,
     total_cost,
@@ -53,25 +54,31 @@ def check_generation_budget(
     store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
     partitions: Sequence[GenerationPartition] | None = None,
 ) -> BudgetVerdict:
-    """The estimate for the given partitions together (none given: every recipe, no day)."""
+    """The estimate for the given partitions together (none given: every recipe, no day),
+    planned and estimated a window at a time, as the stage runs them (memory flat in the
+    number of calls; a call planned twice in different windows is counted twice)."""
     spec = loaded.spec
-    planned = [generation
-               for partition in (partitions or [None])
-               for generation in plan_generations(store, loaded, seeds, partition).generations]
-    requests = {p.request.call_id: p for p in planned}
-    cached = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"].tolist())
-    by_teacher: dict[str, list] = {}
-    for call_id, generation in requests.items():
-        if call_id not in cached:
-            by_teacher.setdefault(generation.teacher, []).append(generation.request)
-    estimates = [
-        estimate_requests(name, spec.teachers[name], to_call,
-                          spec.budget.expected_completion_tokens)
-        for name, to_call in sorted(by_teacher.items())
-    ]
+    planned = cached = 0
+    by_teacher: dict[str, TeacherEstimate] = {}
+    for partition in partitions or [None]:
+        for window in planned_windows(plan_generations(store, loaded, seeds, partition)):
+            planned += len(window)
+            requests = {p.request.call_id: p for p in window}
+            stored = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"])
+            cached += len(stored)
+            to_call: dict[str, list] = {}
+            for call_id, generation in requests.items():
+                if call_id not in stored:
+                    to_call.setdefault(generation.teacher, []).append(generation.request)
+            for name, window_requests in to_call.items():
+                estimate = estimate_requests(name, spec.teachers[name], window_requests,
+                                             spec.budget.expected_completion_tokens)
+                by_teacher[name] = (add_estimates(by_teacher[name], estimate)
+                                    if name in by_teacher else estimate)
+    estimates = [by_teacher[name] for name in sorted(by_teacher)]
     return BudgetVerdict(
-        planned=len(planned),
-        cached=len(cached),
+        planned=planned,
+        cached=cached,
         estimates=estimates,
         problems=budget_problems(estimates, spec.budget),
     )

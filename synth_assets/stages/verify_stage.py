@@ -25,6 +25,7 @@ from synth_assets.verify.llm_judge import LlmJudgeVerifier
 
 STAGE = "verified_subsets"
 DEDUP = "dedup"  # the name rejections by deduplication go under, beside the verifiers'
+REJECTION_COLUMNS = ["generation_id", "recipe", "verifier", "reason"]
 
 
 @dataclass
@@ -386,4 +387,4 @@ def _rejections(generations: pd.DataFrame, rejected: dict[str, dict[str, str]],
     rows += [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": DEDUP,
               "reason": _duplicate_reason(kept)}
              for gid, kept in duplicates.items()]
-    return pd.DataFrame(rows, columns=["generation_id", "recipe", "verifier", "reason"])
+    return pd.DataFrame(rows, columns=REJECTION_COLUMNS)

@@ -64,12 +64,15 @@ def failure_row(failure: TeacherFailure, run_id: str) -> dict:
 
 class CacheWriter:
     """Use as a context manager; `add_answer` / `add_failure` from the event loop. Leaving the
-    block waits until everything added is committed, and raises if a write failed."""
+    block waits until everything added is committed, and raises if a write failed. Other
+    store work of the same process while the block is open goes inside `with writer.lock`:
+    DuckDB's Python client is not safe when two threads register rows at once."""
 
     def __init__(self, store: LineageStore, run_id: str) -> None:
         self.store = store
         self.run_id = run_id
         self.error: BaseException | None = None
+        self.lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[str, dict] | None] = queue.SimpleQueue()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._write_loop, name="teacher-cache-writer",
@@ -125,6 +128,6 @@ class CacheWriter:
         tables: dict[str, list[dict]] = {}
         for table, row in items:
             tables.setdefault(table, []).append(row)
-        with self.store.writer() as writer:
+        with self.lock, self.store.writer() as writer:
             for table, rows in tables.items():
                 writer.insert_new(table, rows)

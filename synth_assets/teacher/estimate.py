@@ -76,6 +76,19 @@ def estimate_requests(
     )
 
 
+def add_estimates(first: TeacherEstimate, second: TeacherEstimate) -> TeacherEstimate:
+    """One teacher's estimates of two sets of requests, together."""
+    return TeacherEstimate(
+        teacher=first.teacher,
+        model=first.model,
+        calls=first.calls + second.calls,
+        prompt_tokens=first.prompt_tokens + second.prompt_tokens,
+        completion_tokens=first.completion_tokens + second.completion_tokens,
+        cost_usd=(None if first.cost_usd is None or second.cost_usd is None
+                  else first.cost_usd + second.cost_usd),
+    )
+
+
 def total_cost(estimates: Sequence[TeacherEstimate]) -> float | None:
     """Summed cost, or None when a teacher with calls to make has no known price."""
     if any(e.cost_usd is None for e in estimates if e.calls):
