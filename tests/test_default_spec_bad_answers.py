@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from synth_assets.recipes.attributes import _read_values
+from synth_assets.recipes.attributes import read_attribute_file
 from synth_assets.spec.builtins import builtin_path
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import run_pipeline
@@ -25,7 +25,7 @@ PLAIN_STORY = ("Once there was a little girl named Pia. She went out with her gr
                "the world. They looked at the sky for a long time and then went back in. "
                "Pia said it was a good day.")
 STORY_WORDS = {word for name in ("verbs", "nouns", "adjectives")
-               for word in _read_values(builtin_path(f"builtin:tinystories/{name}.txt"))}
+               for word in read_attribute_file(builtin_path(f"builtin:tinystories/{name}.txt"))}
 EVOLUTION_FAILURES = [
     "The new instruction asks a question that requires a longer answer about {topic}.",
     "Sure, I can write a new response with the requested information.",
