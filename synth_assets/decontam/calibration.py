@@ -31,7 +31,7 @@ from synth_assets.decontam.literals import LiteralWeights
 
 MIN_ITEMS = 30
 FIXED_GATE = 0.3
-MAX_ITEM_RATE = 0.01
+MAX_ITEM_RATE = 0.02
 CLOSED = 1.01  # an agreement no pair reaches
 _AGREEMENT_BARS = np.arange(0.5, 1.0001, 0.05)
 _QUANTILES = {"confirmed": 0.99, "borderline": 0.5, "gate": 0.1, "gate_alone": 0.75}

@@ -17,6 +17,7 @@ _NUMBER_WORDS = {
      "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "dozen": "12",
      "twice": "2", "double": "2", "thrice": "3", "triple": "3", "half": "2", "quarter": "4",
      "third": "3", "fourth": "4", "fifth": "5"}
+LONGER = 1.5  # a text this many times the item's length has room for values of its own
 _LITERAL = re.compile(r"\d[\d,]*(?:\.\d+)?|'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|[A-Za-z]+")
 
 
@@ -52,14 +53,22 @@ class LiteralWeights:
         self._unseen = math.log(1 + total) + 1
 
     def agreement(self, item_text: str, text: str) -> float:
-        """Weighted Dice coefficient of the two texts' literals: 1 when they state the same
-        values, 0 when they share none (or the item states fewer than two)."""
-        item, other = literals(item_text), literals(text)
+        """How far a text states the item's values, weighted: 1 when exactly the same, 0 when
+        none (or the item states fewer than two values, too few to tell problems apart).
+
+        A text about the item's length is compared both ways (weighted Dice): a different
+        problem that happens to use the item's numbers also states its own. A longer text (a
+        response that restates the problem, then works it) is asked only to contain the item's
+        values (weighted share of them), since the rest of it carries numbers of its own.
+        """
+        item = literals(item_text)
         if len(item) < 2:
             return 0.0
         weight = self._weights.get
         unseen = self._unseen
-        shared = sum(weight(value, unseen) for value in item & other)
-        total = (sum(weight(value, unseen) for value in item)
-                 + sum(weight(value, unseen) for value in other))
-        return 2 * shared / total
+        stated = literals(text)
+        shared = sum(weight(value, unseen) for value in item & stated)
+        item_total = sum(weight(value, unseen) for value in item)
+        if len(text) > LONGER * len(item_text):
+            return shared / item_total
+        return 2 * shared / (item_total + sum(weight(value, unseen) for value in stated))

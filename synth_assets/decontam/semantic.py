@@ -28,9 +28,12 @@ from synth_assets.decontam.tfidf import TfidfIndex
 
 Backend = Literal["auto", "minilm", "tfidf"]
 REMEMBERED_WINDOWS = 20_000
+# The gate lets a window through with somewhat less agreement than the decision needs: the
+# static stage's nearest items are not always the one the encoder finds.
+GATE_AGREEMENT_SLACK = 0.2
 # Part of the verdict fingerprint and the calibration's cache key: change it when the windows,
 # the gate, the calibration rule or the decision change.
-ALGORITHM = "windows-static-gate-calibrated-v2"
+ALGORITHM = "windows-static-gate-calibrated-v6"
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,8 @@ class SemanticIndex:
             return False
         literals = self._literals[benchmark]
         return window.score >= limits.gate_alone or any(
-            literals.agreement(self.items[position].text, window.text) >= limits.agreement
-            for position in window.nearest)
+            literals.agreement(self.items[position].text, window.text)
+            >= limits.agreement - GATE_AGREEMENT_SLACK for position in window.nearest)
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Embeddings of distinct windows, from the cache or the encoder."""

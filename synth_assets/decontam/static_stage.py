@@ -70,8 +70,7 @@ class StaticStage:
             ids = np.asarray(encoding.ids[1:-1], dtype=np.int64)
             offsets = encoding.offsets[1:-1]
             if len(ids) == 0:
-                results.append([Window(text, 0.0, (int(start),))
-                                for start in self._starts])
+                results.append([Window(text, 0.0, (int(start),)) for start in self._starts])
                 continue
             spans = _window_spans(text, offsets)
             running = np.vstack([np.zeros((1, self._table.shape[1]), np.float32),
