@@ -33,7 +33,7 @@ REMEMBERED_WINDOWS = 20_000
 GATE_AGREEMENT_SLACK = 0.2
 # Part of the verdict fingerprint and the calibration's cache key: change it when the windows,
 # the gate, the calibration rule or the decision change.
-ALGORITHM = "windows-static-gate-calibrated-v6"
+ALGORITHM = "windows-static-gate-calibrated-v7"
 
 
 @dataclass(frozen=True)
