@@ -14,11 +14,12 @@ shuffled words as responses, a GSM8K test question or HumanEval prompt planted i
 the hardest case for the semantic stage's gate, since every task is a GSM8K problem of the
 same kind as the benchmark's.
 
-Also measured in-process on the first 10,000 records' distinct texts: the CPU seconds of the
-n-gram detector alone and of the semantic detector alone, and how many windows the semantic
-detector sent through the encoder. Each measurement runs in its own process; the benchmark
-indexes (item embeddings, calibration) are built once before, as a user's second run finds
-them. Prints records/s, CPU s, peak RSS, the load average and the BLAS kernel.
+Also measured in-process on the distinct texts of the first --detector-records records: the
+CPU seconds of the n-gram detector alone and of the semantic detector alone, and how many
+windows the semantic detector sent through the encoder. Each measurement runs in its own
+process; the benchmark indexes (item embeddings, calibration) are built once before, as a
+user's second run finds them. Prints records/s, CPU s, peak RSS, the load average and the BLAS
+kernel.
 
 Usage: python benchmarks/bench_decontam.py [--sizes 50000,200000] [--st-texts 1000]
 """
@@ -39,7 +40,7 @@ from bench_decontam_ngram import CACHE, GSM8K, REPO, build_store, ensure_peer, r
 from process_memory import peak_mb, rss_mb
 
 ST_VENV = CACHE / "st-venv"
-DETECTOR_SAMPLE = 10_000
+INDEXES = CACHE / "decontam-indexes"  # kept across runs, as beside a user's store
 
 
 def write_spec(folder: Path) -> Path:
@@ -95,9 +96,9 @@ def child_stage(db: str, spec_path: str, snapshot: str, batch: int) -> None:
                       "baseline_mb": baseline, "peak_mb": peak_mb(), "blas": blas()}))
 
 
-def child_detectors(db: str, spec_path: str, snapshot: str, batch: int) -> None:
+def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records: int) -> None:
     """CPU seconds of the n-gram detector alone and the semantic detector alone over the
-    distinct texts of the first DETECTOR_SAMPLE records, scanned batch by batch."""
+    distinct texts of the first `records` records, scanned batch by batch."""
     import duckdb
     from st_peer import QUERY
 
@@ -110,7 +111,7 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int) -> None:
     loaded = load_spec(spec_path)
     rows = duckdb.connect(db, read_only=True).execute(
         QUERY + " LIMIT ?",
-        [snapshot, DETECTOR_SAMPLE]).fetchall()
+        [snapshot, records]).fetchall()
     texts = list(dict.fromkeys(text for row in rows for text in row))
     items = load_benchmarks(loaded)
     cache = ArrayCache(index_dir(LineageStore(db)))
@@ -139,21 +140,24 @@ def main() -> None:
     parser.add_argument("--sizes", default="50000,200000")
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--st-texts", type=int, default=1000)
+    parser.add_argument("--detector-records", type=int, default=10_000)
     parser.add_argument("--memory-limit", default="256MB")
     parser.add_argument("--child", nargs=5, metavar=("MODE", "DB", "SPEC", "SNAPSHOT", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, db, spec_path, snapshot, batch = args.child
-        {"stage": child_stage, "detectors": child_detectors}[mode](db, spec_path, snapshot,
-                                                                    int(batch))
+        if mode == "stage":
+            child_stage(db, spec_path, snapshot, int(batch))
+        else:
+            child_detectors(db, spec_path, snapshot, int(batch), args.detector_records)
         return
 
     sizes = sorted(int(size) for size in args.sizes.split(","))
     work = CACHE / "decontam-default"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    os.environ["SYNTH_INDEX_DIR"] = str(work / "indexes")
+    os.environ["SYNTH_INDEX_DIR"] = str(INDEXES)
     janitor_python, st_python = ensure_peer(), ensure_st_peer()
     spec_path = write_spec(work)
     base = work / "base.duckdb"
@@ -188,8 +192,9 @@ def main() -> None:
         results["load_after"] = os.getloadavg()[0]
         rows.append((size, results))
         print(f"  {size} records measured", flush=True)
-    detectors = run_child([sys.executable, __file__, "--child", "detectors", str(base),
-                           str(spec_path), snapshots[sizes[0]], str(args.batch)],
+    detectors = run_child([sys.executable, __file__, "--detector-records",
+                           str(args.detector_records), "--child", "detectors", str(base),
+                           str(spec_path), snapshots[sizes[-1]], str(args.batch)],
                           args.memory_limit)
 
     stage = rows[0][1]["stage"]
