@@ -135,7 +135,7 @@ def test_literals_read_numbers_words_and_quoted_strings():
     assert weights.agreement(item, f"{item} So 3 + 47 = 50 fruits, and 50 - 9 = 41.") == 1.0
     # 47 is rarer among the items than 3, so it weighs more.
     assert weights.agreement(item, "3 apples, 12 pears") < 0.5
-    assert weights.agreement("Only one value: 7", "7") == 0.0  # too few values to tell
+    assert weights.agreement("Just the value 7", "7") == 0.0  # too few values to tell
 
 
 def test_onnxruntime_encoder_matches_numpy_and_sentence_transformers():

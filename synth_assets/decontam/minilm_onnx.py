@@ -20,12 +20,9 @@ _LAYERS = 6
 _EPSILON = 1e-12
 
 
-def build_session(weights: dict[str, np.ndarray], threads: int | None = None
-                  ) -> onnxruntime.InferenceSession:
+def build_session(weights: dict[str, np.ndarray]) -> onnxruntime.InferenceSession:
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        options.intra_op_num_threads = threads
     model = _graph(weights)
     return onnxruntime.InferenceSession(model.SerializeToString(), options,
                                         providers=["CPUExecutionProvider"])
