@@ -174,51 +174,41 @@ def main() -> None:
     items_json = work / "items.json"
     items_json.write_text(json.dumps([item.text for item in load_benchmarks(load_spec(spec_path))]))
 
-    rows = []
+    print("\nrecords   who                          records/s   seconds   CPU s  contaminated"
+          "  peak RSS MB (growth)  load avg", flush=True)
     for size in sizes:
         db = work / f"stage-{size}.duckdb"
         shutil.copy(base, db)
         os.sync()
         load = os.getloadavg()[0]
-        results = {"load": load, "stage": run_child(
-            [sys.executable, __file__, "--child", "stage", str(db), str(spec_path),
-             snapshots[size], str(args.batch)], args.memory_limit)}
-        results["janitor"] = run_child([str(janitor_python), str(REPO / "benchmarks" /
-                                        "janitor_peer.py"), str(base), snapshots[size],
-                                        str(items_json), str(args.batch)], args.memory_limit)
-        results["st"] = run_child([str(st_python), str(REPO / "benchmarks" / "st_peer.py"),
-                                   str(base), snapshots[size], str(args.st_texts)],
-                                  args.memory_limit)
-        results["load_after"] = os.getloadavg()[0]
-        rows.append((size, results))
-        print(f"  {size} records measured", flush=True)
-    detectors = run_child([sys.executable, __file__, "--detector-records",
-                           str(args.detector_records), "--child", "detectors", str(base),
-                           str(spec_path), snapshots[sizes[-1]], str(args.batch)],
-                          args.memory_limit)
-
-    stage = rows[0][1]["stage"]
-    print(f"\ndetectors {stage['detectors']}; encoder on {stage['runtime']}; BLAS: "
-          f"{stage['blas']}")
-    print("records   who                          records/s   seconds   CPU s  contaminated"
-          "  peak RSS MB (growth)  load avg")
-    for size, r in rows:
-        s, j, st = r["stage"], r["janitor"], r["st"]
+        s = run_child([sys.executable, __file__, "--child", "stage", str(db), str(spec_path),
+                       snapshots[size], str(args.batch)], args.memory_limit)
+        j = run_child([str(janitor_python), str(REPO / "benchmarks" / "janitor_peer.py"),
+                       str(base), snapshots[size], str(items_json), str(args.batch)],
+                      args.memory_limit)
+        st = run_child([str(st_python), str(REPO / "benchmarks" / "st_peer.py"), str(base),
+                        snapshots[size], str(args.st_texts)], args.memory_limit)
         st_rate = st["texts"] / st["seconds"] * st["records"] / st["distinct_texts"]
-        print(f"{size:>7}   ours, stage, default detectors {s['records'] / s['seconds']:>9,.0f} "
+        ours, janitor = s["records"] / s["seconds"], j["records"] / j["seconds"]
+        print(f"{size:>7}   ours, stage, default detectors {ours:>9,.0f} "
               f"{s['seconds']:>9.1f} {s['cpu']:>7.1f} {s['contaminated']:>13} "
               f"{s['peak_mb']:>8.0f} (+{s['peak_mb'] - s['baseline_mb']:.0f})"
-              f"  {r['load']:.1f}-{r['load_after']:.1f}")
-        print(f"{'':10}lm-eval janitor (13-grams)     {j['records'] / j['seconds']:>9,.0f} "
+              f"  {load:.1f}-{os.getloadavg()[0]:.1f}")
+        print(f"{'':10}lm-eval janitor (13-grams)     {janitor:>9,.0f} "
               f"{j['seconds']:>9.1f} {'':>7} {j['contaminated']:>13} "
               f"{j['peak_mb']:>8.0f} (+{j['peak_mb'] - j['baseline_mb']:.0f})")
         print(f"{'':10}sentence-transformers, encode {st_rate:>10,.1f} "
               f"{'':>9} {st['cpu']:>7.1f} {'':>13} {st['peak_mb']:>8.0f}"
               f"  ({st['texts']} of {st['distinct_texts']} distinct texts embedded in "
               f"{st['seconds']:.0f} s, torch {st['torch_threads']} threads; extrapolated)")
-        ours, janitor = s["records"] / s["seconds"], j["records"] / j["seconds"]
         print(f"{'':10}ratios: stage / janitor {ours / janitor:.2f}x, "
-              f"stage / sentence-transformers {ours / st_rate:.0f}x")
+              f"stage / sentence-transformers {ours / st_rate:.0f}x", flush=True)
+        print(f"{'':10}detectors {s['detectors']}; encoder on {s['runtime']}; BLAS: "
+              f"{s['blas']}", flush=True)
+    detectors = run_child([sys.executable, __file__, "--detector-records",
+                           str(args.detector_records), "--child", "detectors", str(base),
+                           str(spec_path), snapshots[sizes[-1]], str(args.batch)],
+                          args.memory_limit)
     print(f"\ndetector CPU on the distinct texts of the first {detectors['records']:,} records "
           f"({detectors['texts']:,} texts): n-gram {detectors['ngram']:.1f} s, semantic "
           f"{detectors['semantic']:.1f} s ({detectors['semantic'] / detectors['ngram']:.1f}x), "
