@@ -21,7 +21,7 @@ LONGER = 1.5  # a text this many times the item's length has room for values of 
 _LITERAL = re.compile(r"\d[\d,]*(?:\.\d+)?|'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|[A-Za-z]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # the items, read again for every window near them
 def literals(text: str) -> frozenset[str]:
     """Numbers as canonical digits ("1,350.50" -> "1350.5", "sixteen" -> "16") and quoted
     strings without their quotes."""
