@@ -81,7 +81,7 @@ def test_index_is_built_once_and_reused_until_the_benchmark_changes(tmp_path):
     first = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
     assert first.cache.reused and not any(first.cache.reused.values())
     files = sorted(path.name for path in tmp_path.iterdir())
-    assert len(files) == 2  # MinHash signatures and MiniLM embeddings
+    assert len(files) == 3  # MinHash signatures, MiniLM embeddings, semantic calibration
 
     again = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
     assert all(again.cache.reused.values())
@@ -93,7 +93,7 @@ def test_index_is_built_once_and_reused_until_the_benchmark_changes(tmp_path):
     changed = DetectorSuite(edited, config, ArrayCache(tmp_path))
     assert not any(changed.cache.reused.values())
     assert changed.fingerprint != first.fingerprint
-    assert len(list(tmp_path.iterdir())) == 4
+    assert len(list(tmp_path.iterdir())) == 6
 
 
 def test_fingerprint_follows_thresholds_but_not_the_rate_ceiling(tmp_path):
@@ -138,7 +138,7 @@ def test_suite_reports_evidence_per_detector(tmp_path):
     assert "of the item's" in by_detector["coverage"].evidence
     assert "MinHash Jaccard" in by_detector["minhash"].evidence
     assert "TF-IDF cosine" in by_detector["semantic-tfidf"].evidence
-    assert scan.candidate.item.item_id == "toy:0"
+    assert scan.candidate is None  # the semantic detector fired: nothing left for a judge
     [unrelated] = suite.scan(["The mitochondria is the powerhouse of the cell."])
     assert unrelated.hits == ()
 

@@ -12,16 +12,19 @@ from synth_assets.decontam.minhash import ALGORITHM as MINHASH_ALGORITHM
 from synth_assets.decontam.minhash import MinHasher, MinHashIndex
 from synth_assets.decontam.ngram import ALGORITHM as NGRAM_ALGORITHM
 from synth_assets.decontam.ngram import NgramIndex
+from synth_assets.decontam.semantic import ALGORITHM as SEMANTIC_ALGORITHM
 from synth_assets.decontam.semantic import SemanticIndex
 from synth_assets.spec.model import ContaminationSpec
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A text's most similar item by the semantic detector, fired or not."""
+    """A text's most similar item by the semantic detector that did not fire but came close:
+    what an LLM judge may be asked to confirm."""
 
     item: BenchmarkItem
     score: float
+    window: str  # the part of the text compared with the item
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,13 @@ class DetectorSuite:
                          if config.coverage.enabled else None)
         self.minhash = self._minhash(benchmark_fingerprint) if config.minhash.enabled else None
         self.semantic = (SemanticIndex(self.items, config.semantic.backend, cache,
-                                       benchmark_fingerprint)
+                                       benchmark_fingerprint, config.semantic.threshold,
+                                       config.semantic.tfidf_threshold)
                          if config.semantic.enabled else None)
         # Everything a verdict depends on: items, algorithms, parameters and thresholds, and the
         # semantic backend actually used (installing the model extra changes verdicts).
         self.fingerprint = items_fingerprint(
-            self.items, NGRAM_ALGORITHM, MINHASH_ALGORITHM,
+            self.items, NGRAM_ALGORITHM, MINHASH_ALGORITHM, SEMANTIC_ALGORITHM,
             config.model_dump(mode="json", exclude={"max_contaminated_rate", "llm_judge"}),
             self.semantic.backend if self.semantic else None,
         )
@@ -90,15 +94,16 @@ class DetectorSuite:
                     hits.setdefault(row, []).extend(more)
         candidates: list[Candidate | None] = [None] * len(texts)
         if self.semantic is not None:
-            threshold = (self.config.semantic.threshold if self.semantic.backend == "minilm"
-                         else self.config.semantic.tfidf_threshold)
-            for row, (position, score) in enumerate(self.semantic.best_matches(texts)):
-                item = self.items[position]
-                candidates[row] = Candidate(item, score)
-                if score >= threshold:
-                    hits.setdefault(row, []).append(Hit(
-                        item.benchmark, item.item_id, self.semantic.detector, score,
-                        self.semantic.describe(score)))
+            for row, matches in enumerate(self.semantic.scan(texts)):
+                for match in matches:
+                    item = self.items[match.position]
+                    if match.fired:
+                        hits.setdefault(row, []).append(Hit(
+                            item.benchmark, item.item_id, self.semantic.detector, match.score,
+                            match.evidence))
+                    elif match.borderline and (candidates[row] is None
+                                               or match.score > candidates[row].score):
+                        candidates[row] = Candidate(item, match.score, match.window)
         return [TextScan(tuple(hits.get(row, ())), candidate) if row in hits or candidate
                 else NO_FINDINGS for row, candidate in enumerate(candidates)]
 

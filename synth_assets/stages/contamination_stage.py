@@ -363,8 +363,8 @@ def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
     """Ask the judge about each scan's closest item; a True adds an llm_judge hit."""
     judge = loaded.spec.contamination.llm_judge
     teacher = loaded.spec.teachers[judge.teacher]
-    requests = [build_request(teacher, judge_messages(c.item.text, text), 0)
-                for _, text, c in (scan.candidate for scan in scans)]
+    requests = [build_request(teacher, judge_messages(c.item.text, c.window), 0)
+                for _, _, c in (scan.candidate for scan in scans)]
     calls = run_through_cache(store, [TeacherJob(f"judge {judge.teacher}", teacher, requests)],
                               log=log)
     answers = calls.texts

