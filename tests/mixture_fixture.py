@@ -11,6 +11,7 @@ import yaml
 
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import LoadedSpec, load_spec
+from synth_assets.spec.default_filters import FILTERS_BY_DOMAIN
 
 JUDGED = "snap_fixture_judged"
 CLEAN = "snap_fixture_clean"
@@ -85,10 +86,11 @@ def write_mixture_spec(folder: Path, mixtures: dict[str, Any], real_count: int =
                       "chat": {"path": "seeds.jsonl", "kind": "instruction"}},
         "teachers": {"t": {"model": "openai/fixture"}},
         "recipes": {
+            # no verifiers: the fixture's records are verified by fiat
             "math_cot": {"seed_set": "math_cot", "teacher": "t", "template": "{{ question }}",
-                         "domain": "math"},
+                         "domain": "math", "skip_filters": FILTERS_BY_DOMAIN["math"]},
             "chat": {"seed_set": "chat", "teacher": "t", "template": "{{ instruction }}",
-                     "domain": "general"},
+                     "domain": "general", "skip_filters": FILTERS_BY_DOMAIN["general"]},
         },
         "real_sources": {"human": {"path": "real.parquet"}},
         "mixtures": mixtures,

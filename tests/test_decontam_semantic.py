@@ -3,7 +3,7 @@ them in tests/contamination_cases.py): 32 GSM8K test questions rephrased as a se
 others rephrased and buried in a longer tutoring response, and 32 HumanEval prompts rewritten
 (new function name, new docstring wording, examples kept or changed), against all 1,319 GSM8K
 test questions and the 164 HumanEval prompts with the default detectors and thresholds. And the
-false positives on 300 clean GSM8K train questions (tests/data/gsm8k_train_clean300.jsonl).
+false positives on the first 300 GSM8K train questions (tests/data/gsm8k/train.jsonl.gz).
 
 Run with -s to see the figures."""
 
@@ -21,6 +21,7 @@ from synth_assets.decontam.literals import LiteralWeights, literals
 from synth_assets.decontam.minilm import MiniLMEncoder, model_zip_path, shared_encoder
 from synth_assets.decontam.static_stage import WHOLE_PIECES, StaticStage
 from synth_assets.spec.model import ContaminationSpec
+from tests.conftest import GSM8K_TEST, gsm8k_rows
 
 DATA = Path(__file__).parent / "data"
 GOALS = {("gsm8k_test", "task"): 0.9, ("gsm8k_test", "response"): 0.7,
@@ -36,7 +37,7 @@ def _jsonl(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory) -> DetectorSuite:
     assert shared_encoder() is not None, "the [semantic] extra is not installed"
-    items = (load_benchmark_file("gsm8k_test", DATA / "gsm8k_test_questions.jsonl", "question")
+    items = (load_benchmark_file("gsm8k_test", GSM8K_TEST, "question")
              + load_humaneval())
     return DetectorSuite(items, ContaminationSpec(semantic={"backend": "minilm"}),
                          ArrayCache(Path(os.environ["SYNTH_INDEX_DIR"])))
@@ -62,7 +63,7 @@ def test_rephrasings_are_found_with_their_own_item(suite):
 
 
 def test_clean_gsm8k_train_questions_are_rarely_flagged(suite):
-    questions = [row["question"] for row in _jsonl(DATA / "gsm8k_train_clean300.jsonl")]
+    questions = [row["question"] for row in gsm8k_rows("train")[:300]]
     flagged = [(question[:60], [(hit.item_id, hit.detector, round(hit.score, 3))
                                 for hit in scan.hits])
                for question, scan in zip(questions, suite.scan(questions), strict=True)

@@ -1,7 +1,5 @@
 """Diversity metrics, and the blocking GE check that turns a collapse into a failure."""
 
-import gzip
-import json
 import random
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.metrics.diversity import SAMPLE_WORDS, measure
 from synth_assets.spec import DEFAULT_SPEC_PATH
 from synth_assets.spec.model import QualitySpec
+from tests.conftest import gsm8k_rows
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import run_pipeline
 
@@ -112,9 +111,8 @@ def test_collapsed_teacher_fails_the_blocking_check_and_stops_the_run(
 
 
 def gsm8k_solutions() -> list[str]:
-    """The 7,473 human-written solutions of GSM8K train (MIT, see the LICENSE beside them)."""
-    with gzip.open(DATA / "gsm8k_train_answers.jsonl.gz", "rt", encoding="utf-8") as handle:
-        return [json.loads(line)["answer"] for line in handle]
+    """The 7,473 human-written solutions of GSM8K train."""
+    return [row["answer"] for row in gsm8k_rows("train")]
 
 
 COLLAPSE_TEMPLATES = [

@@ -133,7 +133,8 @@ def test_json_mode_constrains_the_answer_to_json() -> None:
 
 
 def test_prompt_longer_than_context_is_a_context_window_error() -> None:
-    long_prompt = [{"role": "user", "content": "word " * 3000}]
+    # past the model's 8,192-token context
+    long_prompt = [{"role": "user", "content": "word " * 9000}]
     with pytest.raises(litellm.ContextWindowExceededError):
         _complete(long_prompt, max_tokens=5)
 

