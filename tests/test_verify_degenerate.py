@@ -139,6 +139,11 @@ def test_truncation_admits_finished_text(text: str) -> None:
     "Tom found a shell. As an AI, I think shells are nice. He took it home.",
     "The dog ran. I'd be happy to rewrite the story if you want more detail.",
     "Of course! Let me explain how rainbows form.",
+    # SmolLM2 on the default spec: the chat role leaked into a "verified" answer
+    "A helpful AI assistant named Sarah:\n\nSounds like Sarah.\n\nWeather is day to day.",
+    "Assistant: Weather changes every day, climate is the long-term pattern.",
+    "Hello! I am your helpful AI assistant, and weather is what happens today.",
+    "i'm an AI assistant, so here is the difference between weather and climate.",
 ])
 def test_preamble_rejects_leaks_from_the_prompt(text: str) -> None:
     result = verdict("preamble", text)
@@ -154,6 +159,9 @@ def test_preamble_rejects_leaks_from_the_prompt(text: str) -> None:
     "Here are three tips for staying healthy: sleep, move and eat well.",
     '"Sure!" said Tom, and he ran to get the ball.',
     "She worked as an assistant at the new bakery in town.",
+    "I am the assistant manager of the store, said Mia with a smile.",
+    "An AI assistant can plan a trip, answer questions and draft emails.",
+    "I am an assistant teacher at the village school.",
     "The final answer is 42.",
     "The new version of the app lets you share photos with friends.",
     "Okra grows best in warm weather.",

@@ -48,6 +48,13 @@ _PATTERNS: dict[str, str] = {
                        rf"|revise)\s+(?:\w+\s+){{0,3}}?{_OUTPUT_WORD}\b",
     "talks about the requested output": r"\b(?:the|your)\s+requested\s+(?:information|format"
                                         r"|changes|style|output)\b",
+    # The chat role leaking into the answer: "A helpful AI assistant named Sarah:", "Assistant:",
+    # "I am your helpful AI assistant". A person who works as an assistant, or an answer about
+    # AI assistants ("An AI assistant can plan a trip"), is neither.
+    "assistant persona": r"^\W*(?:an?\s+)?(?:(?:helpful|friendly)\s+)?(?:ai\s+)?assistant"
+                         r"(?:\s+named\s+\w+)?\s*:"
+                         r"|\bi(?:['’]m|\s+am)\s+(?:an?|your)\s+"
+                         r"(?:(?:helpful|friendly)\s+(?:ai\s+)?|ai\s+)assistant\b",
 }
 _LABELS = list(_PATTERNS)
 
@@ -66,7 +73,7 @@ class PreambleVerifier:
     allow: list[str] = field(default_factory=list)
 
     name = _NAME
-    version = "1"
+    version = "2"
 
     def __post_init__(self) -> None:
         if not isinstance(self.allow, list) or not all(
