@@ -43,3 +43,11 @@ def require_names(verifier: str, **options: Any) -> None:
         if not isinstance(value, str) or not value:
             raise ValueError(f"{verifier} {option} must be a field or attribute name, "
                              f"got {value!r}")
+
+
+def require_program_options(verifier: str, entry_point: Any, timeout_s: Any) -> None:
+    """The function a sandboxed program is called by, and its time limit."""
+    if not isinstance(entry_point, str) or not entry_point.isidentifier():
+        raise ValueError(f"{verifier} entry_point must be a Python name, got {entry_point!r}")
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0:
+        raise ValueError(f"{verifier} timeout_s must be a number > 0, got {timeout_s!r}")

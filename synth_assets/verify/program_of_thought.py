@@ -12,6 +12,7 @@ from synth_assets.verify.base import Candidate, Verdict, clip_evidence
 from synth_assets.verify.consensus import consensus_verdict, gold_answer
 from synth_assets.verify.harness import judge
 from synth_assets.verify.math_answer import answers_match
+from synth_assets.verify.options import require_program_options
 from synth_assets.verify.python_tests import extract_code
 
 
@@ -33,11 +34,7 @@ class ProgramOfThoughtVerifier:
     version = "2"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.entry_point, str) or not self.entry_point.isidentifier():
-            raise ValueError(f"{self.name} entry_point must be a Python name, "
-                             f"got {self.entry_point!r}")
-        if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
-            raise ValueError(f"{self.name} timeout_s must be a number > 0, got {self.timeout_s!r}")
+        require_program_options(self.name, self.entry_point, self.timeout_s)
         if not isinstance(self.memory_mb, int) or self.memory_mb <= 0:
             raise ValueError(f"{self.name} memory_mb must be an int > 0, got {self.memory_mb!r}")
         if not isinstance(self.tolerance, int | float) or self.tolerance < 0:

@@ -16,7 +16,7 @@ from fractions import Fraction
 from synth_assets.verify.base import Candidate, Verdict
 from synth_assets.verify.computes import computes
 from synth_assets.verify.math_answer import answers_match
-from synth_assets.verify.options import require_names
+from synth_assets.verify.options import require_names, require_program_options
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
 from synth_assets.verify.verdicts import (
@@ -107,11 +107,7 @@ class WorkedSolutionVerifier:
         require_names(self.name, problem_field=self.problem_field,
                       solution_field=self.solution_field, original_field=self.original_field,
                       program_field=self.program_field)
-        if not isinstance(self.entry_point, str) or not self.entry_point.isidentifier():
-            raise ValueError(f"{self.name} entry_point must be a Python name, "
-                             f"got {self.entry_point!r}")
-        if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
-            raise ValueError(f"{self.name} timeout_s must be a number > 0, got {self.timeout_s!r}")
+        require_program_options(self.name, self.entry_point, self.timeout_s)
 
     def verify(self, candidate: Candidate) -> Verdict:
         start = time.perf_counter()
