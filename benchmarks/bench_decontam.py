@@ -35,28 +35,18 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-from bench_decontam_ngram import CACHE, GSM8K, REPO, build_store, ensure_peer, run_child
+from bench_decontam_ngram import (
+    CACHE,
+    REPO,
+    build_store,
+    ensure_peer,
+    run_child,
+    write_spec,
+)
 from process_memory import peak_mb, rss_mb
 
 ST_VENV = CACHE / "st-venv"
 INDEXES = CACHE / "decontam-indexes"  # kept across runs, as beside a user's store
-
-
-def write_spec(folder: Path) -> Path:
-    spec = {
-        "version": 1,
-        "seed_sets": {"gsm8k_train": {"path": str(GSM8K / "train.jsonl"), "kind": "math"}},
-        "teachers": {"none": {"model": "openai/unused"}},
-        "recipes": {"bench": {"seed_set": "gsm8k_train", "teacher": "none", "domain": "math",
-                              "template": "{{ question }}"}},
-        "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K / "test.jsonl")},
-                       "humaneval": {"type": "humaneval"}},
-        "contamination": {},  # the defaults: what synth_assets/default_spec/pipeline.yaml sets
-    }
-    path = folder / "pipeline.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return path
 
 
 def ensure_st_peer() -> Path:
@@ -159,7 +149,7 @@ def main() -> None:
     work.mkdir(parents=True)
     os.environ["SYNTH_INDEX_DIR"] = str(INDEXES)
     janitor_python, st_python = ensure_peer(), ensure_st_peer()
-    spec_path = write_spec(work)
+    spec_path = write_spec(work, contamination={})  # the default detectors
     base = work / "base.duckdb"
     snapshots = build_store(base, sizes)
 

