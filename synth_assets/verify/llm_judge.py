@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verdict, Verifier
 
 DEFAULT_RUBRIC = (
     "Grade the response to the task for correctness, helpfulness, completeness and clarity. "
@@ -54,7 +54,7 @@ def parse_score(answer: str, scale_max: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class LlmJudgeVerifier:
+class LlmJudgeVerifier(Verifier):
     teacher: str = ""  # the spec teacher (model) that judges
     rubric: str = DEFAULT_RUBRIC
     scale_max: int = 10
@@ -87,16 +87,16 @@ class LlmJudgeVerifier:
         ]
 
     def verdict(self, answer: str, duration_s: float) -> Verdict:
-        """The verdict from the judge's raw answer, which is kept as evidence."""
+        """The verdict from the judge's raw answer (kept as evidence), timed by the call."""
         score = parse_score(answer, self.scale_max)
         if score is None:
-            passed, reason, score = False, "no score found in the judge's answer", 0.0
-        else:
-            passed = score >= DEFAULT_PASS_SCORE
-            reason = f"judge score {score * self.scale_max:g}/{self.scale_max}"
-        return Verdict(passed, score, reason, clip_evidence(answer), duration_s)
+            return Decision(False, "no score found in the judge's answer",
+                            answer).verdict(duration_s)
+        return Decision(score >= DEFAULT_PASS_SCORE,
+                        f"judge score {score * self.scale_max:g}/{self.scale_max}", answer,
+                        score=score).verdict(duration_s)
 
-    def verify(self, candidate: Candidate) -> Verdict:
+    def decide(self, candidate: Candidate) -> Decision:
         raise TypeError(
             "llm_judge verdicts need a model call: the verify stage asks the judge through "
             "the teacher path (synth_assets.stages.judge_calls) and calls verdict()"

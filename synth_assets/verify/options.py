@@ -45,9 +45,17 @@ def require_names(verifier: str, **options: Any) -> None:
                              f"got {value!r}")
 
 
-def require_program_options(verifier: str, entry_point: Any, timeout_s: Any) -> None:
-    """The function a sandboxed program is called by, and its time limit."""
-    if not isinstance(entry_point, str) or not entry_point.isidentifier():
-        raise ValueError(f"{verifier} entry_point must be a Python name, got {entry_point!r}")
+def require_sandbox_limits(verifier: str, timeout_s: Any, memory_mb: Any) -> None:
+    """The time and memory limits of a sandboxed run."""
     if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0:
         raise ValueError(f"{verifier} timeout_s must be a number > 0, got {timeout_s!r}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb <= 0:
+        raise ValueError(f"{verifier} memory_mb must be an int > 0, got {memory_mb!r}")
+
+
+def require_program_options(verifier: str, entry_point: Any, timeout_s: Any,
+                            memory_mb: Any) -> None:
+    """The function a sandboxed program is called by, and the limits it runs under."""
+    if not isinstance(entry_point, str) or not entry_point.isidentifier():
+        raise ValueError(f"{verifier} entry_point must be a Python name, got {entry_point!r}")
+    require_sandbox_limits(verifier, timeout_s, memory_mb)
