@@ -15,8 +15,8 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import VerifierSpec
-from synth_assets.stages.judge_calls import ask_judge
 from synth_assets.stages.partitions import UNPARTITIONED
+from synth_assets.teacher.judge import ask_judge
 from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
 from synth_assets.verify.admission import rejections
 from synth_assets.verify.base import may_need_siblings, needs_siblings
@@ -296,7 +296,9 @@ def judge_candidates(store: LineageStore, loaded: LoadedSpec, verifier: Verifier
     the teacher path (cached in `store`); its verdict is None when the call failed. Other
     verifiers make no call (the id is None)."""
     if isinstance(verifier, LlmJudgeVerifier):
-        answers = ask_judge(store, loaded, verifier, candidates, log)
+        answers = ask_judge(store, loaded, verifier.teacher,
+                            [verifier.messages(candidate) for candidate in candidates],
+                            verifier.max_tokens, log)
         return [(None if a.text is None else verifier.verdict(a.text, a.latency_s), a.call_id)
                 for a in answers]
     return [(verdict, None) for verdict in verify_all(verifier, candidates)]

@@ -1,6 +1,7 @@
 """LLM judge: a model grades a response against a rubric. This module builds the rubric prompt
 and turns the judge's raw answer into a verdict; the call itself goes through the teacher path
-(litellm, cached in teacher_calls) in synth_assets.stages.judge_calls."""
+(litellm, cached in teacher_calls, temperature 0) in synth_assets.teacher.judge, the one
+judge call the contamination judge makes too."""
 
 from __future__ import annotations
 
@@ -99,5 +100,5 @@ class LlmJudgeVerifier(Verifier):
     def decide(self, candidate: Candidate) -> Decision:
         raise TypeError(
             "llm_judge verdicts need a model call: the verify stage asks the judge through "
-            "the teacher path (synth_assets.stages.judge_calls) and calls verdict()"
+            "the teacher path (synth_assets.teacher.judge) and calls verdict()"
         )
