@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from synth_assets.spec.model import TeacherSpec
 from synth_assets.verify import Candidate, Verdict, build_verifier
 from synth_assets.verify.base import EVIDENCE_MAX_CHARS, Decision, Verifier
 from synth_assets.verify.registry import VERIFIER_KINDS
@@ -101,3 +102,17 @@ def test_format_fails_an_unparsed_response_through_the_base() -> None:
     failed = verifier.verify(Candidate("4", {}, parse_error="no 'Answer:' line"))
     assert (failed.passed, failed.reason) == (
         False, "the response does not have its recipe's format: no 'Answer:' line")
+
+
+def test_the_stored_version_follows_code_version_options_and_a_judges_teacher() -> None:
+    teachers = {"big": TeacherSpec(model="openai/big")}
+    other = {"big": TeacherSpec(model="openai/other")}
+    length = build_verifier("length", {"min_chars": 5})
+    assert length.stored_version({"min_chars": 5}, teachers).startswith("1+")
+    assert length.stored_version({"min_chars": 5}, teachers) == \
+        length.stored_version({"min_chars": 5}, other)
+    assert length.stored_version({"min_chars": 5}, teachers) != \
+        length.stored_version({"min_chars": 6}, teachers)
+    judge = build_verifier("llm_judge", {"teacher": "big"})
+    assert judge.stored_version({"teacher": "big"}, teachers) != \
+        judge.stored_version({"teacher": "big"}, other)

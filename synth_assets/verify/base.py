@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from synth_assets.lineage.ids import content_id
 
 EVIDENCE_MAX_CHARS = 500
 
@@ -68,12 +71,12 @@ class Verifier(ABC):
     """The base of every verifier (a frozen dataclass whose fields are its spec options).
 
     `name` and `version` are class attributes, checked when the class is made. A verdict is
-    stored under its verifier's version: bump `version` when a decision can change for the
-    same input, and only then (its verdicts are made again). A verifier whose decision reads
-    the record's parsed fields sets `reads_record_fields`: a response its recipe's parser
-    could not read then fails with the parse error before `decide` is called. Errors about a
-    missing input (a seed field, a record field, a prompt attribute) are raised by the readers
-    below, naming the verifier."""
+    stored under its verifier's `stored_version`: bump `version` when a decision can change
+    for the same input, and only then (its verdicts are made again). A verifier whose
+    decision reads the record's parsed fields sets `reads_record_fields`: a response its
+    recipe's parser could not read then fails with the parse error before `decide` is called.
+    Errors about a missing input (a seed field, a record field, a prompt attribute) are raised
+    by the readers below, naming the verifier."""
 
     name: ClassVar[str]
     version: ClassVar[str]
@@ -98,6 +101,18 @@ class Verifier(ABC):
     @abstractmethod
     def decide(self, candidate: Candidate) -> Decision:
         """Whether the candidate passes, why, and the evidence."""
+
+    def stored_version(self, options: Mapping[str, Any], teachers: Mapping[str, Any]) -> str:
+        """The version its verdicts are stored under: the code `version` plus a digest of the
+        spec options it was built from and of the settings it depends on beyond them
+        (`depends_on`); changing any of them makes its verdicts again. Admission thresholds
+        (min_score) are not part of it: they re-select without re-judging."""
+        inputs = [options, *self.depends_on(teachers)]
+        return f"{self.version}+{content_id('opt', *inputs)[4:12]}"
+
+    def depends_on(self, teachers: Mapping[str, Any]) -> list[Any]:
+        """Settings outside its options that its verdicts depend on (none by default)."""
+        return []
 
     def seed_text(self, seed: dict, key: str) -> str:
         """A required string field of the seed."""

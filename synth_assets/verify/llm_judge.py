@@ -6,7 +6,9 @@ judge call the contamination judge makes too."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from synth_assets.verify.base import Candidate, Decision, Verdict, Verifier
 
@@ -73,6 +75,10 @@ class LlmJudgeVerifier(Verifier):
             raise ValueError(f"llm_judge scale_max must be an int >= 2, got {self.scale_max!r}")
         if not isinstance(self.max_tokens, int) or self.max_tokens <= 0:
             raise ValueError(f"llm_judge max_tokens must be an int > 0, got {self.max_tokens!r}")
+
+    def depends_on(self, teachers: Mapping[str, Any]) -> list[Any]:
+        """The judging teacher's settings: another model grades differently."""
+        return [teachers[self.teacher].model_dump()]
 
     def messages(self, candidate: Candidate) -> list[dict[str, str]]:
         """The rubric prompt for one response."""
