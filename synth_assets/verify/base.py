@@ -10,7 +10,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from synth_assets.lineage.ids import content_id
 
@@ -39,8 +39,7 @@ class Verdict:
     duration_s: float
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):  # a tuple: made once per verdict, it costs half a frozen dataclass
     """What a verifier decides about one candidate; the base makes it a Verdict."""
 
     passed: bool
