@@ -26,15 +26,21 @@ def require_count(verifier: str, option: str, value: Any) -> None:
         raise ValueError(f"{verifier} {option} must be an int >= 0, got {value!r}")
 
 
-def require_fractions_by_n(verifier: str, option: str, value: Any) -> None:
-    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1]."""
-    if not isinstance(value, dict) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
-    ):
+def fractions_by_n(verifier: str, option: str, value: Any) -> dict[int, float]:
+    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1], keyed by int. A size
+    may be its decimal text: options that crossed JSON (an rl_prompts export, read back by
+    synth_assets.rewards) carry their keys as text."""
+    def size(n: Any) -> int | None:
+        if isinstance(n, str) and n.isdecimal():
+            n = int(n)
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+
+    if not isinstance(value, dict) or any(size(n) is None for n in value):
         raise ValueError(f"{verifier} {option} must map n-gram sizes (ints >= 1) to fractions, "
                          f"got {value!r}")
     for n, fraction in value.items():
         require_fraction(verifier, f"{option}[{n}]", fraction)
+    return {size(n): fraction for n, fraction in value.items()}
 
 
 def require_names(verifier: str, **options: Any) -> None:
