@@ -39,8 +39,7 @@ from synth_assets.lineage.store import Columns, LineageStore, StoreWriter
 from synth_assets.recipes.seeds import TASK_FIELD
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import AdmittingVerdicts
-from synth_assets.teacher.cached import TeacherJob, run_through_cache
-from synth_assets.teacher.requests import build_request
+from synth_assets.teacher.judge import ask_judge
 
 STAGE = "contamination_reports"
 INDEX_FOLDER = "benchmark_indexes"  # beside the DuckDB file: reusable item-side detector data
@@ -363,21 +362,19 @@ def _judge(store: LineageStore, loaded: LoadedSpec, scans: list[_Scan],
     """Ask the judge about each scan's closest item; a True adds an llm_judge hit."""
     judge = loaded.spec.contamination.llm_judge
     teacher = loaded.spec.teachers[judge.teacher]
-    requests = [build_request(teacher, judge_messages(c.item.text, c.window), 0)
-                for _, _, c in (scan.candidate for scan in scans)]
-    calls = run_through_cache(store, [TeacherJob(f"judge {judge.teacher}", teacher, requests)],
-                              log=log)
-    answers = calls.texts
-    for failure in calls.failures:
-        log(f"judge call {failure.request.call_id} failed, pair left unjudged: {failure.error}")
-    for scan, request in zip(scans, requests, strict=True):
+    answers = ask_judge(store, loaded, judge.teacher,
+                        [judge_messages(c.item.text, c.window)
+                         for _, _, c in (scan.candidate for scan in scans)], log=log)
+    for scan, answer in zip(scans, answers, strict=True):
         segment, text, candidate = scan.candidate
-        answer = answers.get(request.call_id)
-        if answer is None or not parse_judgement(answer):
+        if answer.text is None:
+            log(f"judge call {answer.call_id} failed, pair left unjudged: {answer.error}")
+            continue
+        if not parse_judgement(answer.text):
             continue
         item = candidate.item
         hit = Hit(item.benchmark, item.item_id, JUDGE, candidate.score,
-                  f"{teacher.model} judged it the same problem (call {request.call_id}; "
+                  f"{teacher.model} judged it the same problem (call {answer.call_id}; "
                   f"semantic cosine {candidate.score:.3f})")
         scan.hits += ((segment, hit, excerpt(text)),)
 

@@ -14,9 +14,8 @@ from synth_assets.lineage.ids import content_id, string_content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
-from synth_assets.spec.model import VerifierSpec
-from synth_assets.stages.judge_calls import ask_judge
 from synth_assets.stages.partitions import UNPARTITIONED
+from synth_assets.teacher.judge import ask_judge
 from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
 from synth_assets.verify.admission import rejections
 from synth_assets.verify.base import may_need_siblings, needs_siblings
@@ -43,15 +42,6 @@ class VerifyStageResult:
     rejections: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def verifier_version(verifier: Verifier, spec: VerifierSpec, loaded: LoadedSpec) -> str:
-    """The verifier's code version plus its options (and, for a judge, its model settings):
-    changing any of them re-runs that verifier. Thresholds (min_score) are not part of it."""
-    inputs: list = [spec.options]
-    if isinstance(verifier, LlmJudgeVerifier):
-        inputs.append(loaded.spec.teachers[verifier.teacher].model_dump())
-    return f"{verifier.version}+{content_id('opt', *inputs)[4:12]}"
-
-
 def verdict_id(generation_id: str, verifier: str, version: str,
                sibling_ids: tuple[str, ...] = ()) -> str:
     """A verdict that compares samples (self-consistency) also depends on which samples."""
@@ -72,7 +62,8 @@ def current_verifiers(loaded: LoadedSpec) -> dict[str, tuple[Verifier, str]]:
     verifiers = {}
     for name in sorted(used):
         verifier = build_verifier(spec.verifiers[name].type, spec.verifiers[name].options)
-        verifiers[name] = (verifier, verifier_version(verifier, spec.verifiers[name], loaded))
+        verifiers[name] = (verifier, verifier.stored_version(spec.verifiers[name].options,
+                                                             spec.teachers))
     return verifiers
 
 
@@ -296,7 +287,9 @@ def judge_candidates(store: LineageStore, loaded: LoadedSpec, verifier: Verifier
     the teacher path (cached in `store`); its verdict is None when the call failed. Other
     verifiers make no call (the id is None)."""
     if isinstance(verifier, LlmJudgeVerifier):
-        answers = ask_judge(store, loaded, verifier, candidates, log)
+        answers = ask_judge(store, loaded, verifier.teacher,
+                            [verifier.messages(candidate) for candidate in candidates],
+                            verifier.max_tokens, log)
         return [(None if a.text is None else verifier.verdict(a.text, a.latency_s), a.call_id)
                 for a in answers]
     return [(verdict, None) for verdict in verify_all(verifier, candidates)]

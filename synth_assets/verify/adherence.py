@@ -6,18 +6,10 @@ something, and both entities of a pair are discussed."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier, first_failure
 from synth_assets.verify.options import require_names
-from synth_assets.verify.verdicts import (
-    attribute,
-    attribute_text,
-    first_failure,
-    output_text,
-    pass_fail,
-)
 from synth_assets.verify.words import (
     STOP_WORDS,
     content_lemmas,
@@ -42,7 +34,7 @@ def missing_phrases(text: str, phrases: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RequiredWordsVerifier:
+class RequiredWordsVerifier(Verifier):
     """Every attribute named in `attributes` (a word or a list of words) is used."""
 
     attributes: list[str] = field(default_factory=list)
@@ -55,18 +47,16 @@ class RequiredWordsVerifier:
         _check_names(self.attributes, "attributes", self.name)
         require_names(self.name, field=self.field)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         required: list[str] = []
         for name in self.attributes:
-            value = attribute(candidate, name, self.name)
-            required += value if isinstance(value, list) else [attribute_text(value, "name",
-                                                                              self.name)]
-        missing = missing_phrases(output_text(candidate, self.field, self.name), required)
-        return pass_fail(not missing,
-                         f"required word(s) not used: {', '.join(missing)}" if missing
-                         else "every required word is used",
-                         f"required={required}", start)
+            value = self.prompt_attribute(candidate, name)
+            required += value if isinstance(value, list) else [self.attribute_text(value)]
+        missing = missing_phrases(self.record_text(candidate, self.field), required)
+        return Decision(not missing,
+                        f"required word(s) not used: {', '.join(missing)}" if missing
+                        else "every required word is used",
+                        f"required={required}")
 
 
 # Quoted speech: a quoted span of two words or more, or one ending in ! ? . or , ("Hi!").
@@ -77,7 +67,7 @@ _FEATURE_CHECKS = {
 
 
 @dataclass(frozen=True)
-class StoryFeatureVerifier:
+class StoryFeatureVerifier(Verifier):
     """The story feature the prompt asked for, where text shows it: dialogue has quoted
     speech. Other features (a moral, a twist) pass unchecked, saying so."""
 
@@ -90,17 +80,14 @@ class StoryFeatureVerifier:
     def __post_init__(self) -> None:
         require_names(self.name, attribute=self.attribute, field=self.field)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        feature = attribute_text(attribute(candidate, self.attribute, self.name), "name",
-                                 self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        feature = self.attribute_text(self.prompt_attribute(candidate, self.attribute))
         if feature not in _FEATURE_CHECKS:
-            return pass_fail(True, f"feature {feature!r} is not checkable from the text",
-                             feature, start)
+            return Decision(True, f"feature {feature!r} is not checkable from the text", feature)
         pattern, failure = _FEATURE_CHECKS[feature]
-        found = pattern.search(output_text(candidate, self.field, self.name))
-        return pass_fail(found is not None, f"has the {feature} feature" if found else failure,
-                         found.group() if found else feature, start)
+        found = pattern.search(self.record_text(candidate, self.field))
+        return Decision(found is not None, f"has the {feature} feature" if found else failure,
+                        found.group() if found else feature)
 
 
 _PERSONA_HEAD_END = {"who", "that", "with", "at", "in", "on", "for", "of", "from", "and"}
@@ -119,7 +106,7 @@ def persona_head(persona: str) -> str:
 
 
 @dataclass(frozen=True)
-class PersonaVerifier:
+class PersonaVerifier(Verifier):
     """The rewritten problem is about the sampled persona: it names the persona's head noun
     ("nurse") or at least half of the persona's content words."""
 
@@ -132,18 +119,16 @@ class PersonaVerifier:
     def __post_init__(self) -> None:
         require_names(self.name, attribute=self.attribute, field=self.field)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        persona = attribute_text(attribute(candidate, self.attribute, self.name), "name",
-                                 self.name)
-        problem = content_lemmas(output_text(candidate, self.field, self.name))
+    def decide(self, candidate: Candidate) -> Decision:
+        persona = self.attribute_text(self.prompt_attribute(candidate, self.attribute))
+        problem = content_lemmas(self.record_text(candidate, self.field))
         wanted = content_lemmas(persona)
         shared = wanted & problem
         head = persona_head(persona)
         passed = head in problem or 2 * len(shared) >= len(wanted)
-        return pass_fail(passed, "the problem is about the persona" if passed
-                         else "the problem is not about the persona",
-                         f"persona={persona!r} head={head!r} shared={sorted(shared)}", start)
+        return Decision(passed, "the problem is about the persona" if passed
+                        else "the problem is not about the persona",
+                        f"persona={persona!r} head={head!r} shared={sorted(shared)}")
 
 
 _QUESTION_LINE = re.compile(r"^\W*(?:question|q)\s*\d*\s*[:.]\s*\S.*\?",
@@ -153,7 +138,7 @@ _MAX_EASY_SENTENCE_WORDS = 15
 
 
 @dataclass(frozen=True)
-class RephraseStyleVerifier:
+class RephraseStyleVerifier(Verifier):
     """The requested rewriting style where text shows it: `qa` has at least two question
     lines ("Question: ...?") each answered ("Answer: ..."); `easy` has short sentences
     (mean under 15 words). Other styles pass unchecked, saying so."""
@@ -167,26 +152,24 @@ class RephraseStyleVerifier:
     def __post_init__(self) -> None:
         require_names(self.name, attribute=self.attribute, field=self.field)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        style = attribute_text(attribute(candidate, self.attribute, self.name), "name",
-                               self.name)
-        text = output_text(candidate, self.field, self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        style = self.attribute_text(self.prompt_attribute(candidate, self.attribute))
+        text = self.record_text(candidate, self.field)
         if style == "qa":
             questions = len(_QUESTION_LINE.findall(text))
             answers = len(_ANSWER_LINE.findall(text))
             return first_failure(
                 [(questions >= 2, "fewer than two 'Question: ...?' lines", text[:200]),
                  (answers >= questions, "a question without its 'Answer:' line", text[:200])],
-                "question-and-answer style", f"questions={questions} answers={answers}", start)
+                "question-and-answer style", f"questions={questions} answers={answers}")
         if style == "easy":
             lengths = [len(words(sentence)) for sentence in sentences(text)]
             mean = sum(lengths) / len(lengths) if lengths else 0.0
-            return pass_fail(0 < mean <= _MAX_EASY_SENTENCE_WORDS,
-                             "short, simple sentences" if 0 < mean <= _MAX_EASY_SENTENCE_WORDS
-                             else f"sentences too long for a young child (mean {mean:.1f} "
-                                  f"words)", f"mean words per sentence {mean:.1f}", start)
-        return pass_fail(True, f"style {style!r} is not checkable from the text", style, start)
+            easy = 0 < mean <= _MAX_EASY_SENTENCE_WORDS
+            return Decision(easy, "short, simple sentences" if easy
+                            else f"sentences too long for a young child (mean {mean:.1f} words)",
+                            f"mean words per sentence {mean:.1f}")
+        return Decision(True, f"style {style!r} is not checkable from the text", style)
 
 
 def _real_question(turn: str) -> bool:
@@ -201,7 +184,7 @@ def is_filler(turn: str) -> bool:
 
 
 @dataclass(frozen=True)
-class ConversationTurnsVerifier:
+class ConversationTurnsVerifier(Verifier):
     """Both speakers of a conversation say something substantive: each asks a real question
     or has a turn of at least `min_content_words` content words, and at most half of each
     speaker's turns are fillers ("Yes.", "I see.", "Interesting!")."""
@@ -215,12 +198,12 @@ class ConversationTurnsVerifier:
         if not isinstance(self.min_content_words, int) or self.min_content_words < 1:
             raise ValueError(f"{self.name} min_content_words must be an int >= 1, "
                              f"got {self.min_content_words!r}")
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+
+    def decide(self, candidate: Candidate) -> Decision:
         turns = candidate.seed.get("turns")
         if candidate.parse_error is not None or not isinstance(turns, list):
-            return pass_fail(False, "not a conversation of speaker turns",
-                             candidate.parse_error or candidate.text[:200], start)
+            return Decision(False, "not a conversation of speaker turns",
+                            candidate.parse_error or candidate.text[:200])
         by_speaker: dict[str, list[str]] = {}
         for turn in turns:
             by_speaker.setdefault(turn["speaker"], []).append(turn["text"])
@@ -238,12 +221,11 @@ class ConversationTurnsVerifier:
                  "turns are fillers)", " | ".join(fillers)),
             ]
         return first_failure(checks, "both speakers contribute",
-                             ", ".join(f"{s}: {len(t)} turns" for s, t in by_speaker.items()),
-                             start)
+                             ", ".join(f"{s}: {len(t)} turns" for s, t in by_speaker.items()))
 
 
 @dataclass(frozen=True)
-class EntitiesDiscussedVerifier:
+class EntitiesDiscussedVerifier(Verifier):
     """Both entities of the sampled pair are discussed: each is named (as any inflection)
     and some two consecutive sentences name both, where the relation is stated."""
 
@@ -256,14 +238,13 @@ class EntitiesDiscussedVerifier:
     def __post_init__(self) -> None:
         require_names(self.name, attribute=self.attribute, field=self.field)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        pair = attribute(candidate, self.attribute, self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        pair = self.prompt_attribute(candidate, self.attribute)
         if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(e, str)
                                                                    for e in pair):
             raise ValueError(f"{self.name} verifier needs attribute {self.attribute!r} as a "
                              f"list of two entity names, got {pair!r}")
-        text = output_text(candidate, self.field, self.name)
+        text = self.record_text(candidate, self.field)
         missing = missing_phrases(text, pair)
         parts = sentences(text)
         windows = [" ".join(parts[i:i + 2]) for i in range(max(1, len(parts) - 1))]
@@ -271,4 +252,4 @@ class EntitiesDiscussedVerifier:
         return first_failure(
             [(not missing, f"entity not discussed: {', '.join(missing)}", f"pair={pair}"),
              (related, "the two entities are never discussed together", f"pair={pair}")],
-            "both entities are discussed together", f"pair={pair}", start)
+            "both entities are discussed together", f"pair={pair}")

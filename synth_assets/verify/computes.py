@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import ast
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.options import require_names
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.verdicts import output_text, pass_fail
 
 
 def computes(program: str, entry_point: str) -> bool:
@@ -37,7 +35,7 @@ def computes(program: str, entry_point: str) -> bool:
 
 
 @dataclass(frozen=True)
-class ProgramComputesVerifier:
+class ProgramComputesVerifier(Verifier):
     field: str = "program"
     entry_point: str = "solution"
 
@@ -47,10 +45,9 @@ class ProgramComputesVerifier:
     def __post_init__(self) -> None:
         require_names(self.name, field=self.field, entry_point=self.entry_point)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        program = extract_code(output_text(candidate, self.field, self.name), self.entry_point)
+    def decide(self, candidate: Candidate) -> Decision:
+        program = extract_code(self.record_text(candidate, self.field), self.entry_point)
         passed = computes(program, self.entry_point)
-        return pass_fail(passed, f"{self.entry_point}() computes its result" if passed else
-                         f"{self.entry_point}() computes nothing (a written-in answer, or no "
-                         "such function)", program, start)
+        return Decision(passed, f"{self.entry_point}() computes its result" if passed else
+                        f"{self.entry_point}() computes nothing (a written-in answer, or no "
+                        "such function)", program)

@@ -3,10 +3,9 @@ the strict majority of the answers over all samples of the same prompt."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
-from synth_assets.verify.base import Verdict, clip_evidence
+from synth_assets.verify.base import Decision
 
 
 def gold_answer(seed: dict, verifier: str) -> str | None:
@@ -39,13 +38,12 @@ def majority_answer(
     return best[0], len(best)
 
 
-def consensus_verdict(
+def consensus_decision(
     own: str | None,
     answers: Sequence[str | None],
     same: Callable[[str, str], bool],
-    start: float,
-) -> Verdict:
-    """The verdict for one sample whose answer is `own`, given every sample's answer (its own
+) -> Decision:
+    """The decision for one sample whose answer is `own`, given every sample's answer (its own
     included). Score: the share of samples in its answer's group (0 when not the majority)."""
     samples = len(answers)
     majority, votes = majority_answer(answers, same)
@@ -60,10 +58,9 @@ def consensus_verdict(
         passed, reason = True, f"no gold answer: agrees with the majority of {samples} samples"
     else:
         passed, reason = False, f"no gold answer: differs from the majority of {samples} samples"
-    return Verdict(
+    return Decision(
         passed=passed,
-        score=votes / samples if agrees and samples else 0.0,
         reason=reason,
-        evidence=clip_evidence(f"extracted={own} majority={majority} agreement={votes}/{samples}"),
-        duration_s=time.perf_counter() - start,
+        evidence=f"extracted={own} majority={majority} agreement={votes}/{samples}",
+        score=votes / samples if agrees and samples else 0.0,
     )

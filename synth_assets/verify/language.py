@@ -18,10 +18,9 @@ from __future__ import annotations
 import functools
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.prose import strip_code, words_of
 
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -47,7 +46,7 @@ def detect_language(text: str) -> tuple[str, float]:
 
 
 @dataclass(frozen=True)
-class LanguageVerifier:
+class LanguageVerifier(Verifier):
     languages: list[str] = field(default_factory=lambda: ["en"])
     min_letters: int = 40
 
@@ -62,14 +61,12 @@ class LanguageVerifier:
         if not isinstance(self.min_letters, int) or self.min_letters < 0:
             raise ValueError(f"language min_letters must be an int >= 0, got {self.min_letters!r}")
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         prose = strip_code(candidate.text)
         letters = len(_LETTERS.findall(prose))
         if letters < self.min_letters:
-            return Verdict(True, 1.0, "too little prose to tell the language",
-                           f"letters={letters} min_letters={self.min_letters}",
-                           time.perf_counter() - start)
+            return Decision(True, "too little prose to tell the language",
+                            f"letters={letters} min_letters={self.min_letters}")
         windows = {"whole text": prose}
         if len(prose) > 2 * WINDOW_CHARS:
             ends = {"start": prose[:WINDOW_CHARS], "end": prose[-WINDOW_CHARS:]}
@@ -80,14 +77,13 @@ class LanguageVerifier:
         where, (language, probability, how) = min(
             found.items(), key=lambda item: (item[1][0] in self.languages, item[1][1]))
         passed = language in self.languages
-        return Verdict(
+        return Decision(
             passed=passed,
-            score=probability if passed else 0.0,
             reason=f"written in {language}" + ("" if passed else
                                                 f", expected {' or '.join(self.languages)}"),
             evidence=f"language={language} probability={probability:.2f} letters={letters} "
                      f"({where}, by {how})",
-            duration_s=time.perf_counter() - start,
+            score=probability if passed else 0.0,
         )
 
     def _language_of(self, window: str) -> tuple[str, float, str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier
 
 
 @dataclass(frozen=True)
-class LengthVerifier:
+class LengthVerifier(Verifier):
     min_chars: int = 1
     max_chars: int | None = None
 
@@ -27,19 +26,11 @@ class LengthVerifier:
                 f"got {self.max_chars!r}"
             )
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         chars = len(candidate.text.strip())
+        evidence = f"chars={chars} min={self.min_chars} max={self.max_chars}"
         if chars < self.min_chars:
-            passed, reason = False, f"shorter than {self.min_chars} characters"
-        elif self.max_chars is not None and chars > self.max_chars:
-            passed, reason = False, f"longer than {self.max_chars} characters"
-        else:
-            passed, reason = True, "length within bounds"
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason=reason,
-            evidence=f"chars={chars} min={self.min_chars} max={self.max_chars}",
-            duration_s=time.perf_counter() - start,
-        )
+            return Decision(False, f"shorter than {self.min_chars} characters", evidence)
+        if self.max_chars is not None and chars > self.max_chars:
+            return Decision(False, f"longer than {self.max_chars} characters", evidence)
+        return Decision(True, "length within bounds", evidence)

@@ -1,13 +1,16 @@
 """LLM judge: a model grades a response against a rubric. This module builds the rubric prompt
 and turns the judge's raw answer into a verdict; the call itself goes through the teacher path
-(litellm, cached in teacher_calls) in synth_assets.stages.judge_calls."""
+(litellm, cached in teacher_calls, temperature 0) in synth_assets.teacher.judge, the one
+judge call the contamination judge makes too."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verdict, Verifier
 
 DEFAULT_RUBRIC = (
     "Grade the response to the task for correctness, helpfulness, completeness and clarity. "
@@ -54,7 +57,7 @@ def parse_score(answer: str, scale_max: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class LlmJudgeVerifier:
+class LlmJudgeVerifier(Verifier):
     teacher: str = ""  # the spec teacher (model) that judges
     rubric: str = DEFAULT_RUBRIC
     scale_max: int = 10
@@ -73,6 +76,10 @@ class LlmJudgeVerifier:
         if not isinstance(self.max_tokens, int) or self.max_tokens <= 0:
             raise ValueError(f"llm_judge max_tokens must be an int > 0, got {self.max_tokens!r}")
 
+    def depends_on(self, teachers: Mapping[str, Any]) -> list[Any]:
+        """The judging teacher's settings: another model grades differently."""
+        return [teachers[self.teacher].model_dump()]
+
     def messages(self, candidate: Candidate) -> list[dict[str, str]]:
         """The rubric prompt for one response."""
         task = candidate.prompt or "(the task was not recorded)"
@@ -87,17 +94,17 @@ class LlmJudgeVerifier:
         ]
 
     def verdict(self, answer: str, duration_s: float) -> Verdict:
-        """The verdict from the judge's raw answer, which is kept as evidence."""
+        """The verdict from the judge's raw answer (kept as evidence), timed by the call."""
         score = parse_score(answer, self.scale_max)
         if score is None:
-            passed, reason, score = False, "no score found in the judge's answer", 0.0
-        else:
-            passed = score >= DEFAULT_PASS_SCORE
-            reason = f"judge score {score * self.scale_max:g}/{self.scale_max}"
-        return Verdict(passed, score, reason, clip_evidence(answer), duration_s)
+            return Decision(False, "no score found in the judge's answer",
+                            answer).verdict(duration_s)
+        return Decision(score >= DEFAULT_PASS_SCORE,
+                        f"judge score {score * self.scale_max:g}/{self.scale_max}", answer,
+                        score=score).verdict(duration_s)
 
-    def verify(self, candidate: Candidate) -> Verdict:
+    def decide(self, candidate: Candidate) -> Decision:
         raise TypeError(
             "llm_judge verdicts need a model call: the verify stage asks the judge through "
-            "the teacher path (synth_assets.stages.judge_calls) and calls verdict()"
+            "the teacher path (synth_assets.teacher.judge) and calls verdict()"
         )

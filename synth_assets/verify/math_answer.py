@@ -9,14 +9,13 @@ an answer is never reduced to "the single number in it". docs/verifiers.md lists
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from functools import partial
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
-from synth_assets.verify.consensus import consensus_verdict, gold_answer
+from synth_assets.verify.base import Candidate, Decision, Verifier
+from synth_assets.verify.consensus import consensus_decision, gold_answer
 from synth_assets.verify.symbolic import symbolically_equal
 
 # One number as models write it: optional sign and currency (in either order), then a LaTeX
@@ -190,7 +189,7 @@ def stated_decimals(question: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class MathAnswerVerifier:
+class MathAnswerVerifier(Verifier):
     """Compares the final answer with the seed's gold `answer`; for a seed without one, with
     the majority answer over the prompt's samples (self-consistency). A rounding asked for in
     the prompt (or the seed's `question`) is the precision of the comparison; the response
@@ -208,8 +207,7 @@ class MathAnswerVerifier:
     def needs_siblings(self, seed: dict) -> bool:
         return gold_answer(seed, self.name) is None
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         gold = gold_answer(candidate.seed, self.name)
         question = candidate.prompt or str(candidate.seed.get("question") or "")
         same = partial(answers_match, tolerance=self.tolerance,
@@ -218,7 +216,7 @@ class MathAnswerVerifier:
         extracted = answers[0] if answers else None
         if gold is None:
             siblings = [extract_final_answer(text) for text in candidate.siblings]
-            return consensus_verdict(extracted, siblings, same, start)
+            return consensus_decision(extracted, siblings, same)
         if extracted is None:
             passed, reason = False, "no final answer found"
         elif any(not same(later, extracted) for later in answers[1:]):
@@ -228,13 +226,7 @@ class MathAnswerVerifier:
         else:
             passed, reason = False, "final answer differs from the gold answer"
         shown = " then ".join(answers) if len(answers) > 1 else extracted
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason=reason,
-            evidence=clip_evidence(f"extracted={shown} gold={gold}"),
-            duration_s=time.perf_counter() - start,
-        )
+        return Decision(passed, reason, f"extracted={shown} gold={gold}")
 
 
 def _normalize_latex(text: str) -> str:

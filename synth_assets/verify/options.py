@@ -26,15 +26,21 @@ def require_count(verifier: str, option: str, value: Any) -> None:
         raise ValueError(f"{verifier} {option} must be an int >= 0, got {value!r}")
 
 
-def require_fractions_by_n(verifier: str, option: str, value: Any) -> None:
-    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1]."""
-    if not isinstance(value, dict) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
-    ):
+def fractions_by_n(verifier: str, option: str, value: Any) -> dict[int, float]:
+    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1], keyed by int. A size
+    may be its decimal text: options that crossed JSON (an rl_prompts export, read back by
+    synth_assets.rewards) carry their keys as text."""
+    def size(n: Any) -> int | None:
+        if isinstance(n, str) and n.isdecimal():
+            n = int(n)
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+
+    if not isinstance(value, dict) or any(size(n) is None for n in value):
         raise ValueError(f"{verifier} {option} must map n-gram sizes (ints >= 1) to fractions, "
                          f"got {value!r}")
     for n, fraction in value.items():
         require_fraction(verifier, f"{option}[{n}]", fraction)
+    return {size(n): fraction for n, fraction in value.items()}
 
 
 def require_names(verifier: str, **options: Any) -> None:
@@ -45,9 +51,17 @@ def require_names(verifier: str, **options: Any) -> None:
                              f"got {value!r}")
 
 
-def require_program_options(verifier: str, entry_point: Any, timeout_s: Any) -> None:
-    """The function a sandboxed program is called by, and its time limit."""
-    if not isinstance(entry_point, str) or not entry_point.isidentifier():
-        raise ValueError(f"{verifier} entry_point must be a Python name, got {entry_point!r}")
+def require_sandbox_limits(verifier: str, timeout_s: Any, memory_mb: Any) -> None:
+    """The time and memory limits of a sandboxed run."""
     if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0:
         raise ValueError(f"{verifier} timeout_s must be a number > 0, got {timeout_s!r}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb <= 0:
+        raise ValueError(f"{verifier} memory_mb must be an int > 0, got {memory_mb!r}")
+
+
+def require_program_options(verifier: str, entry_point: Any, timeout_s: Any,
+                            memory_mb: Any) -> None:
+    """The function a sandboxed program is called by, and the limits it runs under."""
+    if not isinstance(entry_point, str) or not entry_point.isidentifier():
+        raise ValueError(f"{verifier} entry_point must be a Python name, got {entry_point!r}")
+    require_sandbox_limits(verifier, timeout_s, memory_mb)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from dataclasses import dataclass, field
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.prose import strip_code
 
 _NAME = "preamble"
@@ -69,7 +68,7 @@ def _search_for(allowed: frozenset[str]) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
-class PreambleVerifier:
+class PreambleVerifier(Verifier):
     allow: list[str] = field(default_factory=list)
 
     name = _NAME
@@ -81,16 +80,13 @@ class PreambleVerifier:
             raise ValueError(f"preamble allow must be a list of pattern names out of "
                              f"{sorted(_PATTERNS)}, got {self.allow!r}")
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         prose = strip_code(candidate.text)
         allowed = frozenset(self.allow)
         found = _search_for(allowed).search(prose) if len(allowed) < len(_LABELS) else None
         if found:
             label = _LABELS[int(found.lastgroup[1:])]
             context = prose[max(0, found.start() - 40):found.end() + 60].strip()
-            return Verdict(False, 0.0, f"prompt leak: {label}",
-                           clip_evidence(f"matched {found.group().strip()!r} in: {context}"),
-                           time.perf_counter() - start)
-        return Verdict(True, 1.0, "no preamble or meta-commentary", "",
-                       time.perf_counter() - start)
+            return Decision(False, f"prompt leak: {label}",
+                            f"matched {found.group().strip()!r} in: {context}")
+        return Decision(True, "no preamble or meta-commentary")

@@ -5,14 +5,13 @@ without one, with the majority result over the prompt's samples)."""
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
-from synth_assets.verify.consensus import consensus_verdict, gold_answer
+from synth_assets.verify.base import Candidate, Decision, Verifier
+from synth_assets.verify.consensus import consensus_decision, gold_answer
 from synth_assets.verify.harness import judge
 from synth_assets.verify.math_answer import answers_match
-from synth_assets.verify.options import require_program_options
+from synth_assets.verify.options import require_non_negative, require_program_options
 from synth_assets.verify.python_tests import extract_code
 
 
@@ -24,7 +23,7 @@ class ProgramRun:
 
 
 @dataclass(frozen=True)
-class ProgramOfThoughtVerifier:
+class ProgramOfThoughtVerifier(Verifier):
     entry_point: str = "solution"
     timeout_s: float = 5
     memory_mb: int = 256
@@ -34,36 +33,25 @@ class ProgramOfThoughtVerifier:
     version = "2"
 
     def __post_init__(self) -> None:
-        require_program_options(self.name, self.entry_point, self.timeout_s)
-        if not isinstance(self.memory_mb, int) or self.memory_mb <= 0:
-            raise ValueError(f"{self.name} memory_mb must be an int > 0, got {self.memory_mb!r}")
-        if not isinstance(self.tolerance, int | float) or self.tolerance < 0:
-            raise ValueError(f"{self.name} tolerance must be a number >= 0, got {self.tolerance!r}")
+        require_program_options(self.name, self.entry_point, self.timeout_s, self.memory_mb)
+        require_non_negative(self.name, "tolerance", self.tolerance)
 
     def needs_siblings(self, seed: dict) -> bool:
         return gold_answer(seed, self.name) is None
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         gold = gold_answer(candidate.seed, self.name)
         run = self._run(candidate.text)
         if gold is None:
             answers = [self._run(text).answer for text in candidate.siblings]
-            return consensus_verdict(run.answer, answers, self._same, start)
+            return consensus_decision(run.answer, answers, self._same)
         if run.answer is None:
-            passed, reason = False, run.failure
-        elif self._same(run.answer, gold):
-            passed, reason = True, "the program's result matches the gold answer"
-        else:
-            passed, reason = False, "the program's result differs from the gold answer"
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason=reason,
-            evidence=clip_evidence(f"result={run.answer} gold={gold}"
-                                   if run.answer is not None else run.evidence),
-            duration_s=time.perf_counter() - start,
-        )
+            return Decision(False, run.failure, run.evidence)
+        if self._same(run.answer, gold):
+            return Decision(True, "the program's result matches the gold answer",
+                            f"result={run.answer} gold={gold}")
+        return Decision(False, "the program's result differs from the gold answer",
+                        f"result={run.answer} gold={gold}")
 
     def _run(self, text: str) -> ProgramRun:
         return run_program(extract_code(text, self.entry_point), self.entry_point,

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import ast
 import re
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence, seed_field
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.harness import Judgement, isolation_note, judge
-from synth_assets.verify.verdicts import unparsed
+from synth_assets.verify.options import require_sandbox_limits
 
 _PYTHON_FENCE_LANGUAGES = ("", "python", "python3", "py")
 
@@ -29,41 +28,30 @@ def extract_code(text: str, entry_point: str) -> str:
 
 
 @dataclass(frozen=True)
-class PythonTestsVerifier:
+class PythonTestsVerifier(Verifier):
     timeout_s: float = 10
     memory_mb: int = 512
 
     name = "python_tests"
     version = "3"
+    # A response its parser rejected has no record: its entry point and tests are missing.
+    reads_record_fields = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.timeout_s, int | float) or self.timeout_s <= 0:
-            raise ValueError(f"python_tests timeout_s must be a number > 0, got {self.timeout_s!r}")
-        if not isinstance(self.memory_mb, int) or self.memory_mb <= 0:
-            raise ValueError(f"python_tests memory_mb must be an int > 0, got {self.memory_mb!r}")
+        require_sandbox_limits(self.name, self.timeout_s, self.memory_mb)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        # A response its parser rejected has no record: its entry point and tests are missing.
-        failed = unparsed(candidate, start)
-        if failed is not None:
-            return failed
-        entry_point = seed_field(candidate.seed, "entry_point", self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        entry_point = self.seed_text(candidate.seed, "entry_point")
         code = extract_code(candidate.text, entry_point)
-        tests = seed_field(candidate.seed, "tests", self.name)
-        prompt = seed_field(candidate.seed, "prompt", self.name)
-        judgement = judge(_solution_source(code, candidate.seed), _prompt_preamble(prompt),
+        tests = self.seed_text(candidate.seed, "tests")
+        prompt = self.seed_text(candidate.seed, "prompt")
+        judgement = judge(_solution_source(code, prompt, entry_point), _prompt_preamble(prompt),
                           tests, entry_point, mode="tests", timeout_s=self.timeout_s,
                           memory_mb=self.memory_mb)
         passed = judgement.outcome == "passed"
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason=self._reason(judgement),
-            evidence=("all tests passed" + isolation_note(judgement.isolated) if passed
-                      else clip_evidence(judgement.evidence)),
-            duration_s=time.perf_counter() - start,
-        )
+        return Decision(passed, self._reason(judgement),
+                        "all tests passed" + isolation_note(judgement.isolated) if passed
+                        else judgement.evidence)
 
     def _reason(self, judgement: Judgement) -> str:
         if judgement.outcome == "passed":
@@ -83,10 +71,8 @@ def _defines_function(code: str, name: str) -> bool:
     return re.search(pattern, code, re.MULTILINE) is not None
 
 
-def _solution_source(code: str, seed: dict) -> str:
+def _solution_source(code: str, prompt: str, entry_point: str) -> str:
     """The code to run: the response's code, completed with what the seed's prompt defines."""
-    prompt = seed_field(seed, "prompt", "python_tests")
-    entry_point = seed_field(seed, "entry_point", "python_tests")
     if _defines_function(code, entry_point):
         # A full solution still needs what the prompt defines (imports, and helpers such as
         # HumanEval/38's encode_cyclic); the prompt's own stub is then redefined by the code.

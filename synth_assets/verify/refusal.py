@@ -4,11 +4,10 @@ repetition (a small model looping on the same phrase)."""
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 
 _REFUSALS = re.compile(
     r"""
@@ -50,7 +49,7 @@ def repetition_share(text: str) -> float:
 
 
 @dataclass(frozen=True)
-class RefusalVerifier:
+class RefusalVerifier(Verifier):
     max_repetition: float = 0.5
 
     name = "refusal"
@@ -62,24 +61,15 @@ class RefusalVerifier:
                 f"refusal max_repetition must be in (0, 1], got {self.max_repetition!r}"
             )
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        refusal = _REFUSALS.search(candidate.text)
+    def decide(self, candidate: Candidate) -> Decision:
+        refusal = find_refusal(candidate.text)
         repetition = repetition_share(candidate.text)
         if refusal:
-            passed, reason = False, "refusal or AI-disclaimer boilerplate"
             context = candidate.text[max(0, refusal.start() - 40) : refusal.end() + 80]
-            evidence = f"matched {refusal.group()!r} in: {context}"
-        elif repetition > self.max_repetition:
-            passed, reason = False, "degenerate repetition"
-            evidence = f"repeated 4-gram share {repetition:.2f} > {self.max_repetition}"
-        else:
-            passed, reason = True, "no refusal, boilerplate or repetition"
-            evidence = f"repeated 4-gram share {repetition:.2f}"
-        return Verdict(
-            passed=passed,
-            score=1.0 if passed else 0.0,
-            reason=reason,
-            evidence=clip_evidence(evidence),
-            duration_s=time.perf_counter() - start,
-        )
+            return Decision(False, "refusal or AI-disclaimer boilerplate",
+                            f"matched {refusal.group()!r} in: {context}")
+        if repetition > self.max_repetition:
+            return Decision(False, "degenerate repetition",
+                            f"repeated 4-gram share {repetition:.2f} > {self.max_repetition}")
+        return Decision(True, "no refusal, boilerplate or repetition",
+                        f"repeated 4-gram share {repetition:.2f}")

@@ -34,7 +34,7 @@ from synth_assets.verify.revision import RevisionVerifier
 from synth_assets.verify.truncation import TruncationVerifier
 from synth_assets.verify.worked_solution import WorkedSolutionVerifier
 
-VERIFIER_KINDS: dict[str, type] = {
+VERIFIER_KINDS: dict[str, type[Verifier]] = {
     "math_answer": MathAnswerVerifier,
     "python_tests": PythonTestsVerifier,
     "length": LengthVerifier,

@@ -20,12 +20,11 @@ loop of one sentence, or sentences repeated with small changes, is still caught.
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
-from synth_assets.verify.options import require_count, require_fraction, require_fractions_by_n
+from synth_assets.verify.base import Candidate, Decision, Verifier
+from synth_assets.verify.options import fractions_by_n, require_count, require_fraction
 from synth_assets.verify.prose import nonempty_lines, strip_code, words_of
 
 _NAME = "repetition"
@@ -76,7 +75,7 @@ def _normalized(block: str) -> str:
 
 
 @dataclass(frozen=True)
-class RepetitionVerifier:
+class RepetitionVerifier(Verifier):
     max_duplicate_line_fraction: float | None = 0.30
     max_duplicate_paragraph_fraction: float | None = 0.30
     max_duplicate_line_char_fraction: float | None = 0.20
@@ -99,10 +98,10 @@ class RepetitionVerifier:
                        "max_duplicate_sentence_fraction",
                        "max_duplicate_sentence_char_fraction"):
             require_fraction(_NAME, option, getattr(self, option), optional=True)
-        require_fractions_by_n(_NAME, "max_top_ngram_char_fraction",
-                               self.max_top_ngram_char_fraction)
-        require_fractions_by_n(_NAME, "max_duplicate_ngram_char_fraction",
-                               self.max_duplicate_ngram_char_fraction)
+        for option in ("max_top_ngram_char_fraction", "max_duplicate_ngram_char_fraction"):
+            # Checked and keyed by int (JSON, as `synth_assets.rewards` reads options, has
+            # text keys); a frozen dataclass sets its own normalized field this way.
+            object.__setattr__(self, option, fractions_by_n(_NAME, option, getattr(self, option)))
         require_count(_NAME, "top_ngram_min_words", self.top_ngram_min_words)
 
     def statistics(self, text: str) -> list[tuple[str, float, float]]:
@@ -149,19 +148,15 @@ class RepetitionVerifier:
                    for n, maximum in sorted(self.max_duplicate_ngram_char_fraction.items())]
         return [(name, value, maximum) for name, value, maximum in judged if maximum is not None]
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         statistics = self.statistics(candidate.text)
         failed = [(name, value, maximum) for name, value, maximum in statistics
                   if value > maximum]
         if failed:
             name, value, maximum = failed[0]
-            passed, reason = False, f"repetitive: {name} above {maximum}"
-            evidence = "; ".join(f"{n} {v:.2f} > {m}" for n, v, m in failed)
-        else:
-            passed, reason = True, "no repetition above the thresholds"
-            worst = max(statistics, key=lambda s: s[1] / s[2] if s[2] else 0.0, default=None)
-            evidence = (f"closest: {worst[0]} {worst[1]:.2f} (max {worst[2]})" if worst
+            return Decision(False, f"repetitive: {name} above {maximum}",
+                            "; ".join(f"{n} {v:.2f} > {m}" for n, v, m in failed))
+        worst = max(statistics, key=lambda s: s[1] / s[2] if s[2] else 0.0, default=None)
+        return Decision(True, "no repetition above the thresholds",
+                        f"closest: {worst[0]} {worst[1]:.2f} (max {worst[2]})" if worst
                         else "no prose outside code")
-        return Verdict(passed=passed, score=1.0 if passed else 0.0, reason=reason,
-                       evidence=clip_evidence(evidence), duration_s=time.perf_counter() - start)

@@ -5,21 +5,13 @@ and passes the check of the principle it was revised for, where text can show it
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import Candidate, Decision, Verifier, first_failure
 from synth_assets.verify.grounding import copied_share
 from synth_assets.verify.instructions import near_identical
 from synth_assets.verify.options import require_fraction, require_names
 from synth_assets.verify.refusal import find_refusal
-from synth_assets.verify.verdicts import (
-    attribute,
-    attribute_text,
-    first_failure,
-    output_text,
-    unparsed,
-)
 from synth_assets.verify.words import lemmas, sentences, words
 
 _INSULTS = frozenset("""
@@ -72,7 +64,7 @@ def _principle_checks(principle: str, revision: str, draft: str
 
 
 @dataclass(frozen=True)
-class RevisionVerifier:
+class RevisionVerifier(Verifier):
     field: str = "response"
     draft_field: str = "draft"
     principle_attribute: str = "principle"
@@ -80,21 +72,18 @@ class RevisionVerifier:
 
     name = "revision"
     version = "1"
+    reads_record_fields = True
 
     def __post_init__(self) -> None:
         require_names(self.name, field=self.field, draft_field=self.draft_field,
                       principle_attribute=self.principle_attribute)
         require_fraction(self.name, "max_similarity", self.max_similarity)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        failed = unparsed(candidate, start)
-        if failed is not None:
-            return failed
-        revision = output_text(candidate, self.field, self.name)
-        draft = output_text(candidate, self.draft_field, self.name)
-        principle = attribute_text(attribute(candidate, self.principle_attribute, self.name),
-                                   "name", self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        revision = self.record_text(candidate, self.field)
+        draft = self.record_text(candidate, self.draft_field)
+        principle = self.attribute_text(self.prompt_attribute(candidate,
+                                                              self.principle_attribute))
         refusal = find_refusal(revision)
         after = len(words(revision[refusal.end():])) if refusal else 0
         checks = [
@@ -107,4 +96,4 @@ class RevisionVerifier:
         checked = "passes" if principle_checks is not None else "has no automatic check for"
         return first_failure(checks + (principle_checks or []),
                              f"a new revision that {checked} the {principle!r} principle",
-                             revision[:200], start)
+                             revision[:200])

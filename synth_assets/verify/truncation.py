@@ -10,10 +10,9 @@ instruction or title: "Write a poem about the sea")."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
-from synth_assets.verify.base import Candidate, Verdict, clip_evidence
+from synth_assets.verify.base import Candidate, Decision, Verifier
 from synth_assets.verify.options import require_count
 from synth_assets.verify.prose import nonempty_lines, strip_code, words_of
 
@@ -68,7 +67,7 @@ def truncation(text: str, short_last_line_words: int) -> str | None:
 
 
 @dataclass(frozen=True)
-class TruncationVerifier:
+class TruncationVerifier(Verifier):
     short_last_line_words: int = 4
 
     name = _NAME
@@ -77,15 +76,9 @@ class TruncationVerifier:
     def __post_init__(self) -> None:
         require_count(_NAME, "short_last_line_words", self.short_last_line_words)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
+    def decide(self, candidate: Candidate) -> Decision:
         problem = truncation(candidate.text, self.short_last_line_words)
-        tail = candidate.text.rstrip()[-120:]
-        return Verdict(
-            passed=problem is None,
-            score=1.0 if problem is None else 0.0,
-            reason="ends like a finished text" if problem is None
-            else f"cut off mid-sentence: {problem}",
-            evidence=clip_evidence(f"ends: ...{tail}"),
-            duration_s=time.perf_counter() - start,
-        )
+        return Decision(problem is None,
+                        "ends like a finished text" if problem is None
+                        else f"cut off mid-sentence: {problem}",
+                        f"ends: ...{candidate.text.rstrip()[-120:]}")

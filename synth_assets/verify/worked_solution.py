@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import ast
 import re
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from synth_assets.verify.base import Candidate, Verdict
+from synth_assets.verify.base import (
+    Candidate,
+    Decision,
+    Verifier,
+    failed_check,
+    first_failure,
+)
 from synth_assets.verify.computes import computes
 from synth_assets.verify.math_answer import answers_match
-from synth_assets.verify.options import require_names, require_program_options
+from synth_assets.verify.options import (
+    require_names,
+    require_non_negative,
+    require_program_options,
+)
 from synth_assets.verify.program_of_thought import run_program
 from synth_assets.verify.python_tests import extract_code
-from synth_assets.verify.verdicts import (
-    first_failure,
-    output_text,
-    pass_fail,
-    unparsed,
-)
 from synth_assets.verify.words import numbers
 
 # An arithmetic expression as solutions write it: numbers (with $ and thousands commas),
@@ -90,7 +93,7 @@ def _is_number(text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class WorkedSolutionVerifier:
+class WorkedSolutionVerifier(Verifier):
     problem_field: str = "question"
     solution_field: str = "response"
     original_field: str = "rewritten_from"
@@ -102,24 +105,21 @@ class WorkedSolutionVerifier:
 
     name = "worked_solution"
     version = "1"
+    reads_record_fields = True
 
     def __post_init__(self) -> None:
         require_names(self.name, problem_field=self.problem_field,
                       solution_field=self.solution_field, original_field=self.original_field,
                       program_field=self.program_field)
-        require_program_options(self.name, self.entry_point, self.timeout_s)
+        require_program_options(self.name, self.entry_point, self.timeout_s, self.memory_mb)
+        require_non_negative(self.name, "tolerance", self.tolerance)
 
-    def verify(self, candidate: Candidate) -> Verdict:
-        start = time.perf_counter()
-        failed = unparsed(candidate, start)
-        if failed is not None:
-            return failed
-        problem = output_text(candidate, self.problem_field, self.name)
-        solution = output_text(candidate, self.solution_field, self.name)
-        original = output_text(candidate, self.original_field, self.name)
+    def decide(self, candidate: Candidate) -> Decision:
+        problem = self.record_text(candidate, self.problem_field)
+        solution = self.record_text(candidate, self.solution_field)
+        original = self.record_text(candidate, self.original_field)
         answer = candidate.seed.get("answer")
-        program = extract_code(output_text(candidate, self.program_field, self.name),
-                               self.entry_point)
+        program = extract_code(self.record_text(candidate, self.program_field), self.entry_point)
         new_numbers, old_numbers = numbers(problem), numbers(original)
         wrong = wrong_calculations(solution)
         cheap = [
@@ -131,9 +131,9 @@ class WorkedSolutionVerifier:
             (computes(program, self.entry_point),
              f"the program's {self.entry_point}() computes nothing (or is missing)", program),
         ]
-        failed = next((check for check in cheap if not check[0]), None)
+        failed = failed_check(cheap)
         if failed is not None:
-            return pass_fail(False, failed[1], failed[2], start)
+            return failed
         run = run_program(program, self.entry_point, self.timeout_s, self.memory_mb)
         return first_failure(
             [(run.answer is not None, f"the program gave no answer: {run.failure}", run.evidence),
@@ -143,4 +143,4 @@ class WorkedSolutionVerifier:
               "the program's result differs from the solution's answer",
               f"program={run.answer} solution={answer}")],
             "calculations right and the program agrees with the answer",
-            f"program={run.answer} solution={answer}", start)
+            f"program={run.answer} solution={answer}")
