@@ -1,10 +1,11 @@
-"""Loads the schema and the named statements kept as .sql files in the repository's sql/."""
+"""Loads the schema and the named statements kept as .sql files in the package's sql/
+(synth_assets/sql, shipped as package data so an installed wheel finds them)."""
 
 import re
 from functools import cache
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 _NAME_MARKER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 
