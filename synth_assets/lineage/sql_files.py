@@ -7,7 +7,7 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 # Macros and views, replaced at every open (macros first: views may use them).
-DERIVED_FILES = ("admission.sql", "views.sql")
+DERIVED_FILES = ("admission.sql", "records.sql", "views.sql")
 _NAME_MARKER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 
