@@ -1,23 +1,31 @@
-"""Loads the schema and the named statements kept as .sql files in the repository's sql/."""
+"""Loads the schema and the named statements kept as .sql files in the package's sql/
+(synth_assets/sql, shipped as package data so an installed wheel finds them)."""
 
 import re
 from functools import cache
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+# Macros and views, replaced at every open (macros first: views may use them).
+DERIVED_FILES = ("admission.sql", "records.sql", "views.sql")
 _NAME_MARKER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 
 @cache
-def schema_sql() -> str:
-    """The tables and views, then the admission rule's macro (sql/admission.sql)."""
-    return "\n".join((SQL_DIR / name).read_text(encoding="utf-8")
-                     for name in ("schema.sql", "admission.sql"))
+def tables_sql() -> str:
+    """The tables as they are now (sql/schema.sql), each CREATE TABLE IF NOT EXISTS."""
+    return (SQL_DIR / "schema.sql").read_text(encoding="utf-8")
+
+
+@cache
+def derived_sql() -> str:
+    """The macros and views over the tables (the admission rule, lineage_edges, ...)."""
+    return "\n".join((SQL_DIR / name).read_text(encoding="utf-8") for name in DERIVED_FILES)
 
 
 @cache
 def schema_tables() -> frozenset[str]:
-    return frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema_sql()))
+    return frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", tables_sql()))
 
 
 @cache
