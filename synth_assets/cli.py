@@ -29,18 +29,18 @@ def _ensure_dagster_home() -> Path:
 
 def run_pipeline(args: argparse.Namespace) -> int:
     """Check the spec and every input it reads, then generate each day's partition of every
-    recipe and publish the contamination reports and mixtures (synth_assets.assets.runner),
+    recipe and publish the contamination reports and mixtures (synth_assets.runs.runner),
     recorded in DAGSTER_HOME's instance. Dagster's own log, tracebacks included, goes to a log
     file; stdout says what ran and, for a failure, its cause in a sentence."""
     home = _ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
 
-    from synth_assets.assets.partitions import check_day
-    from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
+    from synth_assets.defs.partitions import check_day
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.lineage.store import LineageStore, default_db_path
-    from synth_assets.resources import SynthStore
+    from synth_assets.runs.runner import run_days
     from synth_assets.spec import SpecError
     from synth_assets.stages.spec_check import check_spec_file
 
@@ -91,7 +91,7 @@ def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:
 
 def _failure_summary(name: str, result: "dg.ExecuteInProcessResult", not_run: int,
                      kept_answers: int, log_path: Path) -> str:
-    from synth_assets.assets.run_report import run_failure
+    from synth_assets.runs.run_report import run_failure
 
     failure = run_failure(result)
     where = f"{name} (partition {failure.partition})" if failure.partition else name

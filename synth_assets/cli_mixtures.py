@@ -40,8 +40,8 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def why_command(args: argparse.Namespace) -> int:
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.mix.explain import ExplainError, explain_record, verification_lines
-    from synth_assets.resources import SynthStore
 
     store = _store(args)
     verification = verification_lines(store, SynthStore().load_spec(), args.record_id)
@@ -88,10 +88,10 @@ def diff_command(args: argparse.Namespace) -> int:
 
 def forget_command(args: argparse.Namespace) -> int:
     from synth_assets.cli import _ensure_dagster_home
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.lineage.forget import ForgetError
     from synth_assets.mix.explain import format_diff
-    from synth_assets.resources import SynthStore
-    from synth_assets.stages.forget_stage import forget_record
+    from synth_assets.mix.forget import forget_record
 
     _ensure_dagster_home()
     synth = SynthStore(db_path=args.db or "")

@@ -11,13 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.checks.mixture_suite import final_mixtures_suite
+from synth_assets.defs.final_mixtures.suite import final_mixtures_suite
+from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.lineage.store import LineageStore
+from synth_assets.mix.forget import forget_record
 from synth_assets.mix.materialize import MixtureInputs, MixtureResult, materialize_mixture
 from synth_assets.mix.plan import MixtureError
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.forget_stage import forget_record
 from synth_assets.stages.mixture_stage import load_real_records
 from tests.mixture_fixture import CLEAN, JUDGED, fill_verified_records, write_mixture_spec
 

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 import yaml
 
-from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.checks.preference_suite import preference_sets_suite
 from synth_assets.cli import main
+from synth_assets.defs.ge_adapter import validate_frame
+from synth_assets.defs.preference_sets.suite import preference_sets_suite
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.preferences import Sample, build_pairs
 from synth_assets.rewards import verifier_reward, verifier_scores

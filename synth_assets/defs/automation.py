@@ -10,27 +10,25 @@ on in the UI (Automation) or with `dagster schedule start daily_generation`.
 """
 
 import json
-from collections.abc import Sequence
 
 import dagster as dg
 
-from synth_assets.assets.jobs import GENERATE_JOB
-from synth_assets.assets.partitions import (
+from synth_assets.defs.jobs import GENERATE_JOB
+from synth_assets.defs.partitions import (
     RECIPES,
     generation_partition,
     partition_key,
     register_recipes,
     today,
 )
+from synth_assets.defs.resources import SynthStore
 from synth_assets.lineage.ids import content_id
 from synth_assets.recipes.plan import first_round_recipes, next_round_recipes
-from synth_assets.resources import SynthStore
 from synth_assets.spec.files import seed_file_hashes
 from synth_assets.spec.model import PipelineSpec
 
 VERIFIED = dg.AssetKey("verified_subsets")
 ROUND_BATCH = 100
-
 
 
 def _follow(updated: dg.AutomationCondition) -> dg.AutomationCondition:
@@ -42,30 +40,22 @@ def _follow(updated: dg.AutomationCondition) -> dg.AutomationCondition:
 
 
 ANY_DEP_UPDATED = dg.AutomationCondition.any_deps_updated()
+# Asset name -> its condition; each stage's asset declares its own (defs/<stage>/asset.py).
 STAGE_AUTOMATION = {
-    dg.AssetKey("verified_subsets"): (
+    "verified_subsets": (
         _follow(ANY_DEP_UPDATED) & ~dg.AutomationCondition.any_deps_missing()
     ).with_label("when its partition of teacher_generations changed and passed its checks"),
     # Reading every day and recipe, the last two stages do not wait for days never generated.
-    dg.AssetKey("contamination_reports"): _follow(ANY_DEP_UPDATED).with_label(
+    "contamination_reports": _follow(ANY_DEP_UPDATED).with_label(
         "when any partition of verified_subsets changed and passed its checks"),
     # teacher_generations is read only to say what was judged: the reports lead.
-    dg.AssetKey("final_mixtures"): _follow(
+    "final_mixtures": _follow(
         ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
     ).with_label("when contamination_reports changed and passed its checks"),
-    dg.AssetKey("preference_sets"): _follow(
+    "preference_sets": _follow(
         ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
     ).with_label("when contamination_reports changed and passed its checks"),
 }
-
-
-def with_stage_automation(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    """The same assets, the stages after generation following their upstream."""
-    return list(dg.map_asset_specs(
-        lambda spec: spec.replace_attributes(automation_condition=STAGE_AUTOMATION[spec.key])
-        if spec.key in STAGE_AUTOMATION else spec,
-        assets,
-    ))
 
 
 stage_automation = dg.AutomationConditionSensorDefinition(
@@ -173,7 +163,3 @@ def next_round_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) ->
             for recipe in next_round_recipes(spec, parent.recipe)
         ]
     return dg.SensorResult(run_requests=requests, cursor=str(found.records[-1].storage_id))
-
-
-SCHEDULES = [daily_generation]
-SENSORS = [seed_file_sensor, next_round_sensor, stage_automation]

@@ -28,5 +28,3 @@ full_pipeline = dg.define_asset_job(
     description="Seed sets to final mixtures for one recipe on one day (the mixtures draw on "
                 "every partition), every stage guarded by its GE suite.",
 )
-
-JOBS = [generate, publish, full_pipeline]

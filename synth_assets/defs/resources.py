@@ -32,3 +32,8 @@ class SynthStore(dg.ConfigurableResource):
         if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):
             return Path(self.export_dir or os.environ["SYNTH_EXPORT_DIR"])
         return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "exports"
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"synth": SynthStore()})

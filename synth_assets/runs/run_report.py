@@ -31,7 +31,7 @@ def run_failure(result: dg.ExecuteInProcessResult) -> RunFailure:
 
 
 def _step_cause(event: dg.DagsterEvent) -> str:
-    """A Failure's description (our own sentence, see assets.failures); else the innermost
+    """A Failure's description (our own sentence, see defs.failures); else the innermost
     error, the one that started it."""
     data = event.step_failure_data
     if data.user_failure_data is not None and data.user_failure_data.description:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from synth_assets.assets.jobs import GENERATE_JOB, PUBLISH_JOB
-from synth_assets.assets.partitions import check_day, partition_key, register_recipes
+from synth_assets.defs.jobs import GENERATE_JOB, PUBLISH_JOB
+from synth_assets.defs.partitions import check_day, partition_key, register_recipes
 from synth_assets.recipes.plan import recipe_rounds
 from synth_assets.spec import LoadedSpec
 

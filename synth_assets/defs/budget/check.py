@@ -3,9 +3,9 @@ whose estimated teacher calls exceed the spec's budget stops before it spends an
 
 import dagster as dg
 
-from synth_assets.assets.budget import budget_metadata
-from synth_assets.assets.partitions import run_partition, today
-from synth_assets.resources import SynthStore
+from synth_assets.defs.budget.gate import budget_metadata
+from synth_assets.defs.partitions import run_partition, today
+from synth_assets.defs.resources import SynthStore
 from synth_assets.stages.budget_stage import check_generation_budget
 from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.seed_stage import seeds_of_snapshot

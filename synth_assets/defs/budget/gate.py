@@ -4,7 +4,7 @@ reach teacher_generations without the seed_sets budget check (e.g. that asset al
 import dagster as dg
 import pandas as pd
 
-from synth_assets.assets.metadata import markdown_table
+from synth_assets.defs.metadata import markdown_table
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec

@@ -3,8 +3,8 @@ materializations in the UI) overall and per recipe, plus a per-recipe table."""
 
 import dagster as dg
 
-from synth_assets.assets.metadata import markdown_table
-from synth_assets.checks.diversity_suite import ALL_RECIPES, snapshot_diversity
+from synth_assets.defs.diversity.suite import ALL_RECIPES, snapshot_diversity
+from synth_assets.defs.metadata import markdown_table
 from synth_assets.lineage.store import LineageStore
 
 PER_RECIPE_NUMBERS = ["distinct_2", "duplicate_share"]

@@ -10,7 +10,7 @@ import statistics
 
 import pandas as pd
 
-from synth_assets.checks.ge_adapter import Expectation
+from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
 from synth_assets.metrics.diversity import diversity_by_recipe, measure
 from synth_assets.spec import LoadedSpec

@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from synth_assets.checks.ge_adapter import Expectation
+from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import LoadedSpec
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from synth_assets.checks.ge_adapter import Expectation
+from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.preferences import SQL, contamination_scanner
 from synth_assets.spec import LoadedSpec

@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 import pandas as pd
 
-from synth_assets.assets.metadata import clip, markdown_table
+from synth_assets.defs.metadata import clip, markdown_table
 from synth_assets.lineage.store import LineageStore
 from synth_assets.stages.teacher_stage import TeacherStageResult
 
