@@ -61,8 +61,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 2
     store = LineageStore(default_db_path())
     answers_before = _stored_teacher_answers(store)
-    log_path = home / "logs" / f"synth-run-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = dagster_log_path(home, "run")
     print(f"synth run: {loaded.path}, {len(days)} day(s); Dagster's log: {log_path}")
     with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
@@ -76,6 +75,13 @@ def run_pipeline(args: argparse.Namespace) -> int:
     print(_failure_summary(name, result, len(days) * len(loaded.spec.recipes) + 1 - len(runs.runs),
                            kept, log_path))
     return 1
+
+
+def dagster_log_path(home: Path, command: str) -> Path:
+    """Where a `synth <command>` writes Dagster's own log (tracebacks included)."""
+    log_path = home / "logs" / f"synth-{command}-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return log_path
 
 
 def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:

@@ -1,12 +1,10 @@
 """`synth forget`: a data-removal request. Delete a record (typically a seed) and everything
-derived from it, re-materialize every mixture whose latest materialization held any of it, and
-report what changed in each."""
+derived from it, remembering which mixtures' latest materialization held any of it; once the
+publish job has rebuilt the mixtures (synth_assets.cli_mixtures), say what changed in each."""
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from synth_assets.lineage.forget import Removal, plan_removal, remove
 from synth_assets.lineage.store import LineageStore
@@ -14,13 +12,9 @@ from synth_assets.mix.explain import (
     Change,
     Materialization,
     diff_materializations,
-    find_materialization,
     materializations,
 )
-from synth_assets.mix.materialize import MixtureInputs, materialize_mixture
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.mixture_stage import load_real_records
-from synth_assets.stages.preference_stage import rebuild_exported_sets
 
 
 @dataclass(frozen=True)
@@ -31,46 +25,38 @@ class MixtureChange:
 
 
 @dataclass(frozen=True)
-class ForgetResult:
+class Forgotten:
     removal: Removal
     deleted: dict[str, int]              # table -> rows deleted
     source: str | None                   # file:line the seed was read from
-    mixtures: dict[str, MixtureChange]
+    held_by: dict[str, Materialization]  # mixture -> its latest materialization holding any of it
 
 
-def forget_record(
-    store: LineageStore,
-    loaded: LoadedSpec,
-    record_id: str,
-    export_root: Path,
-    log: Callable[[str], None] = print,
-) -> ForgetResult:
+def forget_record(store: LineageStore, loaded: LoadedSpec, record_id: str,
+                  log: Callable[[str], None] = print) -> Forgotten:
     removal = plan_removal(store, record_id)
     origin = next((row for row in store.query("lineage_chain", record_id=record_id)
                    if row["record_id"] == record_id), None)
     source = json.loads(origin["details"]).get("source") if origin else None
-    affected = {}
+    held_by = {}
     for mixture in loaded.spec.mixtures:
         history = materializations(store, mixture)
         if history and _holds_any(store, history[-1], removal.ids):
-            affected[mixture] = history[-1]
+            held_by[mixture] = history[-1]
     deleted = remove(store, removal)
     log(f"forgot {record_id}: " + ", ".join(f"{n} {t}" for t, n in deleted.items() if n))
+    return Forgotten(removal, deleted, source, held_by)
 
-    run_id = f"synth-forget-{uuid.uuid4().hex[:12]}"
+
+def mixture_changes(store: LineageStore, forgotten: Forgotten) -> dict[str, MixtureChange]:
+    """For each mixture that held the record: its materialization before the removal against
+    its latest one (the publish run after it), and what changed between them."""
     changed = {}
-    for mixture, before in affected.items():
-        sources = loaded.spec.mixtures[mixture].real_sources
-        inputs = MixtureInputs(before.row["clean_snapshot_id"], before.row["judged_snapshot_id"],
-                               load_real_records(store, loaded, sources))
-        result = materialize_mixture(store, loaded, mixture, inputs, export_root / mixture,
-                                     run_id, log)
-        after = find_materialization(store, result.materialization_id)
+    for mixture, before in forgotten.held_by.items():
+        after = materializations(store, mixture)[-1]
         changed[mixture] = MixtureChange(before, after,
                                          diff_materializations(store, before, after))
-    if removal.removed.get("preference_pair"):
-        rebuild_exported_sets(store, loaded, export_root, run_id, log)
-    return ForgetResult(removal, deleted, source, changed)
+    return changed
 
 
 def _holds_any(store: LineageStore, mat: Materialization, ids: list[str]) -> bool:

@@ -1,6 +1,7 @@
 """Materialize days in order, in this process: for each day every recipe's partition in round
 order (so a round reads what its source round verified that day), then the contamination
-reports and mixtures from every partition. `synth run` is this."""
+reports and mixtures from every partition. `synth run` is this; `synth forget` publishes
+again."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def run_days(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: LoadedS
         check_day(day)
     register_recipes(instance, loaded)
     runs = PipelineRuns([])
-    generate, publish = defs.resolve_job_def(GENERATE_JOB), defs.resolve_job_def(PUBLISH_JOB)
+    generate = defs.resolve_job_def(GENERATE_JOB)
     for day in days:
         for recipe in recipe_rounds(loaded.spec):
             runs.add(f"{day} {recipe}", generate.execute_in_process(
@@ -54,6 +55,16 @@ def run_days(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: LoadedS
                 raise_on_error=False), on_run)
             if not runs.success:
                 return runs
-    runs.add("publish", publish.execute_in_process(instance=instance, raise_on_error=False),
-             on_run)
+    runs.add("publish", publish(instance, defs), on_run)
     return runs
+
+
+def publish(instance: dg.DagsterInstance, defs: dg.Definitions,
+            synth_config: dict[str, str] | None = None, tags: dict[str, str] | None = None
+            ) -> dg.ExecuteInProcessResult:
+    """The publish job in this process, recorded in the instance: contamination reports,
+    mixtures and preference sets from every partition, each behind its blocking check.
+    `synth_config` sets fields of the `synth` resource for this run (e.g. its db_path)."""
+    run_config = ({"resources": {"synth": {"config": synth_config}}} if synth_config else None)
+    return defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
+        instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
