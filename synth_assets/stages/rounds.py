@@ -2,7 +2,7 @@
 seeds (generate, verify, reuse).
 
 The parents are the earlier recipe's generations planned in the same materialization that
-the admission rule admits (verify_stage.admitted_generations: verdicts at the current verifier
+the admission rule admits (verdict_ledger.admitted_generations: verdicts at the current verifier
 versions meeting the spec's min_score thresholds, not dropped as duplicates). Verdicts are made by
 `verified_subsets`, after `teacher_generations`, so round n+1 has parents from the
 materialization after the one that verified round n: a fresh store needs n materializations
@@ -16,7 +16,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import record_fields
 from synth_assets.recipes.seeds import SeedRecord, missing_required_fields
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import admitted_generations
+from synth_assets.verdict_ledger import admitted_generations
 
 DERIVED_RELATION = "derived_from"
 
