@@ -14,9 +14,9 @@ from synth_assets.lineage.store import LockTimeoutError
 from synth_assets.mix.plan import MixtureError
 from synth_assets.recipes.attributes import AttributeValuesError
 from synth_assets.recipes.render import TemplateError
+from synth_assets.recipes.rounds import RoundError
 from synth_assets.spec import SpecError
 from synth_assets.stages.partitions import PartitionError
-from synth_assets.stages.rounds import RoundError
 from synth_assets.teacher.cached import BudgetPriceError
 
 # Errors whose message is the whole story for the user (what, and where to fix it).

@@ -12,10 +12,10 @@ from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.plan import RenderedPrompt, plan_prompts, recipe_chain, recipe_rounds
 from synth_assets.recipes.records import build_record, reader_fingerprint
+from synth_assets.recipes.rounds import DerivedSeed, derived_seeds
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.partitions import GenerationPartition, partition_label
-from synth_assets.stages.rounds import DerivedSeed, derived_seeds
 from synth_assets.stages.seed_stage import seed_row
 from synth_assets.teacher.cached import (
     DEFAULT_PROGRESS_INTERVAL_S,
