@@ -166,8 +166,8 @@ def step_name(step_key: str) -> str:
 
 
 def run_pass(instance, loaded, sampler: Sampler) -> PassFigures:
-    from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
+    from synth_assets.runs.runner import run_days
 
     started, cpu = time.time(), time.process_time()
     runs = run_days(instance, defs, loaded, [DAY])

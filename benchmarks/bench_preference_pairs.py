@@ -87,7 +87,7 @@ def child(count: int, folder: Path) -> dict:
     from synth_assets.mix.preferences import build_pairs, contamination_scanner, load_samples
     from synth_assets.spec import load_spec
     from synth_assets.stages.contamination_stage import build_detectors
-    from synth_assets.stages.verify_stage import current_verifiers
+    from synth_assets.verdict_ledger import current_verifiers
 
     (folder / "seeds.jsonl").write_text('{"question": "q", "answer": "1"}\n')
     (folder / "pipeline.yaml").write_text(yaml.safe_dump(SPEC))

@@ -29,18 +29,18 @@ def _ensure_dagster_home() -> Path:
 
 def run_pipeline(args: argparse.Namespace) -> int:
     """Check the spec and every input it reads, then generate each day's partition of every
-    recipe and publish the contamination reports and mixtures (synth_assets.assets.runner),
+    recipe and publish the contamination reports and mixtures (synth_assets.runs.runner),
     recorded in DAGSTER_HOME's instance. Dagster's own log, tracebacks included, goes to a log
     file; stdout says what ran and, for a failure, its cause in a sentence."""
     home = _ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
 
-    from synth_assets.assets.partitions import check_day
-    from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
+    from synth_assets.defs.partitions import check_day
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.lineage.store import LineageStore, default_db_path
-    from synth_assets.resources import SynthStore
+    from synth_assets.runs.runner import run_days
     from synth_assets.spec import SpecError
     from synth_assets.stages.spec_check import check_spec_file
 
@@ -61,8 +61,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 2
     store = LineageStore(default_db_path())
     answers_before = _stored_teacher_answers(store)
-    log_path = home / "logs" / f"synth-run-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = dagster_log_path(home, "run")
     print(f"synth run: {loaded.path}, {len(days)} day(s); Dagster's log: {log_path}")
     with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
@@ -78,6 +77,13 @@ def run_pipeline(args: argparse.Namespace) -> int:
     return 1
 
 
+def dagster_log_path(home: Path, command: str) -> Path:
+    """Where a `synth <command>` writes Dagster's own log (tracebacks included)."""
+    log_path = home / "logs" / f"synth-{command}-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return log_path
+
+
 def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:
     print(f"\n{name}: run {result.run_id} {'succeeded' if result.success else 'FAILED'}",
           flush=True)
@@ -91,7 +97,7 @@ def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:
 
 def _failure_summary(name: str, result: "dg.ExecuteInProcessResult", not_run: int,
                      kept_answers: int, log_path: Path) -> str:
-    from synth_assets.assets.run_report import run_failure
+    from synth_assets.runs.run_report import run_failure
 
     failure = run_failure(result)
     where = f"{name} (partition {failure.partition})" if failure.partition else name

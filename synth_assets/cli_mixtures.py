@@ -25,7 +25,8 @@ def add_mixture_commands(commands: Any, db_help: str) -> None:
     diff.set_defaults(handler=diff_command)
 
     forget = commands.add_parser("forget", help="delete a seed (or any record) and everything "
-                                                "derived from it; re-materialize mixtures")
+                                                "derived from it; then publish the mixtures "
+                                                "again through Dagster")
     forget.add_argument("record_id")
     forget.add_argument("--db", help=db_help)
     forget.set_defaults(handler=forget_command)
@@ -40,8 +41,8 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def why_command(args: argparse.Namespace) -> int:
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.mix.explain import ExplainError, explain_record, verification_lines
-    from synth_assets.resources import SynthStore
 
     store = _store(args)
     verification = verification_lines(store, SynthStore().load_spec(), args.record_id)
@@ -87,28 +88,54 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def forget_command(args: argparse.Namespace) -> int:
-    from synth_assets.cli import _ensure_dagster_home
+    """Remove the record and what derives from it, then launch the publish job through the
+    Dagster instance, so the mixtures and preference sets are rebuilt behind their blocking
+    checks and the catalog shows the new materializations."""
+    import contextlib
+
+    import dagster as dg
+
+    from synth_assets.cli import _ensure_dagster_home, dagster_log_path
+    from synth_assets.definitions import defs
+    from synth_assets.defs.resources import SynthStore
     from synth_assets.lineage.forget import ForgetError
     from synth_assets.mix.explain import format_diff
-    from synth_assets.resources import SynthStore
-    from synth_assets.stages.forget_stage import forget_record
+    from synth_assets.mix.forget import forget_record, mixture_changes
+    from synth_assets.runs.run_report import run_failure
+    from synth_assets.runs.runner import publish
 
-    _ensure_dagster_home()
+    home = _ensure_dagster_home()
     synth = SynthStore(db_path=args.db or "")
+    store = synth.store()
     try:
-        result = forget_record(synth.store(), synth.load_spec(), args.record_id,
-                               synth.export_root(), log=print)
+        forgotten = forget_record(store, synth.load_spec(), args.record_id, log=print)
     except ForgetError as error:
         print(f"synth forget: {error}", file=sys.stderr)
         return 2
-    for kind, ids in result.removal.removed.items():
+    for kind, ids in forgotten.removal.removed.items():
         print(f"  removed {len(ids)} {kind} record(s)")
-    if result.source:
-        print(f"  {args.record_id} was read from {result.source}: the seed stage now skips it; "
-              "delete it from that file as well")
-    if not result.mixtures:
+    if forgotten.source:
+        print(f"  {args.record_id} was read from {forgotten.source}: the seed stage now skips "
+              "it; delete it from that file as well")
+    log_path = dagster_log_path(home, "forget")
+    with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
+        with contextlib.redirect_stderr(log):
+            result = publish(instance, defs, {"db_path": args.db} if args.db else None,
+                             tags={"synth/trigger": "forget", "synth/forgotten": args.record_id})
+    print(f"  publish: run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
+          f"(Dagster's log: {log_path})")
+    if not result.success:
+        failure = run_failure(result)
+        print(f"synth forget: the records are removed, but publishing failed at "
+              f"{failure.step or 'an unknown step'}: {failure.cause}\n"
+              "until a publish run succeeds, an export may still hold them (fix the cause, "
+              "then run `synth run` or the publish job)",
+              file=sys.stderr)
+        return 1
+    changes = mixture_changes(store, forgotten)
+    if not changes:
         print("  no mixture held any of it")
-    for change in result.mixtures.values():
+    for change in changes.values():
         print()
         print(format_diff(change.before, change.after, change.changes), end="")
     return 0

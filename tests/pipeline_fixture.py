@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from synth_assets.assets.runner import PipelineRuns, run_days
 from synth_assets.definitions import defs
+from synth_assets.runs.runner import PipelineRuns, run_days
 from synth_assets.spec import load_spec
 from synth_assets.teacher.requests import sampling_seed
 from tests.conftest import GSM8K_TEST, write_jsonl

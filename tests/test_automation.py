@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from synth_assets.assets.automation import daily_generation, seed_file_sensor
-from synth_assets.assets.partitions import partition_key, today
 from synth_assets.definitions import defs
-from synth_assets.resources import SynthStore
+from synth_assets.defs.automation import daily_generation, seed_file_sensor
+from synth_assets.defs.partitions import partition_key, today
+from synth_assets.defs.resources import SynthStore
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import TEST_DAY, run_pipeline, stub_answer, write_pipeline_spec
 

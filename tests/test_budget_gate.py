@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.definitions import defs
+from synth_assets.defs.partitions import partition_key, register_recipes
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.spec.model import BudgetSpec, TeacherSpec

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from synth_assets.assets.partitions import register_recipes
+from synth_assets.defs.partitions import register_recipes
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.checks.suites import contamination_reports_suite
+from synth_assets.defs.contamination_reports.suite import contamination_reports_suite
+from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.lineage.history import lineage_chain
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from synth_assets.checks.diversity_suite import (
+from synth_assets.defs.diversity.suite import (
     diversity_check_frame,
     diversity_expectations,
     diversity_frame,
     with_drop_floor,
 )
-from synth_assets.checks.ge_adapter import validate_frame
+from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.lineage.store import LineageStore
 from synth_assets.metrics.diversity import SAMPLE_WORDS, measure
 from synth_assets.spec import DEFAULT_SPEC_PATH

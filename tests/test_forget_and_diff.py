@@ -5,6 +5,7 @@ mixture, and forgetting a seed removes exactly it and what was derived from it."
 import os
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import yaml
 
@@ -102,12 +103,28 @@ def test_forget_removes_every_descendant_and_nothing_else(stub_pipeline, capsys,
     for table, ids in before.items():
         if table == "edges":
             assert after[table] == {e for e in ids if not set(e) & removed_ids}
-        elif table == "mixture_records":    # the re-materialized mixture only drops records
+        elif table == "mixture_records":    # the republished mixture only drops records
             assert after[table] <= ids - derived[table]
         else:
             assert after[table] == ids - derived.get(table, set()), table
 
-    # The re-materialized export no longer holds it, and a new run does not bring it back.
+    # The publish job ran through the Dagster instance: its blocking checks passed and its
+    # materializations are the catalog's latest.
+    [run] = instance.get_run_records(dg.RunsFilter(tags={"synth/trigger": "forget"}))
+    assert (run.dagster_run.job_name, run.dagster_run.status) == ("publish",
+                                                                  dg.DagsterRunStatus.SUCCESS)
+    assert run.dagster_run.tags["synth/forgotten"] == seed
+    evaluations = [entry.dagster_event.asset_check_evaluation_data
+                   for entry in instance.all_logs(
+                       run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+    checks = {evaluation.check_name: evaluation.passed for evaluation in evaluations}
+    assert checks == {"contamination_reports_expectations": True,
+                      "final_mixtures_expectations": True, "preference_sets_expectations": True}
+    for asset in ["contamination_reports", "final_mixtures", "preference_sets"]:
+        latest = instance.get_latest_materialization_event(dg.AssetKey(asset))
+        assert latest.run_id == run.dagster_run.run_id, asset
+
+    # The republished export no longer holds it, and a new run does not bring it back.
     assert gone_mix not in (dagster_home / "exports" / "mix" / "data.jsonl").read_text()
     calls = len(stub.requests)
     assert run_pipeline(instance).success

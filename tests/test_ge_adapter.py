@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from synth_assets.checks.ge_adapter import Expectation, validate_frame
+from synth_assets.defs.ge_adapter import Expectation, validate_frame
 
 SEED_EXPECTATIONS = [
     Expectation("ExpectColumnValuesToNotBeNull", {"column": "seed_id"}, "every seed has an id"),
@@ -100,7 +100,7 @@ def test_no_progress_bars_are_printed(capfd: pytest.CaptureFixture[str]) -> None
 
 def test_importing_the_adapter_does_not_import_great_expectations() -> None:
     code = (
-        "import sys, synth_assets.checks.ge_adapter; "
+        "import sys, synth_assets.defs.ge_adapter; "
         "assert 'great_expectations' not in sys.modules, 'imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

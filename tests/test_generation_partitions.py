@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.assets.partitions import partition_key
 from synth_assets.cli import main
+from synth_assets.defs.partitions import partition_key
 from synth_assets.lineage.store import ALL_PARTITIONS, LineageStore
 from synth_assets.stages.partitions import (
     GenerationPartition,

@@ -12,10 +12,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from synth_assets.assets.jobs import PUBLISH_JOB
-from synth_assets.assets.run_report import run_failure
 from synth_assets.cli import main
 from synth_assets.definitions import defs
+from synth_assets.defs.jobs import PUBLISH_JOB
 from synth_assets.lineage import migrations as migrations_module
 from synth_assets.lineage import store as store_module
 from synth_assets.lineage.migrations import (
@@ -26,6 +25,7 @@ from synth_assets.lineage.migrations import (
     migrations,
 )
 from synth_assets.lineage.store import LineageStore
+from synth_assets.runs.run_report import run_failure
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import (
     run_pipeline,

@@ -11,13 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.checks.mixture_suite import final_mixtures_suite
+from synth_assets.defs.final_mixtures.suite import final_mixtures_suite
+from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.lineage.store import LineageStore
+from synth_assets.mix.forget import forget_record, mixture_changes
 from synth_assets.mix.materialize import MixtureInputs, MixtureResult, materialize_mixture
 from synth_assets.mix.plan import MixtureError
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.forget_stage import forget_record
 from synth_assets.stages.mixture_stage import load_real_records
 from tests.mixture_fixture import CLEAN, JUDGED, fill_verified_records, write_mixture_spec
 
@@ -202,14 +202,14 @@ def test_forgetting_a_real_record_keeps_it_out_of_later_mixtures(
     loaded = write_mixture_spec(tmp_path, {"m": {
         "recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.5}})
     picked = next(r for r in exported(mix(store, loaded, tmp_path)) if r["source_kind"] == "real")
-    result = forget_record(store, loaded, picked["source_record_id"], tmp_path / "exports",
-                           log=lambda _: None)
-    change = result.mixtures["m"]
-    assert [(c.change, c.reason) for c in change.changes if c.source_id is None] == [
-        ("removed", "forgotten")]
+    forgotten = forget_record(store, loaded, picked["source_record_id"], log=lambda _: None)
+    assert list(forgotten.held_by) == ["m"]
     again = exported(mix(store, loaded, tmp_path))     # the source file still holds the row
     assert picked["source_record_id"] not in {r["source_record_id"] for r in again}
     assert len(again) == 118                            # 59 real records left, 59 synthetic
+    change = mixture_changes(store, forgotten)["m"]
+    assert [(c.change, c.reason) for c in change.changes if c.source_id is None] == [
+        ("removed", "forgotten")]
 
 
 EARLIER_MIXTURE_RECORDS = """CREATE TABLE mixture_records (

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 import yaml
 
-from synth_assets.checks.ge_adapter import validate_frame
-from synth_assets.checks.preference_suite import preference_sets_suite
 from synth_assets.cli import main
+from synth_assets.defs.ge_adapter import validate_frame
+from synth_assets.defs.preference_sets.suite import preference_sets_suite
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.preferences import Sample, build_pairs
 from synth_assets.rewards import verifier_reward, verifier_scores
@@ -180,9 +180,14 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
                                                 {"prefs": manifest["preference_snapshot"]})
     assert not validate_frame(frame, expectations, "preference_sets").passed
 
-    # Forgetting Tom's seed removes the pairs made from it.
+    # Forgetting Tom's seed removes the pairs made from it; the publish job it launches rebuilds
+    # the set, whose blocking check now fails (the spec above asks for 2 verifier pairs): the
+    # command says so and exits 1, the pairs staying removed.
     tom_seed = rows(db, "SELECT seed_id FROM seeds WHERE payload LIKE '%Tom had 10%'")[0][0]
-    assert main(["forget", tom_seed]) == 0
+    capsys.readouterr()
+    assert main(["forget", tom_seed]) == 1
+    assert "publishing failed at preference_sets: check preference_sets/" \
+           "preference_sets_expectations failed" in capsys.readouterr().err
     assert [r[0] for r in rows(db, "SELECT source FROM preference_pairs")] == ["revision"]
     exported = (exports / "dpo" / "data.jsonl").read_text().splitlines()
     assert [json.loads(line)["source"] for line in exported] == ["revision"]

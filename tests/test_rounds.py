@@ -10,12 +10,12 @@ import dagster as dg
 import pytest
 import yaml
 
-from synth_assets.assets.automation import next_round_sensor
-from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.definitions import defs
+from synth_assets.defs.automation import next_round_sensor
+from synth_assets.defs.partitions import partition_key, register_recipes
+from synth_assets.defs.resources import SynthStore
 from synth_assets.lineage.history import lineage_chain
 from synth_assets.lineage.store import LineageStore
-from synth_assets.resources import SynthStore
 from synth_assets.spec import load_spec
 from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub

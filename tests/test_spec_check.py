@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from synth_assets.assets.runner import run_days
 from synth_assets.cli import main
 from synth_assets.definitions import defs
 from synth_assets.recipes.seeds import load_seed_set
+from synth_assets.runs.runner import run_days
 from synth_assets.spec import load_spec
 from synth_assets.stages.spec_check import check_spec_file
 from tests.conftest import write_jsonl

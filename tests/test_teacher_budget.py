@@ -6,10 +6,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from synth_assets.assets.partitions import partition_key, register_recipes
-from synth_assets.assets.pipeline import seed_sets, teacher_generations
+from synth_assets.defs.partitions import partition_key, register_recipes
+from synth_assets.defs.resources import SynthStore
+from synth_assets.defs.seed_sets.asset import seed_sets
+from synth_assets.defs.teacher_generations.asset import teacher_generations
 from synth_assets.lineage.store import LineageStore
-from synth_assets.resources import SynthStore
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.teacher.cached import BudgetPriceError
 from tests.openai_stub import OpenAIStub

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from synth_assets.assets.teacher_metadata import teacher_generations_metadata
+from synth_assets.defs.teacher_generations.metadata import teacher_generations_metadata
 from synth_assets.lineage.store import LineageStore
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from tests.openai_stub import OpenAIStub, StubReply

@@ -20,7 +20,7 @@ from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 from playwright.sync_api import sync_playwright
 
-from synth_assets.assets.partitions import register_recipes
+from synth_assets.defs.partitions import register_recipes
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import varied_answer, write_pipeline_spec

@@ -10,7 +10,7 @@ from typing import Any
 
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import rejections_now
+from synth_assets.verdict_ledger import rejections_now
 
 
 class ExplainError(LookupError):

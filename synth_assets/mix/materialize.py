@@ -16,7 +16,7 @@ from synth_assets.mix.export import FILE_NAMES, stage_export
 from synth_assets.mix.plan import Quota, Stratum, plan_quotas
 from synth_assets.recipes.seeds import TASK_FIELD
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import current_verifiers
+from synth_assets.verdict_ledger import current_verifiers
 
 SQL = "mixtures.sql"
 STAGE = FINAL_MIXTURES

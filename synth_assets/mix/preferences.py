@@ -34,7 +34,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, training_pair
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import PreferenceSetSpec, revises_seed_draft
-from synth_assets.stages.verify_stage import (
+from synth_assets.verdict_ledger import (
     DEDUP,
     AdmittingVerdicts,
     rejections_now,

@@ -545,3 +545,8 @@ FROM earlier;
 
 -- name: verify_run
 SELECT snapshot_id, summary FROM verify_runs WHERE input_key = $input_key;
+
+-- name: table_columns
+-- A table's columns as the store declares them: the column schema the catalog shows.
+SELECT column_name, data_type FROM information_schema.columns
+WHERE table_name = $table_name ORDER BY ordinal_position;

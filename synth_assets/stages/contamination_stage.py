@@ -37,8 +37,8 @@ from synth_assets.lineage.ids import content_id, string_content_id
 from synth_assets.lineage.store import Columns, LineageStore, StoreWriter
 from synth_assets.recipes.seeds import seed_task
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.verify_stage import AdmittingVerdicts
 from synth_assets.teacher.judge import ask_judge
+from synth_assets.verdict_ledger import AdmittingVerdicts
 
 STAGE = "contamination_reports"
 INDEX_FOLDER = "benchmark_indexes"  # beside the DuckDB file: reusable item-side detector data

@@ -13,10 +13,10 @@ from synth_assets.lineage.stages import TEACHER_GENERATIONS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.plan import RenderedPrompt, plan_prompts, recipe_chain, recipe_rounds
 from synth_assets.recipes.records import build_record, reader_fingerprint
+from synth_assets.recipes.rounds import DerivedSeed, derived_seeds
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.partitions import GenerationPartition, partition_label
-from synth_assets.stages.rounds import DerivedSeed, derived_seeds
 from synth_assets.stages.seed_stage import seed_row
 from synth_assets.teacher.cached import (
     DEFAULT_PROGRESS_INTERVAL_S,
@@ -86,7 +86,7 @@ def plan_generations(
     store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
     partition: GenerationPartition | None = None,
 ) -> GenerationPlan:
-    """Every recipe's prompts and samples, round by round (see stages.rounds); for a partition,
+    """Every recipe's prompts and samples, round by round (see recipes.rounds); for a partition,
     its recipe's on its day (the earlier rounds it reads from are planned, not returned)."""
     spec = loaded.spec
     day = None if partition is None else partition.day

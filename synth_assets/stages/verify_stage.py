@@ -2,7 +2,7 @@
 (once per verifier version), select the generations whose current verdicts meet the spec's
 thresholds (the admission rule, synth_assets/verify/admission.py), and drop exact and near
 duplicates of earlier verified records. Next-round seeds, `synth why` and `synth verify` reach
-the same rule through the functions here."""
+the same rule through synth_assets/verdict_ledger.py."""
 
 import json
 from collections.abc import Callable
@@ -10,21 +10,27 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from synth_assets.lineage.ids import content_id, string_content_id
 from synth_assets.lineage.stages import VERIFIED_SUBSETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.partitions import UNPARTITIONED
 from synth_assets.teacher.judge import ask_judge
-from synth_assets.verify import Candidate, Verdict, Verifier, build_verifier, verify_all
+from synth_assets.verdict_ledger import (
+    DEDUP,
+    current_verifiers,
+    duplicate_reason,
+    min_scores,
+    stored_verdicts,
+    verdict_id,
+)
+from synth_assets.verify import Candidate, Verdict, Verifier, verify_all
 from synth_assets.verify.admission import rejections
-from synth_assets.verify.base import may_need_siblings, needs_siblings
+from synth_assets.verify.base import needs_siblings
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 
 STAGE = VERIFIED_SUBSETS
-DEDUP = "dedup"  # the name rejections by deduplication go under, beside the verifiers'
 REJECTION_COLUMNS = ["generation_id", "recipe", "verifier", "reason"]
 
 
@@ -41,130 +47,6 @@ class VerifyStageResult:
     # One row per (generation, verifier that rejected it): generation_id, recipe, verifier,
     # reason; verifier is DEDUP for an admitted generation dropped as a duplicate.
     rejections: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def verdict_id(generation_id: str, verifier: str, version: str,
-               sibling_ids: tuple[str, ...] = ()) -> str:
-    """A verdict that compares samples (self-consistency) also depends on which samples."""
-    if sibling_ids:
-        return content_id("vrd", generation_id, verifier, version, list(sibling_ids))
-    return string_content_id("vrd", generation_id, verifier, version)
-
-
-def min_scores(loaded: LoadedSpec) -> dict[str, float | None]:
-    """Spec verifier name -> its admission threshold (None: the verdict's own pass)."""
-    return {name: verifier.min_score for name, verifier in loaded.spec.verifiers.items()}
-
-
-def current_verifiers(loaded: LoadedSpec) -> dict[str, tuple[Verifier, str]]:
-    """Spec verifier name -> (verifier, version) for every verifier a recipe uses."""
-    spec = loaded.spec
-    used = {name for recipe in spec.recipes.values() for name in recipe.verifiers}
-    verifiers = {}
-    for name in sorted(used):
-        verifier = build_verifier(spec.verifiers[name].type, spec.verifiers[name].options)
-        verifiers[name] = (verifier, verifier.stored_version(spec.verifiers[name].options,
-                                                             spec.teachers))
-    return verifiers
-
-
-class AdmittingVerdicts:
-    """Which verdicts admit a generation now: those at the current verifier versions. Build it
-    once per stage run (building the verifiers and their versions is the costly part)."""
-
-    def __init__(self, loaded: LoadedSpec) -> None:
-        verifiers = current_verifiers(loaded)
-        self._verifiers = {name: [(spec_name, *verifiers[spec_name])
-                                  for spec_name in recipe.verifiers]
-                           for name, recipe in loaded.spec.recipes.items()}
-        # Only verifiers that may compare samples need the seed and the stored verdicts.
-        self._may_compare = {name for name, used in self._verifiers.items()
-                             if any(may_need_siblings(verifier) for _, verifier, _ in used)}
-
-    def of(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
-           seed_payloads: list[str]) -> list[list[str]]:
-        """Per generation, the ids of its current verdicts. For a verdict that compared
-        samples, the newest stored one: the sample set is not known here."""
-        return self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=False)
-
-    def by_verifier(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
-                    seed_payloads: list[str]) -> list[list[tuple[str, str | None]]]:
-        """Per generation, (verifier, id of its current verdict) for every verifier of its
-        recipe; the id is None when no stored verdict compared its samples."""
-        ids = self._ids(store, generation_ids, recipes, seed_payloads, keep_missing=True)
-        return [[(name, verdict) for (name, _, _), verdict in zip(self._verifiers[recipe], row,
-                                                                  strict=True)]
-                for recipe, row in zip(recipes, ids, strict=True)]
-
-    def _ids(self, store: LineageStore, generation_ids: list[str], recipes: list[str],
-             seed_payloads: list[str], keep_missing: bool) -> list[list]:
-        """`of`, with None in place of a missing compared-samples verdict if `keep_missing`
-        (the contamination stage calls `of` per record: this loop is kept lean)."""
-        comparing = [gid for gid, recipe in zip(generation_ids, recipes, strict=True)
-                     if recipe in self._may_compare]
-        newest = pd.Series(dtype=object)
-        if comparing:
-            stored = store.query_with_ids("verdicts_for_generations", comparing)
-            newest = (stored.sort_values("created_at")
-                      .groupby(["generation_id", "verifier", "verifier_version"])["verdict_id"]
-                      .last())
-        admitting = []
-        for generation_id, recipe, payload in zip(generation_ids, recipes, seed_payloads,
-                                                  strict=True):
-            seed = json.loads(payload) if recipe in self._may_compare else {}
-            ids = []
-            for name, verifier, version in self._verifiers[recipe]:
-                if needs_siblings(verifier, seed):
-                    found = newest.get((generation_id, name, version))
-                    ids += [found] if found is not None or keep_missing else []
-                else:
-                    ids.append(verdict_id(generation_id, name, version))
-            admitting.append(ids)
-        return admitting
-
-
-def admitted_generations(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame
-                         ) -> set[str]:
-    """Those of `generations` (generation_id, recipe, seed_payload) the admission rule admits
-    now: every current verdict admits it and, when deduplication is on, verified_subsets did
-    not drop it as a duplicate. What next-round seeds are drawn from."""
-    return {gid for gid, reasons in rejections_now(store, loaded, generations).items()
-            if not reasons}
-
-
-def rejections_now(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFrame
-                   ) -> dict[str, dict[str, str]]:
-    """Per generation (generation_id, recipe, seed_payload), verifier -> why it rejects the
-    generation under the current spec; DEDUP when verified_subsets dropped it as a duplicate
-    (and deduplication is on). Empty: admitted."""
-    generation_ids = generations["generation_id"].tolist()
-    current = AdmittingVerdicts(loaded).by_verifier(
-        store, generation_ids, generations["recipe"].tolist(),
-        generations["seed_payload"].tolist())
-    stored = stored_verdicts(store, generation_ids)
-    duplicates = store.query_with_ids("duplicates_among", generation_ids) \
-        if loaded.spec.dedup.enabled else pd.DataFrame(columns=["generation_id", "kept_id"])
-    kept = dict(zip(duplicates["generation_id"], duplicates["kept_id"], strict=True))
-    thresholds = min_scores(loaded)
-    found = {}
-    for gid, verdict_ids in zip(generation_ids, current, strict=True):
-        reasons = rejections({name: stored.get(vid) for name, vid in verdict_ids}, thresholds)
-        if gid in kept:
-            reasons[DEDUP] = _duplicate_reason(kept[gid])
-        found[gid] = reasons
-    return found
-
-
-def _duplicate_reason(kept_id: str) -> str:
-    return f"duplicate of the earlier verified record {kept_id}"
-
-
-def stored_verdicts(store: LineageStore, generation_ids: list[str]) -> dict[str, Verdict]:
-    """Verdict id -> the stored verdict, for every verdict of the generations."""
-    rows = store.query_with_ids("verdicts_for_generations", generation_ids)
-    return {row.verdict_id: Verdict(bool(row.passed), float(row.score), row.reason,
-                                    row.evidence, float(row.duration_s))
-            for row in rows.itertuples()}
 
 
 def build_candidate(text: str, seed_payload: str | dict, fields: str | dict | None,
@@ -379,6 +261,6 @@ def _rejections(generations: pd.DataFrame, rejected: dict[str, dict[str, str]],
     rows = [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": name, "reason": reason}
             for gid, reasons in rejected.items() for name, reason in sorted(reasons.items())]
     rows += [{"generation_id": gid, "recipe": recipe_of[gid], "verifier": DEDUP,
-              "reason": _duplicate_reason(kept)}
+              "reason": duplicate_reason(kept)}
              for gid, kept in duplicates.items()]
     return pd.DataFrame(rows, columns=REJECTION_COLUMNS)

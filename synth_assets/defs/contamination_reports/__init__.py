@@ -1,0 +1,1 @@
+"""contamination_reports: verified records scanned for benchmark overlap; the clean kept."""

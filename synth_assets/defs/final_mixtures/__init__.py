@@ -1,0 +1,1 @@
+"""final_mixtures: clean synthetic records mixed with real data, exported."""

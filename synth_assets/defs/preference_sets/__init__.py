@@ -1,0 +1,1 @@
+"""preference_sets: preference pairs and RL prompts, exported."""

@@ -1,0 +1,69 @@
+"""The preference_sets GE suite: one row per preference set and source. No pair has identical or
+empty sides; no side is contaminated, by the stored scans (a contaminated or quarantined
+generation or seed) nor by a fresh scan of every pair text with the spec's detectors (the
+rejected answers were never scanned by contamination_reports); each source's requested count
+is met."""
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from synth_assets.defs.ge_adapter import Expectation
+from synth_assets.lineage.store import LineageStore
+from synth_assets.mix.preferences import SQL, contamination_scanner
+from synth_assets.spec import LoadedSpec
+from synth_assets.stages.contamination_stage import build_detectors
+
+COLUMNS = ["preference_set", "source", "requested", "pairs", "short_of_request",
+           "identical_sides", "empty_sides", "contaminated_sides"]
+SIDES = ("prompt", "chosen", "rejected")
+
+
+def preference_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshots: dict[str, str]
+                          ) -> tuple[pd.DataFrame, list[Expectation]]:
+    rows = []
+    if snapshots:
+        scan = contamination_scanner(build_detectors(store, loaded))
+        rows = [row for name, snapshot_id in snapshots.items()
+                for row in _source_rows(store, loaded, name, snapshot_id, scan)]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame, [
+        Expectation("ExpectColumnValuesToBeBetween", {"column": column, "max_value": 0},
+                    description)
+        for column, description in [
+            ("short_of_request", "every source gives the pairs its count asks for"),
+            ("identical_sides", "no pair has identical chosen and rejected answers"),
+            ("empty_sides", "no pair has an empty prompt, chosen or rejected text"),
+            ("contaminated_sides", "no side of a pair overlaps a benchmark or derives from a "
+                                   "quarantined seed"),
+        ]
+    ]
+
+
+def _source_rows(store: LineageStore, loaded: LoadedSpec, name: str, snapshot_id: str,
+                 scan: Callable[[list[str]], list[bool]]) -> list[dict]:
+    spec = loaded.spec.preference_sets[name]
+    with store.writer() as writer:
+        summary = {row["source"]: row for row in writer.fetch(
+            SQL, "preference_set_summary", snapshot_id=snapshot_id)}
+        pairs = writer.fetch(SQL, "preference_pairs_in_snapshot", snapshot_id=snapshot_id,
+                             seed=str(spec.seed))
+    hits = scan([pair[side] for pair in pairs for side in SIDES]) if pairs else []
+    scanned_hits = dict.fromkeys(spec.sources, 0)
+    for index, pair in enumerate(pairs):
+        scanned_hits[pair["source"]] += any(hits[len(SIDES) * index:len(SIDES) * (index + 1)])
+    rows = []
+    for source, source_spec in spec.sources.items():
+        if source_spec is None:
+            continue
+        found = summary.get(source, {})
+        requested = source_spec.count or 0
+        rows.append({
+            "preference_set": name, "source": source, "requested": requested,
+            "pairs": found.get("pairs", 0),
+            "short_of_request": max(0, requested - found.get("pairs", 0)),
+            "identical_sides": found.get("identical_sides", 0),
+            "empty_sides": found.get("empty_sides", 0),
+            "contaminated_sides": found.get("contaminated_sides", 0) + scanned_hits[source],
+        })
+    return rows

@@ -1,0 +1,39 @@
+"""The one resource the assets share: where the spec, the lineage store and exports live."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from synth_assets.lineage.store import LineageStore, default_db_path
+from synth_assets.spec import DEFAULT_SPEC_PATH, LoadedSpec, load_spec
+
+DUCKDB_POOL = "synth_duckdb"
+
+
+class SynthStore(dg.ConfigurableResource):
+    """Spec file, DuckDB lineage file and export folder (defaults from SYNTH_SPEC, SYNTH_DB,
+    SYNTH_EXPORT_DIR, then the shipped spec and DAGSTER_HOME)."""
+
+    spec_path: str = ""
+    db_path: str = ""
+    export_dir: str = ""
+
+    def spec_file(self) -> Path:
+        return Path(self.spec_path or os.environ.get("SYNTH_SPEC") or DEFAULT_SPEC_PATH)
+
+    def load_spec(self) -> LoadedSpec:
+        return load_spec(self.spec_file())
+
+    def store(self) -> LineageStore:
+        return LineageStore(self.db_path or default_db_path())
+
+    def export_root(self) -> Path:
+        if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):
+            return Path(self.export_dir or os.environ["SYNTH_EXPORT_DIR"])
+        return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "exports"
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"synth": SynthStore()})

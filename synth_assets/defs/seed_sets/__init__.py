@@ -1,0 +1,1 @@
+"""seed_sets: seed records read from the spec's seed files."""

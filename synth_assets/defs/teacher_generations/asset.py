@@ -1,0 +1,38 @@
+"""The teacher_generations asset: one recipe's prompts answered on one day, through litellm."""
+
+import dagster as dg
+
+from synth_assets.defs.budget.gate import refuse_over_budget
+from synth_assets.defs.diversity.metadata import diversity_metadata
+from synth_assets.defs.failures import input_errors_as_failure
+from synth_assets.defs.partitions import GENERATION_PARTITIONS, generation_partition
+from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
+from synth_assets.defs.teacher_generations.metadata import teacher_generations_metadata
+from synth_assets.stages.seed_stage import seeds_of_snapshot
+from synth_assets.stages.teacher_stage import run_teacher_stage
+
+
+@with_code_references(run_teacher_stage)
+@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+          partitions_def=GENERATION_PARTITIONS)
+@input_errors_as_failure
+def teacher_generations(
+    context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
+) -> dg.Output[str]:
+    """The teacher model's answers to one recipe's prompts on one day, via litellm, cached in
+    DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
+    store, loaded = synth.store(), synth.load_spec()
+    partition = generation_partition(context.partition_key)
+    seeds = seeds_of_snapshot(store, seed_sets)
+    refuse_over_budget(store, loaded, seeds, partition)
+    result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
+                               run_id=context.run.run_id, partition=partition)
+    if result.calls.budget_stop:
+        context.log.warning("stopped early, keeping what was answered: "
+                            f"{result.calls.budget_stop}")
+    return dg.Output(result.snapshot_id, metadata={
+        **teacher_generations_metadata(result, store),
+        **diversity_metadata(store, result.snapshot_id),
+        **table_metadata(store, "generations", [result.snapshot_id]),
+    })
