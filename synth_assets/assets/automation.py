@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from synth_assets.assets.batch_sensor import batch_sensor
 from synth_assets.assets.jobs import GENERATE_JOB
 from synth_assets.assets.partitions import (
     RECIPES,
@@ -176,4 +177,4 @@ def next_round_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) ->
 
 
 SCHEDULES = [daily_generation]
-SENSORS = [seed_file_sensor, next_round_sensor, stage_automation]
+SENSORS = [seed_file_sensor, next_round_sensor, stage_automation, batch_sensor]

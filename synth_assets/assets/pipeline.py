@@ -6,11 +6,18 @@ teacher_generations and verified_subsets are partitioned by day and recipe (asse
 contamination_reports and final_mixtures read every partition together, through the snapshot
 each partition holds now."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
 
+from synth_assets.assets.batch_metadata import (
+    ingest_metadata,
+    submission_metadata,
+    with_batch_calls,
+)
+from synth_assets.assets.batch_sensor import BATCH_INGEST_TAG
 from synth_assets.assets.budget import refuse_over_budget
 from synth_assets.assets.diversity import diversity_metadata
 from synth_assets.assets.failures import input_errors_as_failure
@@ -32,6 +39,7 @@ from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.preference_stage import run_preference_stage
 from synth_assets.stages.seed_stage import run_seed_stage, seeds_of_snapshot
 from synth_assets.stages.spec_check import require_valid_inputs
+from synth_assets.stages.teacher_batch_stage import batch_teacher, run_batch_stage
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_reuse import run_verify_stage_reusing
@@ -71,24 +79,41 @@ def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
-          partitions_def=GENERATION_PARTITIONS)
+          partitions_def=GENERATION_PARTITIONS, output_required=False)
 @input_errors_as_failure
 def teacher_generations(
     context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
-) -> dg.Output[str]:
+) -> Iterator[dg.Output[str]]:
     """The teacher model's answers to one recipe's prompts on one day, via litellm, cached in
-    DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
+    DuckDB. Each day draws new attributes and new samples, so every day adds generations.
+    A `mode: batch` teacher's run submits provider batches and ends waiting for them (nothing
+    materialized); batch_sensor starts the run that stores their answers."""
     store, loaded = synth.store(), synth.load_spec()
     partition = generation_partition(context.partition_key)
     seeds = seeds_of_snapshot(store, seed_sets)
     refuse_over_budget(store, loaded, seeds, partition)
+    batches = None
+    if batch_teacher(loaded, partition):
+        batches = run_batch_stage(store, loaded, seeds, partition, context.run.run_id,
+                                  log=context.log.info,
+                                  submit=BATCH_INGEST_TAG not in context.run.tags)
+        if batches.waiting:
+            context.log.info(f"waiting for {len(batches.waiting)} batches")
+            context.log_event(dg.AssetObservation(
+                asset_key=context.asset_key, partition=context.partition_key,
+                metadata=submission_metadata(batches)))
+            return
     result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
-                               run_id=context.run.run_id, partition=partition)
+                               run_id=context.run.run_id, partition=partition,
+                               send_calls=batches is None)
+    if batches is not None:
+        result = with_batch_calls(result, batches, partition.recipe)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
-    return dg.Output(result.snapshot_id, metadata={
+    yield dg.Output(result.snapshot_id, metadata={
         **teacher_generations_metadata(result, store),
+        **(ingest_metadata(batches) if batches is not None else {}),
         **diversity_metadata(store, result.snapshot_id),
     })
 
