@@ -251,10 +251,16 @@ def test_requests_are_split_to_the_providers_limits() -> None:
         list(split_into_files(requests, "stub", 100, line - 1))
 
 
-def test_batch_mode_needs_a_provider_with_a_batch_api() -> None:
+def test_batch_mode_needs_a_provider_with_a_batch_api(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(ValidationError, match="mode: batch needs a provider with a batch API"):
         TeacherSpec(model="embedded/smollm2-135m-instruct", mode="batch")
     assert TeacherSpec(model="gpt-4o-mini", mode="batch").mode == "batch"
+    spec = write_teacher_spec(tmp_path, "http://127.0.0.1:9/v1", INSTRUCTIONS,
+                              teacher={"model": "anthropic/claude-3-haiku", "mode": "batch"})
+    assert main(["check-spec", str(spec)]) == 2
+    assert "'anthropic/claude-3-haiku' is 'anthropic'" in capsys.readouterr().err
 
 
 def test_the_budget_gate_prices_batch_requests_at_batch_prices(tmp_path: Path) -> None:

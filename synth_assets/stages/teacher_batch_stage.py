@@ -76,7 +76,7 @@ def run_batch_stage(
     async def submit_new(requests: list[TeacherRequest]) -> None:
         for key in record_batches(store, name, teacher, partition.key, requests, provider.model):
             state = next(s for s in batch_states(store, partition.key) if s.batch_key == key)
-            await advance(store, provider, state, log)
+            await advance(store, provider, state, log, recorded_now=True)
             result.batches_created += 1
 
     asyncio.run(finish_started())

@@ -178,12 +178,15 @@ def batch_requests(store: LineageStore, state: BatchState) -> list[TeacherReques
 
 
 async def advance(store: LineageStore, provider: BatchProvider, state: BatchState,
-                  log: Any = print) -> None:
+                  log: Any = print, recorded_now: bool = False) -> None:
     """Bring a recorded batch to created on the provider's side, reusing a file or batch an
-    earlier (killed) run made for it."""
+    earlier (killed) run made for it; `recorded_now`: this run recorded it a moment ago, so
+    there is nothing to look for."""
     if state.batch_id is not None:
         return
-    file_id = state.file_id or await provider.find_file(state.batch_key)
+    file_id = state.file_id
+    if file_id is None and not recorded_now:
+        file_id = await provider.find_file(state.batch_key)
     resumed = file_id is not None
     if file_id is None:
         content = input_file(batch_requests(store, state), provider.model)
