@@ -191,10 +191,15 @@ def test_a_batch_recorded_but_never_uploaded_is_uploaded_by_the_next_run(
 
 def test_an_expired_batch_resubmits_only_the_requests_without_an_answer(tmp_path: Path) -> None:
     store = LineageStore(tmp_path / "synth.duckdb")
-    rejected = INSTRUCTIONS[1]
-    with OpenAIBatchStub(answer, expire_after=3,
-                         fail=lambda body: (400, "bad request")
-                         if body["messages"][-1]["content"] == rejected else None) as stub:
+    rejected: list[dict] = []
+
+    def reject_the_first(body: dict) -> tuple[int, str] | None:
+        if rejected:
+            return None
+        rejected.append(body)
+        return 400, "bad request"
+
+    with OpenAIBatchStub(answer, expire_after=3, fail=reject_the_first) as stub:
         loaded, seeds = seeded(store, batch_spec(tmp_path / "spec", stub.base_url))
         assert run_batch_stage(store, loaded, seeds, PARTITION, "submit").submitted == 6
 
