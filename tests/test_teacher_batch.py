@@ -303,3 +303,19 @@ def test_synth_batches_lists_and_cancels(tmp_path: Path, capsys: pytest.CaptureF
     assert {str(f.kind) for f in ended.ingested.failures} == {"batch_cancelled"}
     assert main(["batches", "cancel", "batch_nope", *args]) == 2
     assert main(["batches", *args]) == 0 and "no open batches" in capsys.readouterr().out
+
+
+def test_a_batch_holds_only_the_requests_that_fit_the_budget(tmp_path: Path) -> None:
+    """A created batch is paid for: each request is admitted at its worst case (the whole
+    prompt plus max_tokens) at batch prices, and what does not fit is not sent."""
+    store = LineageStore(tmp_path / "synth.duckdb")
+    with OpenAIBatchStub(answer) as stub:
+        spec = write_teacher_spec(tmp_path / "spec", stub.base_url, INSTRUCTIONS,
+                                  teacher={"mode": "batch", **ONLINE_PRICES, **BATCH_PRICES},
+                                  budget={"max_cost_usd": 0.0002, "allow_partial": True})
+        loaded, seeds = seeded(store, spec)
+        result = run_batch_stage(store, loaded, seeds, PARTITION, "run")
+    assert 0 < result.submitted < len(INSTRUCTIONS)
+    assert result.not_attempted_budget == len(INSTRUCTIONS) - result.submitted
+    assert f"{result.submitted} of 6 requests fit at their worst case" in result.budget_stop
+    assert len(stub.submitted) == result.submitted

@@ -47,6 +47,7 @@ def with_batch_calls(result: TeacherStageResult, batches: BatchStageResult,
     result.calls.failures.extend(ingested.failures)
     result.calls.spent.add(ingested.spent.cost_usd, ingested.spent.prompt_tokens,
                            ingested.spent.completion_tokens)
+    result.calls.budget_stop = result.calls.budget_stop or batches.budget_stop
     if ingested.failures:
         result.failed_by_recipe[recipe] = (result.failed_by_recipe.get(recipe, 0)
                                            + len(ingested.failures))

@@ -6,8 +6,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SeedKind = Literal["math", "code", "instruction", "document"]
-# Providers whose batch API litellm reaches with OpenAI batch files (files, batches, content).
-BATCH_PROVIDERS = frozenset({"openai", "azure"})
+# Providers whose batch API takes the OpenAI batch files written here through litellm's
+# files and batches calls (OpenAI, and OpenAI-compatible servers as openai/ with an api_base).
+BATCH_PROVIDERS = frozenset({"openai"})
 
 
 class StrictModel(BaseModel):

@@ -118,5 +118,7 @@ def _within_budget(loaded: LoadedSpec, teacher_name: str, requests: list[Teacher
     fit = guard.calls_that_fit(per_call, 0, len(requests))
     result.not_attempted_budget = len(requests) - fit
     result.budget_stop = guard.stop_reason or (
-        f"budget: {fit} of {len(requests)} requests fit" if fit < len(requests) else None)
+        f"budget: {fit} of {len(requests)} requests fit at their worst case at batch prices "
+        f"(about ${per_call.cost_usd:.6f} and {per_call.tokens:.0f} tokens each)"
+        if fit < len(requests) else None)
     return requests[:fit]
