@@ -10,7 +10,7 @@ creates anything. Store transactions are short and never span a provider call.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -178,7 +178,7 @@ def batch_requests(store: LineageStore, state: BatchState) -> list[TeacherReques
 
 
 async def advance(store: LineageStore, provider: BatchProvider, state: BatchState,
-                  log: Any = print, recorded_now: bool = False) -> None:
+                  log: Callable[[str], None] = print, recorded_now: bool = False) -> None:
     """Bring a recorded batch to created on the provider's side, reusing a file or batch an
     earlier (killed) run made for it; `recorded_now`: this run recorded it a moment ago, so
     there is nothing to look for."""
