@@ -26,7 +26,9 @@ def token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
 
 def batch_token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
     """(input, output) USD per token through the provider's batch API: the spec's batch prices,
-    else litellm's cost map's `*_batches` prices, else the online prices (no discount known)."""
+    else (when the spec gives no online prices either, which would say the map's prices are not
+    the ones paid) litellm's cost map's `*_batches` prices, else the online prices (no discount
+    known)."""
     if teacher.batch_input_cost_per_token is not None or \
             teacher.batch_output_cost_per_token is not None:
         return teacher.batch_input_cost_per_token or 0.0, teacher.batch_output_cost_per_token or 0.0
