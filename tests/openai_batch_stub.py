@@ -10,6 +10,9 @@ expires the rest (error code batch_expired), as OpenAI does at the end of the co
 window. `on_call(route)` runs after a call did its work and before the reply is sent (route:
 "upload", "create", "retrieve", ...): a test kills the client there, which is the worst
 moment, since the provider has done the work and the client never hears of it.
+`broken[route] = status` makes a route answer that error status without doing its work (a
+provider down, a file gone), counted in `refused`. Listings are newest first and paged as
+OpenAI pages them (`after`, `limit`, `has_more`); `page_size` makes pages that small.
 """
 
 import email.parser
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
-from tests.openai_stub import OpenAIStub, StubReply, _completion_json
+from tests.openai_stub import OpenAIStub, StubReply, _completion_json, _error_json
 
 
 @dataclass
@@ -59,12 +62,16 @@ class OpenAIBatchStub(OpenAIStub):
     def __init__(self, respond: Callable[[dict], str | StubReply], polls_to_end: int = 1,
                  fail: Callable[[dict], tuple[int, str] | None] = lambda request: None,
                  expire_after: int | None = None,
-                 on_call: Callable[[str], None] = lambda route: None) -> None:
+                 on_call: Callable[[str], None] = lambda route: None,
+                 page_size: int | None = None) -> None:
         super().__init__(respond)
         self.polls_to_end = polls_to_end
         self.fail = fail
         self.expire_after = expire_after
         self.on_call = on_call
+        self.page_size = page_size
+        self.broken: dict[str, int] = {}                   # route -> HTTP status it answers now
+        self.refused: Counter[str] = Counter()             # route -> calls answered by `broken`
         self.files: dict[str, tuple[str, bytes]] = {}    # id -> (filename, content)
         self.batches: dict[str, StubBatch] = {}
         self.calls: Counter[str] = Counter()               # route -> HTTP calls
@@ -149,60 +156,68 @@ class OpenAIBatchStub(OpenAIStub):
 
         class Handler(chat_handler):
             def do_POST(self) -> None:
-                path = urlparse(self.path).path
-                if path == "/v1/chat/completions":
+                self._serve("POST")
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def _serve(self, method: str) -> None:
+                url = urlparse(self.path)
+                parts = url.path.strip("/").split("/")
+                route = _route(method, parts)
+                if route == "chat" and route not in stub.broken:
                     with stub._lock:
                         stub.calls["chat"] += 1
                     super().do_POST()
                     return
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = (self.rfile.read(int(self.headers["Content-Length"]))
+                        if method == "POST" else b"")
+                if route in stub.broken:
+                    with stub._lock:
+                        stub.refused[route] += 1
+                    status = stub.broken[route]
+                    self._send(status, json.dumps(_error_json(status)), {})
+                    return
                 with stub._lock:
-                    if path == "/v1/files":
-                        route, reply = "upload", stub._upload(self.headers["Content-Type"], body)
-                    elif path == "/v1/batches":
-                        route, reply = "create", stub._create(json.loads(body))
-                    elif path.startswith("/v1/batches/") and path.endswith("/cancel"):
-                        batch = stub.batches[path.split("/")[3]]
-                        if batch.status in ("validating", "in_progress"):
-                            batch.status = "cancelling"
-                        route, reply = "cancel", batch.json()
-                    else:
-                        self._send(404, json.dumps({"error": {"message": path}}), {})
-                        return
-                    stub.calls[route] += 1
-                stub.on_call(route)
-                self._send(200, json.dumps(reply), {})
-
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                parts = url.path.strip("/").split("/")
-                query = parse_qs(url.query)
-                with stub._lock:
-                    if parts[:2] == ["v1", "files"] and len(parts) == 4 and parts[3] == "content":
-                        stub.calls["content"] += 1
-                        data = stub.files[parts[2]][1]
-                        self.send_response(200)
-                        self.send_header("Content-Type", "application/octet-stream")
-                        self.send_header("Content-Length", str(len(data)))
-                        self.end_headers()
-                        self.wfile.write(data)
-                        return
-                    if parts == ["v1", "files"]:
-                        route, reply = "list_files", {"object": "list", "data": [
-                            _file_json(file_id, name, content)
-                            for file_id, (name, content) in stub.files.items()]}
-                    elif parts == ["v1", "batches"]:
-                        route, reply = "list_batches", stub._list(query)
-                    elif parts[:2] == ["v1", "batches"] and len(parts) == 3:
-                        route, reply = "retrieve", stub._retrieve(parts[2])
-                    else:
+                    if route is None:
                         self._send(404, json.dumps({"error": {"message": url.path}}), {})
                         return
                     stub.calls[route] += 1
+                    reply = stub._reply(route, parts, parse_qs(url.query),
+                                        self.headers["Content-Type"], body)
                 stub.on_call(route)
+                if isinstance(reply, bytes):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                    return
                 self._send(200, json.dumps(reply), {})
 
         return Handler
+
+    def _reply(self, route: str, parts: list[str], query: dict[str, list[str]],
+               content_type: str, body: bytes) -> dict | bytes:
+        """Does the work of one call (under the lock) and gives its reply."""
+        if route == "upload":
+            return self._upload(content_type, body)
+        if route == "create":
+            return self._create(json.loads(body))
+        if route == "cancel":
+            batch = self.batches[parts[2]]
+            if batch.status in ("validating", "in_progress"):
+                batch.status = "cancelling"
+            return batch.json()
+        if route == "content":
+            return self.files[parts[2]][1]
+        if route == "list_files":
+            newest_first = reversed(self.files.items())
+            return self._page([_file_json(file_id, name, content)
+                               for file_id, (name, content) in newest_first], query, 10_000)
+        if route == "list_batches":
+            return self._page([b.json() for b in reversed(self.batches.values())], query, 20)
+        return self._retrieve(parts[2])
 
     def _upload(self, content_type: str, body: bytes) -> dict:
         message = email.parser.BytesParser().parsebytes(
@@ -212,15 +227,39 @@ class OpenAIBatchStub(OpenAIStub):
         filename = upload.get_param("filename", header="content-disposition")
         return self._new_file(filename, upload.get_payload(decode=True))
 
-    def _list(self, query: dict[str, list[str]]) -> dict:
-        """Newest first, as OpenAI lists them."""
-        batches = list(reversed(self.batches.values()))
+    def _page(self, listed: list[dict], query: dict[str, list[str]], default_limit: int) -> dict:
+        """One page of a newest-first listing, as OpenAI pages it: `after` an id, `limit`
+        (OpenAI's default for the route; `page_size`, when set, caps it), `has_more`."""
         if "after" in query:
-            ids = [b.id for b in batches]
-            batches = batches[ids.index(query["after"][0]) + 1:]
-        limit = int(query.get("limit", ["20"])[0])
-        return {"object": "list", "data": [b.json() for b in batches[:limit]],
-                "has_more": len(batches) > limit}
+            ids = [item["id"] for item in listed]
+            listed = listed[ids.index(query["after"][0]) + 1:]
+        limit = int(query.get("limit", [default_limit])[0])
+        limit = min(limit, self.page_size or limit)
+        page = listed[:limit]
+        return {"object": "list", "data": page, "has_more": len(listed) > limit,
+                "first_id": page[0]["id"] if page else None,
+                "last_id": page[-1]["id"] if page else None}
+
+
+def _route(method: str, parts: list[str]) -> str | None:
+    """The call a request path makes, by the names `calls`, `broken` and `on_call` use."""
+    if parts[:1] != ["v1"]:
+        return None
+    path = parts[1:]
+    if method == "POST":
+        routes = {("chat", "completions"): "chat", ("files",): "upload", ("batches",): "create"}
+        if len(path) == 3 and path[0] == "batches" and path[2] == "cancel":
+            return "cancel"
+        return routes.get(tuple(path))
+    if path == ["files"]:
+        return "list_files"
+    if path == ["batches"]:
+        return "list_batches"
+    if len(path) == 3 and path[0] == "files" and path[2] == "content":
+        return "content"
+    if len(path) == 2 and path[0] == "batches":
+        return "retrieve"
+    return None
 
 
 def _file_json(file_id: str, filename: str, content: bytes) -> dict:

@@ -2,6 +2,7 @@
 stub of /v1/files and /v1/batches), are recorded before the run returns, are finished by the
 batch sensor's ingest run, and are never submitted twice, whatever moment a run dies at."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.teacher_batch_stage import run_batch_stage
 from synth_assets.stages.teacher_stage import plan_generations, run_teacher_stage
 from synth_assets.teacher.batch import batch_states, record_batches
-from synth_assets.teacher.batch_files import input_line, split_into_files
+from synth_assets.teacher.batch_files import input_file, input_line, split_into_files
 from synth_assets.teacher.batch_provider import BatchProvider
 from synth_assets.teacher.estimate import token_prices
 from synth_assets.teacher.requests import build_request
@@ -187,6 +188,38 @@ def test_a_batch_recorded_but_never_uploaded_is_uploaded_by_the_next_run(
     assert result.submitted == 0 and len(result.waiting) == 1
     assert stub.calls["upload"] == 1 and stub.calls["create"] == 1
     assert set(stub.submitted.values()) == {1} and len(stub.submitted) == len(INSTRUCTIONS)
+
+
+def test_the_file_of_a_killed_run_is_found_past_the_first_page_of_the_listing(
+    tmp_path: Path
+) -> None:
+    """A run killed after its upload, before it recorded the file id; newer files since push
+    that file off the first page of the provider's listing: the next run pages on to it
+    instead of uploading the batch again."""
+    store = LineageStore(tmp_path / "synth.duckdb")
+    with OpenAIBatchStub(answer, page_size=2) as stub:
+        loaded, seeds = seeded(store, batch_spec(tmp_path / "spec", stub.base_url))
+        requests = [p.request for p in plan_generations(store, loaded, seeds, PARTITION)]
+        teacher = loaded.spec.teachers["stub"]
+        provider = BatchProvider(teacher)
+        [key] = record_batches(store, "stub", teacher, PARTITION.key, requests, provider.model)
+        [state] = batch_states(store)
+
+        async def upload_then_others() -> str:
+            uploaded = await provider.upload(key, input_file(requests, provider.model))
+            for n in range(3):
+                await provider.upload(f"another-batch-{n}", b"{}\n")
+            return uploaded
+
+        uploaded = asyncio.run(upload_then_others())
+        result = run_batch_stage(store, loaded, seeds, PARTITION, "run")
+    assert stub.calls["upload"] == 4  # none by the run
+    assert stub.calls["list_files"] == 2
+    assert result.submitted == 0 and len(result.waiting) == 1
+    [created] = stub.batches.values()
+    assert created.input_file_id == uploaded
+    assert set(stub.submitted.values()) == {1} and len(stub.submitted) == len(INSTRUCTIONS)
+    assert batch_states(store)[0].file_id == uploaded != state.file_id
 
 
 def test_an_expired_batch_resubmits_only_the_requests_without_an_answer(tmp_path: Path) -> None:

@@ -60,11 +60,13 @@ class BatchProvider:
 
     async def find_file(self, batch_key: str) -> str | None:
         """The id of an input file uploaded earlier for this batch (a run killed before it
-        recorded the id), if the provider still has it."""
+        recorded the id), if the provider still has it. litellm hands back the OpenAI SDK's
+        cursor page, whose iteration asks for the next page (`after` the last id) while the
+        provider says `has_more`: an account's files run to many pages."""
         files = await litellm.afile_list(purpose="batch", **self._auth)
-        for listed in getattr(files, "data", files) or []:
-            if _field(listed, "filename") == file_name(batch_key):
-                return _field(listed, "id")
+        async for listed in files:
+            if listed.filename == file_name(batch_key):
+                return listed.id
         return None
 
     async def create(self, batch_key: str, partition_key: str, file_id: str) -> BatchStatus:
