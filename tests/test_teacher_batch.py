@@ -14,7 +14,12 @@ import dagster as dg
 import pytest
 from pydantic import ValidationError
 
-from synth_assets.assets.batch_sensor import BATCH_INGEST_TAG, batch_sensor
+from synth_assets.assets.batch_sensor import (
+    BATCH_INGEST_TAG,
+    MAX_BATCH_RUN_ATTEMPTS,
+    TRIGGER_TAG,
+    batch_sensor,
+)
 from synth_assets.assets.jobs import GENERATE_JOB
 from synth_assets.assets.partitions import partition_key, register_recipes
 from synth_assets.cli import main
@@ -117,6 +122,91 @@ def test_happy_path_through_the_sensor_and_the_ingest_run(
         assert tick(instance, spec).skip_message == "no open batches"
     assert stub.calls["chat"] == 0 and stub.calls["create"] == 1
     assert sorted(stub.submitted.values()) == [1] * len(INSTRUCTIONS)
+
+
+def generated_and_waiting(instance: dg.DagsterInstance, spec: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> tuple[dg.JobDefinition, str]:
+    """The generate job, and the partition key its first run (over `spec`, whatever it did)
+    ran for."""
+    monkeypatch.setenv("SYNTH_SPEC", str(spec))
+    job = defs.resolve_job_def(GENERATE_JOB)
+    register_recipes(instance, load_spec(spec))
+    key = partition_key(DAY, "chat")
+    job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
+    return job, key
+
+
+def test_the_sensor_creates_a_batch_whose_run_died_before_creating_it(
+    dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generate run recorded its batch and died before the provider had it (here: the upload
+    is refused). The sensor starts the run that creates it, but not while a run of the
+    partition is in progress; each request is submitted once."""
+    with OpenAIBatchStub(answer) as stub, dg.DagsterInstance.get() as instance:
+        spec = batch_spec(tmp_path / "spec", stub.base_url)
+        stub.broken["upload"] = 503
+        job, key = generated_and_waiting(instance, spec, monkeypatch)
+        store = LineageStore(dagster_home / "synth.duckdb")
+        [state] = batch_states(store, PARTITION.key)
+        assert state.batch_id is None and stub.refused["upload"] >= 1
+        del stub.broken["upload"]
+
+        in_progress = instance.create_run_for_job(job, tags={"dagster/partition": str(key)},
+                                                  status=dg.DagsterRunStatus.STARTED)
+        waiting = tick(instance, spec)
+        assert not waiting.run_requests
+        assert "in progress" in waiting.asset_events[0].metadata["batch_run"].value
+        instance.delete_run(in_progress.run_id)
+
+        [create] = tick(instance, spec).run_requests
+        assert create.tags[TRIGGER_TAG] == "batches_not_created"
+        assert job.execute_in_process(instance=instance, partition_key=create.partition_key,
+                                      tags=create.tags).success
+        assert stub.calls["upload"] == 1 and stub.calls["create"] == 1
+        [state] = batch_states(store, PARTITION.key)
+        assert state.batch_id == next(iter(stub.batches))
+
+        [ingest] = tick(instance, spec).run_requests
+        assert ingest.tags[TRIGGER_TAG] == "batches_ended" and ingest.run_key != create.run_key
+        ingested = job.execute_in_process(instance=instance, partition_key=ingest.partition_key,
+                                          tags=ingest.tags)
+        metadata = ingested.asset_materializations_for_node("teacher_generations")[0].metadata
+        assert metadata["generations"].value == len(INSTRUCTIONS)
+    assert sorted(stub.submitted.values()) == [1] * len(INSTRUCTIONS)
+
+
+def test_a_failed_batch_run_is_asked_for_again_until_the_sensor_gives_up(
+    dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest run fails (the output file cannot be downloaded): each tick asks again under
+    a new run key, with the failures in the partition's observation, until the cap; then it
+    stops asking and says so, and a generate run started by hand finishes the batch."""
+    with OpenAIBatchStub(answer) as stub, dg.DagsterInstance.get() as instance:
+        spec = batch_spec(tmp_path / "spec", stub.base_url)
+        job, key = generated_and_waiting(instance, spec, monkeypatch)
+        stub.broken["content"] = 404
+        run_keys = []
+        for attempt in range(MAX_BATCH_RUN_ATTEMPTS):
+            asked = tick(instance, spec)
+            assert asked.asset_events[0].metadata["failed_batch_runs"].value == attempt
+            [request] = asked.run_requests
+            run_keys.append(request.run_key)
+            assert not job.execute_in_process(instance=instance, partition_key=key,
+                                              tags=request.tags, raise_on_error=False).success
+        assert len(set(run_keys)) == MAX_BATCH_RUN_ATTEMPTS
+        given_up = tick(instance, spec)
+        assert not given_up.run_requests
+        metadata = given_up.asset_events[0].metadata
+        assert metadata["failed_batch_runs"].value == MAX_BATCH_RUN_ATTEMPTS
+        assert "not starting another" in metadata["batch_run_given_up"].value
+        assert stub.refused["content"] >= MAX_BATCH_RUN_ATTEMPTS  # each run failed of it
+
+        del stub.broken["content"]
+        by_hand = job.execute_in_process(instance=instance, partition_key=key)
+        metadata = by_hand.asset_materializations_for_node("teacher_generations")[0].metadata
+        assert metadata["generations"].value == len(INSTRUCTIONS)
+        assert tick(instance, spec).skip_message == "no open batches"
+    assert stub.calls["create"] == 1 and stub.calls["chat"] == 0
 
 
 CHILD = """

@@ -1,8 +1,13 @@
-"""The batch sensor: polls the open provider batches of batch teachers and, when every batch
-of a partition has ended, starts the run that stores their answers and materializes the
-partition (a `generate` run tagged BATCH_INGEST_TAG, so it submits nothing new). Each tick also
-records the partition's progress as an observation of teacher_generations. It only reads the
-store; the run writes."""
+"""The batch sensor: polls the open provider batches of batch teachers and starts a partition's
+batch run (a `generate` run tagged BATCH_INGEST_TAG, so it submits nothing new) when
+- every batch of the partition has ended: the run stores their answers and materializes it;
+- a batch is recorded but was never created (its run died between the two): the run creates it,
+  finding on the provider's side what the dead run sent (batch.advance), so nothing is paid twice.
+Never while a run of the partition is in progress. A failed batch run is asked for again, under
+a new run key, until MAX_BATCH_RUN_ATTEMPTS runs of the same batches for the same reason failed;
+then the sensor stops asking and says so in the partition's observation and the tick's log.
+Each tick records the partition's progress as an observation of teacher_generations. It only
+reads the store; the run writes."""
 
 import asyncio
 from collections import defaultdict
@@ -21,6 +26,13 @@ from synth_assets.teacher.batch import BatchState, batch_states
 from synth_assets.teacher.batch_provider import BatchProvider, BatchStatus
 
 BATCH_INGEST_TAG = "synth/batch_ingest"
+BATCH_SET_TAG = "synth/batch_set"     # content id of the batch keys a batch run is for
+TRIGGER_TAG = "synth/trigger"
+MAX_BATCH_RUN_ATTEMPTS = 3
+UNFINISHED_RUN_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                           dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+                           dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.SUSPENDED]
+FAILED_RUN_STATUSES = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 # Batches take minutes to hours (24 h window): a poll every two minutes finds an ended batch
 # soon enough and costs one small request per open batch.
 POLL_INTERVAL_S = 120
@@ -64,15 +76,54 @@ def batch_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.S
         by_partition[state.partition_key].append(state)
     requests, observations = [], []
     for partition_key, states in sorted(by_partition.items()):
+        metadata = waiting_metadata(states, seen)
+        trigger = batch_run_trigger(states, seen)
+        if trigger is not None:
+            request, note = batch_run_request(context.instance, partition_key, states, trigger)
+            metadata.update(note)
+            if request is not None:
+                requests.append(request)
+                context.log.info(f"{partition_key}: {trigger}; starting its batch run")
+            elif "batch_run_given_up" in note:
+                context.log.warning(f"{partition_key}: {note['batch_run_given_up']}")
         observations.append(dg.AssetObservation(
-            asset_key="teacher_generations", partition=partition_key,
-            metadata=waiting_metadata(states, seen)))
-        if all(s.batch_key in seen and seen[s.batch_key].ended for s in states):
-            partition = generation_partition(partition_key)
-            keys = sorted(s.batch_key for s in states)
-            requests.append(dg.RunRequest(
-                run_key=content_id("batchingest", partition_key, keys),
-                partition_key=dagster_partition_key(partition.day, partition.recipe),
-                tags={BATCH_INGEST_TAG: "true", "synth/trigger": "batches_ended"}))
-            context.log.info(f"{partition_key}: all {len(states)} batches ended; ingesting")
+            asset_key="teacher_generations", partition=partition_key, metadata=metadata))
     return dg.SensorResult(run_requests=requests, asset_events=observations)
+
+
+def batch_run_trigger(states: list[BatchState], seen: dict[str, BatchStatus]) -> str | None:
+    """Why a partition's open batches need a run now, if they do."""
+    if any(state.batch_id is None for state in states):
+        return "batches_not_created"
+    if all(state.batch_key in seen and seen[state.batch_key].ended for state in states):
+        return "batches_ended"
+    return None
+
+
+def batch_run_request(instance: dg.DagsterInstance, partition_key: str,
+                      states: list[BatchState], trigger: str
+                      ) -> tuple[dg.RunRequest | None, dict[str, object]]:
+    """The run request for the partition's batches (None while a run of the partition is in
+    progress, or once MAX_BATCH_RUN_ATTEMPTS of them failed) and what to show of it. The run
+    key counts the failed runs, so a failed run is asked for again and a live one is not."""
+    partition = generation_partition(partition_key)
+    dagster_key = dagster_partition_key(partition.day, partition.recipe)
+    partition_tag = {"dagster/partition": str(dagster_key)}
+    if instance.get_run_ids(dg.RunsFilter(tags=partition_tag, statuses=UNFINISHED_RUN_STATUSES),
+                            limit=1):
+        return None, {"batch_run": f"{trigger}; waiting for the partition's run in progress"}
+    tags = {BATCH_INGEST_TAG: "true", TRIGGER_TAG: trigger,
+            BATCH_SET_TAG: content_id("batchset", sorted(s.batch_key for s in states))}
+    failed = instance.get_run_ids(dg.RunsFilter(tags={**tags, **partition_tag},
+                                                statuses=FAILED_RUN_STATUSES))
+    note: dict[str, object] = {"batch_run": trigger, "failed_batch_runs": len(failed)}
+    if failed:
+        note["last_failed_batch_run"] = failed[0]  # newest first
+    if len(failed) >= MAX_BATCH_RUN_ATTEMPTS:
+        note["batch_run_given_up"] = (
+            f"{len(failed)} batch runs of these batches failed ({trigger}), the last "
+            f"{failed[0]}; not starting another: fix the cause, then materialize the "
+            "partition (its generate run finishes the batches)")
+        return None, note
+    return dg.RunRequest(run_key=content_id("batchrun", partition_key, tags, len(failed)),
+                         partition_key=dagster_key, tags=tags), note
