@@ -150,6 +150,10 @@ def test_the_sensor_creates_a_batch_whose_run_died_before_creating_it(
         [state] = batch_states(store, PARTITION.key)
         assert state.batch_id is None and stub.refused["upload"] >= 1
         del stub.broken["upload"]
+        # The recipe's teacher is online now: a run would call it online; no run is asked for.
+        online = write_teacher_spec(tmp_path / "online", stub.base_url, INSTRUCTIONS,
+                                    teacher=ONLINE_PRICES)
+        assert not tick(instance, online).run_requests
 
         in_progress = instance.create_run_for_job(job, tags={"dagster/partition": str(key)},
                                                   status=dg.DagsterRunStatus.STARTED)

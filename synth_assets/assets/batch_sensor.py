@@ -77,7 +77,7 @@ def batch_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.S
     requests, observations = [], []
     for partition_key, states in sorted(by_partition.items()):
         metadata = waiting_metadata(states, seen)
-        trigger = batch_run_trigger(states, seen)
+        trigger = batch_run_trigger(spec, partition_key, states, seen)
         if trigger is not None:
             request, note = batch_run_request(context.instance, partition_key, states, trigger)
             metadata.update(note)
@@ -91,8 +91,13 @@ def batch_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.S
     return dg.SensorResult(run_requests=requests, asset_events=observations)
 
 
-def batch_run_trigger(states: list[BatchState], seen: dict[str, BatchStatus]) -> str | None:
-    """Why a partition's open batches need a run now, if they do."""
+def batch_run_trigger(spec: PipelineSpec, partition_key: str, states: list[BatchState],
+                      seen: dict[str, BatchStatus]) -> str | None:
+    """Why a partition's open batches need a run now, if they do. Never when the partition's
+    recipe no longer has a batch teacher: its run would call the teacher online."""
+    recipe = spec.recipes.get(generation_partition(partition_key).recipe)
+    if recipe is None or spec.teachers[recipe.teacher].mode != "batch":
+        return None
     if any(state.batch_id is None for state in states):
         return "batches_not_created"
     if all(state.batch_key in seen and seen[state.batch_key].ended for state in states):
