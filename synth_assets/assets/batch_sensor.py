@@ -59,7 +59,9 @@ async def poll_batches(spec: PipelineSpec, states: list[BatchState]) -> dict[str
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Polls the open provider batches of mode: batch teachers; when every batch of "
                 "a partition has ended, starts the run that stores their answers and "
-                "materializes teacher_generations (then verification follows as usual).",
+                "materializes teacher_generations (then verification follows as usual); "
+                "when a batch was recorded but never created, starts the run that creates "
+                "it. A failed batch run is asked for again, up to 3 times.",
 )
 def batch_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.SensorResult:
     store = LineageStore(synth.store().path, lock_timeout_s=STORE_WAIT_S)
