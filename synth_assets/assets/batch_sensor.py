@@ -61,7 +61,7 @@ async def poll_batches(spec: PipelineSpec, states: list[BatchState]) -> dict[str
                 "a partition has ended, starts the run that stores their answers and "
                 "materializes teacher_generations (then verification follows as usual); "
                 "when a batch was recorded but never created, starts the run that creates "
-                "it. A failed batch run is asked for again, up to 3 times.",
+                f"it. A failed batch run is asked for again, {MAX_BATCH_RUN_ATTEMPTS} at most.",
 )
 def batch_sensor(context: dg.SensorEvaluationContext, synth: SynthStore) -> dg.SensorResult:
     store = LineageStore(synth.store().path, lock_timeout_s=STORE_WAIT_S)
