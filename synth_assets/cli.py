@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synth_assets.cli_batches import add_batch_commands
 from synth_assets.cli_mixtures import add_mixture_commands
 
 if TYPE_CHECKING:
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--spec", help="pipeline spec (default: SYNTH_SPEC, else the built-in "
                                        "default spec)")
     verify.set_defaults(handler=verify_file)
+    add_batch_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
     spec = commands.add_parser("check-spec", help="validate a pipeline spec file and every "
                                                    "input it reads, before any teacher call")
     spec.add_argument("spec")

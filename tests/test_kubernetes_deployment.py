@@ -31,7 +31,7 @@ def test_every_job_runs_its_steps_as_kubernetes_jobs() -> None:
     assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "synth_k8s_steps"
     repository = defs.get_repository_def()
     assert {s.name for s in repository.sensor_defs} == {"seed_file_sensor", "next_round_sensor",
-                                                        "stage_automation"}
+                                                        "stage_automation", "batch_sensor"}
 
 
 def resolved_executor_config() -> dict:

@@ -3,6 +3,7 @@ in a sentence naming the file and line: the UI shows it as the step's and the ru
 `synth run` prints it, and the traceback stays in the event log."""
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -31,6 +32,16 @@ Result = TypeVar("Result")
 
 def input_errors_as_failure(asset_fn: Callable[Params, Result]) -> Callable[Params, Result]:
     """Decorates an asset's function (under @dg.asset, which reads the signature through it)."""
+
+    if inspect.isgeneratorfunction(asset_fn):  # an asset whose output is optional
+        @functools.wraps(asset_fn)
+        def generator_asset(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+            try:
+                yield from asset_fn(*args, **kwargs)
+            except INPUT_ERRORS as error:
+                raise dg.Failure(description=str(error)) from error
+
+        return generator_asset
 
     @functools.wraps(asset_fn)
     def asset(*args: Params.args, **kwargs: Params.kwargs) -> Result:

@@ -6,6 +6,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SeedKind = Literal["math", "code", "instruction", "document"]
+# Providers whose batch API takes the OpenAI batch files written here through litellm's
+# files and batches calls (OpenAI, and OpenAI-compatible servers as openai/ with an api_base).
+BATCH_PROVIDERS = frozenset({"openai"})
 
 
 class StrictModel(BaseModel):
@@ -44,6 +47,27 @@ class TeacherSpec(StrictModel):
     )
     retry_base_delay_s: float = Field(default=1.0, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
+    mode: Literal["online", "batch"] = Field(
+        default="online",
+        description="batch: teacher_generations goes through the provider's batch API (about "
+                    "half price, answers within the completion window; docs/teacher.md)",
+    )
+    batch_input_cost_per_token: float | None = Field(default=None, ge=0)
+    batch_output_cost_per_token: float | None = Field(default=None, ge=0)
+    batch_max_requests: int = Field(default=50_000, gt=0,
+                                    description="requests in one batch (OpenAI: 50,000)")
+    batch_max_file_mb: float = Field(default=200.0, gt=0,
+                                     description="size of one batch input file (OpenAI: 200 MB)")
+
+    @model_validator(mode="after")
+    def _batch_provider(self) -> "TeacherSpec":
+        """The batch API exists only where the provider takes OpenAI batch files."""
+        provider = self.model.split("/", 1)[0] if "/" in self.model else "openai"
+        if self.mode == "batch" and provider not in BATCH_PROVIDERS:
+            raise ValueError(
+                f"mode: batch needs a provider with a batch API through litellm "
+                f"({', '.join(sorted(BATCH_PROVIDERS))}); {self.model!r} is {provider!r}")
+        return self
 
 
 class AttributeSpec(StrictModel):

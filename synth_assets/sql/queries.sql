@@ -550,3 +550,51 @@ SELECT snapshot_id, summary FROM verify_runs WHERE input_key = $input_key;
 -- A table's columns as the store declares them: the column schema the catalog shows.
 SELECT column_name, data_type FROM information_schema.columns
 WHERE table_name = $table_name ORDER BY ordinal_position;
+
+-- name: batch_states
+-- Every batch (of one partition, or all when $partition_key is NULL) with what its events say:
+-- input file, provider batch, latest state and counts, when it was submitted and ingested.
+WITH summary AS (
+    SELECT batch_key,
+           any_value(file_id) FILTER (WHERE event = 'uploaded') AS file_id,
+           any_value(batch_id) FILTER (WHERE event = 'created') AS batch_id,
+           min(created_at) FILTER (WHERE event = 'created') AS submitted_at,
+           arg_max(status, created_at) FILTER (WHERE event = 'status') AS status,
+           arg_max(completed, created_at) FILTER (WHERE event = 'status') AS completed,
+           arg_max(failed, created_at) FILTER (WHERE event = 'status') AS failed,
+           arg_max(output_file_id, created_at) FILTER (WHERE event = 'status') AS output_file_id,
+           arg_max(error_file_id, created_at) FILTER (WHERE event = 'status') AS error_file_id,
+           max(created_at) FILTER (WHERE event = 'status') AS polled_at,
+           max(created_at) FILTER (WHERE event = 'ingested') AS ingested_at
+    FROM teacher_batch_events
+    GROUP BY batch_key
+)
+SELECT teacher_batches.batch_key, partition_key, teacher, model, api_base, request_count,
+       teacher_batches.created_at, file_id, batch_id, submitted_at,
+       coalesce(status, CASE WHEN batch_id IS NULL THEN 'preparing' ELSE 'submitted' END) AS status,
+       coalesce(completed, 0) AS completed, coalesce(failed, 0) AS failed,
+       output_file_id, error_file_id, polled_at, ingested_at
+FROM teacher_batches LEFT JOIN summary USING (batch_key)
+WHERE $partition_key IS NULL OR partition_key = $partition_key
+ORDER BY teacher_batches.created_at, teacher_batches.batch_key;
+
+-- name: batch_requests
+-- The requests one batch holds, with the columns teacher_calls and teacher_failures need.
+SELECT call_id, model, params, messages, sample_index
+FROM teacher_batch_requests WHERE batch_key = $batch_key ORDER BY call_id;
+
+-- name: pending_batch_call_ids
+-- Requests of a partition held by a batch whose answers are not stored yet: not to be sent again.
+SELECT DISTINCT requests.call_id
+FROM teacher_batch_requests AS requests
+JOIN teacher_batches USING (batch_key)
+WHERE teacher_batches.partition_key = $partition_key
+  AND NOT EXISTS (SELECT 1 FROM teacher_batch_events AS events
+                  WHERE events.batch_key = requests.batch_key AND events.event = 'ingested');
+
+-- name: ended_batch_count
+-- Batches of a partition whose answers are stored: part of a new batch's key, so that the same
+-- requests sent again after an expired batch make a new batch.
+SELECT count(DISTINCT batch_key) AS ended
+FROM teacher_batch_events JOIN teacher_batches USING (batch_key)
+WHERE partition_key = $partition_key AND event = 'ingested';

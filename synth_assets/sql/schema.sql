@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS teacher_failures (
     params             JSON NOT NULL,
     messages           JSON NOT NULL,
     sample_index       INTEGER NOT NULL,
-    error_kind         VARCHAR NOT NULL,    -- rate_limited | server_error | timeout | connection | invalid_answer | rejected
+    error_kind         VARCHAR NOT NULL,    -- rate_limited | server_error | timeout | connection | invalid_answer | rejected | batch_expired | batch_cancelled | batch_failed
     error              VARCHAR NOT NULL,
     attempts           INTEGER NOT NULL,
     last_answer        VARCHAR,             -- the unusable answer, when one came back
@@ -71,6 +71,48 @@ CREATE TABLE IF NOT EXISTS teacher_failures (
     completion_tokens  INTEGER NOT NULL,
     cost_usd           DOUBLE NOT NULL,
     created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- A provider batch of teacher requests (teachers with mode: batch). The row is written before
+-- its input file is uploaded, so a run killed at any point finds it again; what happens to it
+-- since (upload, creation, states seen, ingestion) is appended to teacher_batch_events.
+CREATE TABLE IF NOT EXISTS teacher_batches (
+    batch_key      VARCHAR PRIMARY KEY,     -- our id; the provider-side metadata tag and file name
+    partition_key  VARCHAR NOT NULL,
+    teacher        VARCHAR NOT NULL,
+    model          VARCHAR NOT NULL,
+    api_base       VARCHAR,
+    request_count  INTEGER NOT NULL,
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- The requests a batch holds (custom_id = call_id), with what teacher_calls needs of them.
+CREATE TABLE IF NOT EXISTS teacher_batch_requests (
+    batch_key     VARCHAR NOT NULL,
+    call_id       VARCHAR NOT NULL,
+    model         VARCHAR NOT NULL,
+    params        JSON NOT NULL,
+    messages      JSON NOT NULL,
+    sample_index  INTEGER NOT NULL,
+    PRIMARY KEY (batch_key, call_id)
+);
+
+-- What happened to a batch, appended: uploaded (file_id), created (provider batch_id), status
+-- (a state or count change seen by a poll), ingested (its answers and failures are stored),
+-- cancel_requested. The latest status row is the batch's state.
+CREATE TABLE IF NOT EXISTS teacher_batch_events (
+    event_id        VARCHAR PRIMARY KEY,
+    batch_key       VARCHAR NOT NULL,
+    event           VARCHAR NOT NULL,       -- uploaded | created | status | ingested | cancel_requested
+    file_id         VARCHAR,
+    batch_id        VARCHAR,
+    status          VARCHAR,                -- the provider's: validating | in_progress | finalizing | completed | failed | expired | cancelling | cancelled
+    completed       INTEGER,
+    failed          INTEGER,
+    total           INTEGER,
+    output_file_id  VARCHAR,
+    error_file_id   VARCHAR,
+    created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
 CREATE TABLE IF NOT EXISTS generations (

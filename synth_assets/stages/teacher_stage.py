@@ -135,10 +135,13 @@ def run_teacher_stage(
     run_id: str | None = None,
     progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
     partition: GenerationPartition | None = None,
+    send_calls: bool = True,
 ) -> TeacherStageResult:
     """Plans, answers and stores WINDOW generations at a time (memory flat in the number of
     calls); the partition's snapshot is recorded once every window is stored. A generation
-    already stored (a rerun) is neither looked up in the teacher cache nor stored again."""
+    already stored (a rerun) is neither looked up in the teacher cache nor stored again.
+    `send_calls=False` stores only what the cache answers (a batch teacher's partition, after
+    its batches ended: stages.teacher_batch_stage)."""
     plan = plan_generations(store, loaded, seeds, partition)
     for name, derived in plan.derived_seeds.items():
         log(f"recipe {name}: {len(derived)} seeds from verified records of "
@@ -151,7 +154,8 @@ def run_teacher_stage(
     planned = new_generations = 0
     generation_ids: list[str] = []
     failed_by_recipe: Counter[str] = Counter()
-    with TeacherSession(store, loaded.spec.budget, run_id, log, progress_interval_s) as session:
+    with TeacherSession(store, loaded.spec.budget, run_id, log, progress_interval_s,
+                        send_calls) as session:
         for window in planned_windows(plan):
             planned += len(window)
             with session.store_lock:

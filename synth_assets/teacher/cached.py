@@ -84,8 +84,10 @@ class TeacherSession:
 
     def __init__(self, store: LineageStore, budget: BudgetSpec | None = None,
                  run_id: str | None = None, log: Callable[[str], None] = print,
-                 progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S) -> None:
+                 progress_interval_s: float = DEFAULT_PROGRESS_INTERVAL_S,
+                 send_calls: bool = True) -> None:
         self.store = store
+        self.send_calls = send_calls  # False: answers come from the cache only (batch teachers)
         self.budget = budget or BudgetSpec()
         self.log = log
         self.progress_interval_s = progress_interval_s
@@ -137,7 +139,7 @@ class TeacherSession:
         to_call = [(job, r) for job, r in distinct.values() if r.call_id not in texts]
         self.log(f"{len(distinct)} distinct teacher requests: {len(texts)} cached, "
                  f"{len(to_call)} to call")
-        if not to_call:
+        if not to_call or not self.send_calls:
             return texts
         self.progress.total += len(to_call)
         self._called = True

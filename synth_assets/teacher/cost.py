@@ -24,6 +24,25 @@ def token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
     return info.get("input_cost_per_token") or 0.0, info.get("output_cost_per_token") or 0.0
 
 
+def batch_token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
+    """(input, output) USD per token through the provider's batch API: the spec's batch prices,
+    else (when the spec gives no online prices either, which would say the map's prices are not
+    the ones paid) litellm's cost map's `*_batches` prices, else the online prices (no discount
+    known)."""
+    if teacher.batch_input_cost_per_token is not None or \
+            teacher.batch_output_cost_per_token is not None:
+        return teacher.batch_input_cost_per_token or 0.0, teacher.batch_output_cost_per_token or 0.0
+    if not has_spec_prices(teacher):
+        try:
+            info = litellm.get_model_info(teacher.model)
+        except Exception:  # litellm raises several types for models missing from its cost map
+            info = {}
+        if info.get("input_cost_per_token_batches") is not None:
+            return (float(info["input_cost_per_token_batches"]),
+                    float(info.get("output_cost_per_token_batches") or 0.0))
+    return token_prices(teacher)
+
+
 def call_cost(teacher: TeacherSpec, response: litellm.ModelResponse, prompt_tokens: int,
               completion_tokens: int) -> float:
     """Spec prices win; otherwise the cost litellm computed from its cost map for this response

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import litellm
 
 from synth_assets.spec.model import BudgetSpec, TeacherSpec
+from synth_assets.teacher.cost import batch_token_prices
 from synth_assets.teacher.embedded import EMBEDDED_PROVIDER
 from synth_assets.teacher.requests import TeacherRequest
 
@@ -32,7 +33,10 @@ class TeacherEstimate:
 
 def token_prices(teacher: TeacherSpec) -> tuple[float, float] | None:
     """(input, output) USD per token: the spec's prices, else litellm's cost map; the embedded
-    model runs in-process and is free; None when nothing is known."""
+    model runs in-process and is free; None when nothing is known. A `mode: batch` teacher is
+    priced at its batch prices (teacher.cost.batch_token_prices)."""
+    if teacher.mode == "batch":
+        return batch_token_prices(teacher)
     if teacher.input_cost_per_token is not None or teacher.output_cost_per_token is not None:
         return teacher.input_cost_per_token or 0.0, teacher.output_cost_per_token or 0.0
     if teacher.model.startswith(f"{EMBEDDED_PROVIDER}/"):

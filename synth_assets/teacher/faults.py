@@ -22,6 +22,10 @@ class FaultKind(StrEnum):
     CONNECTION = "connection"
     INVALID_ANSWER = "invalid_answer"
     REJECTED = "rejected"
+    # A request of a provider batch that ended without running it (teacher/batch.py).
+    BATCH_EXPIRED = "batch_expired"
+    BATCH_CANCELLED = "batch_cancelled"
+    BATCH_FAILED = "batch_failed"
 
     @property
     def transient(self) -> bool:
@@ -40,6 +44,15 @@ def classify(error: Exception) -> FaultKind:
         return FaultKind.CONNECTION
     if isinstance(status, int) and status >= 500:
         return FaultKind.SERVER_ERROR  # includes a 200 whose body litellm could not parse
+    return FaultKind.REJECTED
+
+
+def classify_status(status_code: int | None) -> FaultKind:
+    """The kind of an HTTP error status a provider reported for a request (e.g. in a batch)."""
+    if status_code == 429:
+        return FaultKind.RATE_LIMITED
+    if status_code is not None and status_code >= 500:
+        return FaultKind.SERVER_ERROR
     return FaultKind.REJECTED
 
 
