@@ -26,15 +26,21 @@ def require_count(verifier: str, option: str, value: Any) -> None:
         raise ValueError(f"{verifier} {option} must be an int >= 0, got {value!r}")
 
 
-def require_fractions_by_n(verifier: str, option: str, value: Any) -> None:
-    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1]."""
-    if not isinstance(value, dict) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
-    ):
+def fractions_by_n(verifier: str, option: str, value: Any) -> dict[int, float]:
+    """A mapping of n-gram size (an int >= 1) to a fraction in [0, 1], with int keys. A key
+    may be written as a decimal string: JSON has no other key type, and options reach a
+    verifier through JSON too (the RL prompts' `verifiers` column, synth_assets.rewards)."""
+    def size(n: Any) -> int | None:
+        if isinstance(n, str) and n.isdecimal():
+            n = int(n)
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+
+    if not isinstance(value, dict) or any(size(n) is None for n in value):
         raise ValueError(f"{verifier} {option} must map n-gram sizes (ints >= 1) to fractions, "
                          f"got {value!r}")
     for n, fraction in value.items():
         require_fraction(verifier, f"{option}[{n}]", fraction)
+    return {int(n): fraction for n, fraction in value.items()}
 
 
 def require_names(verifier: str, **options: Any) -> None:

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from synth_assets.verify.base import Candidate, Verdict, clip_evidence
-from synth_assets.verify.options import require_count, require_fraction, require_fractions_by_n
+from synth_assets.verify.options import fractions_by_n, require_count, require_fraction
 from synth_assets.verify.prose import nonempty_lines, strip_code, words_of
 
 _NAME = "repetition"
@@ -99,10 +99,8 @@ class RepetitionVerifier:
                        "max_duplicate_sentence_fraction",
                        "max_duplicate_sentence_char_fraction"):
             require_fraction(_NAME, option, getattr(self, option), optional=True)
-        require_fractions_by_n(_NAME, "max_top_ngram_char_fraction",
-                               self.max_top_ngram_char_fraction)
-        require_fractions_by_n(_NAME, "max_duplicate_ngram_char_fraction",
-                               self.max_duplicate_ngram_char_fraction)
+        for option in ("max_top_ngram_char_fraction", "max_duplicate_ngram_char_fraction"):
+            object.__setattr__(self, option, fractions_by_n(_NAME, option, getattr(self, option)))
         require_count(_NAME, "top_ngram_min_words", self.top_ngram_min_words)
 
     def statistics(self, text: str) -> list[tuple[str, float, float]]:
