@@ -33,6 +33,7 @@ from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import (
     FIRST_SAMPLE_SEEDS,
+    GSM8K_TEST,
     first_gsm8k_test_question,
     run_pipeline,
     stub_answer,
@@ -190,6 +191,11 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
     assert [r[0] for r in rows(db, "SELECT source FROM preference_pairs")] == ["revision"]
     exported = (exports / "dpo" / "data.jsonl").read_text().splitlines()
     assert [json.loads(line)["source"] for line in exported] == ["revision"]
+    # synth diff names why they left: forgotten.
+    capsys.readouterr()
+    assert main(["diff", "prefs"]) == 0
+    out = capsys.readouterr().out
+    assert "0 added, 2 removed" in out and "removed (forgotten): 2" in out
 
 
 def spec_with(tmp_path: Path, preference_sets: dict) -> Path:
@@ -231,6 +237,9 @@ PAIRING_SPEC = {
     "verifiers": {"length": {"type": "length"},
                   "judge": {"type": "length", "options": {"min_chars": 1}}},
     "dedup": {"enabled": True},
+    "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K_TEST),
+                                  "question_field": "question"}},
+    "contamination": {"ngram_n": 13, "semantic": {"backend": "tfidf"}},
 }
 
 
@@ -463,3 +472,33 @@ def test_diff_names_why_pairs_entered_and_left(tmp_path: Path, monkeypatch: pyte
     assert "removed (rejected side contaminated): 1" in out
     # only one materialization to compare against: a clear error
     assert main(["diff", "p", "--db", str(fixture.store.path), "--to", before.id]) == 2
+
+
+def test_the_suite_catches_pairs_that_slipped_past_the_builder(tmp_path: Path) -> None:
+    """Pairs the builder never forms, stored by other code: the chosen text padded with a
+    no-break space, a rejected answer quoting a GSM8K test question, a blank rejected side.
+    The blocking suite fails each, and passes the builder's own pairs."""
+    fixture = PairingStore(tmp_path, [passing("g1", "The answer is 4."),
+                                      failing("g2", "The answer is 5.")])
+    fixture.pairs(verifier_pairs={"count": 1})
+    honest = preference_materializations(fixture.store, "p")[0].row["pairs_snapshot_id"]
+    crafted = {"identical": "\u00a0The answer is 4. ",
+               "contaminated": f"As in: {first_gsm8k_test_question()} The answer is 5.",
+               "blank": "\u2003"}
+    with fixture.store.writer() as writer:
+        writer.insert_new("preference_pairs", [
+            {"pair_id": f"pair_{kind}", "preference_set": "p", "source": "verifier",
+             "prompt_id": "prm_x", "chosen_id": "g1", "rejected_id": f"g_{kind}",
+             "prompt": "What is 2 + 2?", "chosen": "The answer is 4.", "rejected": text,
+             "chosen_score": None, "rejected_score": None, "rejected_failures": 1}
+            for kind, text in crafted.items()])
+        slipped = writer.record_snapshot("preference_sets", "p",
+                                         [f"pair_{kind}" for kind in crafted])
+    loaded = fixture.loaded({"verifier_pairs": {"count": 1}})
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": slipped})
+    assert frame[["pairs", "identical_sides", "empty_sides", "contaminated_sides"]] \
+        .to_dict("records") == [{"pairs": 3, "identical_sides": 1, "empty_sides": 1,
+                                 "contaminated_sides": 1}]
+    assert not validate_frame(frame, expectations, "preference_sets").passed
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": honest})
+    assert validate_frame(frame, expectations, "preference_sets").passed
