@@ -87,6 +87,7 @@ SPEC = {
 
 def child(count: int, folder: Path) -> dict:
     import yaml
+    from threadpoolctl import threadpool_info
 
     from benchmarks.process_memory import peak_mb, rss_mb
     from synth_assets.lineage.store import LineageStore
@@ -113,8 +114,11 @@ def child(count: int, folder: Path) -> dict:
                                   log=lambda _: None)
     phases = {phase: [t.wall_s, t.cpu_s] for phase, t in result.timings.items()}
     phases["total"] = [time.perf_counter() - wall, time.process_time() - cpu]
-    return {"verdicts": count, "prompts": count // SAMPLES_PER_PROMPT,
-            "pairs": sum(result.counts.values()), "rl_prompts": result.rl_prompts,
+    blas = "; ".join(f"{pool['internal_api']} {pool.get('architecture', '?')} "
+                     f"{pool['num_threads']} threads" for pool in threadpool_info())
+    return {"blas": blas or "none loaded", "verdicts": count,
+            "prompts": count // SAMPLES_PER_PROMPT, "pairs": sum(result.counts.values()),
+            "rl_prompts": result.rl_prompts,
             "phases": phases, "baseline_mb": baseline, "peak_mb": peak_mb()}
 
 
@@ -143,7 +147,8 @@ def main() -> None:
         results.append(result)
         print(f"{result['verdicts']:>9} verdicts, {result['prompts']:>7} prompts -> "
               f"{result['pairs']:>7} pairs, {result['rl_prompts']:>7} RL prompts; peak RSS "
-              f"{result['peak_mb']:.0f} MB (after setup {result['baseline_mb']:.0f} MB)")
+              f"{result['peak_mb']:.0f} MB (after setup {result['baseline_mb']:.0f} MB); "
+              f"BLAS: {result['blas']}")
         for phase, (wall, cpu) in result["phases"].items():
             print(f"    {phase:<18} {wall:8.2f} s wall {cpu:8.2f} s CPU")
     for small, large in zip(results, results[1:], strict=False):

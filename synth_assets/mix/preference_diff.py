@@ -165,10 +165,10 @@ def _side_reason(side: str, source: str, status: dict[str, Any] | None,
                  after: PreferenceMaterialization) -> tuple[str, str] | None:
     """Why this side keeps the pair out of `out`, if it does. A revision's rejected side is the
     seed's draft, which only forgetting changes."""
-    if status is None or status["source_kind"] is None:
-        return "forgotten", f"its {side} side was removed by a data-removal request"
     if side == "rejected" and source == "revision":
         return None
+    if status is None or status["source_kind"] is None:
+        return "forgotten", f"its {side} side was removed by a data-removal request"
     record = status["source_id"]
     if not status["judged"]:
         if status["created_at"] > out.row["created_at"]:

@@ -60,6 +60,12 @@ def contamination_scanner(suite: DetectorSuite) -> BenchmarkScan:
 
 
 @dataclass(frozen=True)
+class PhaseTime:
+    wall_s: float
+    cpu_s: float        # every thread of the process, DuckDB's included
+
+
+@dataclass(frozen=True)
 class PairedSet:
     """One materialization of a preference set, stored; its picks stay in the writer's
     connection as the temp table preference_picks (and the RL prompts as preference_rl_prompts)
@@ -68,13 +74,7 @@ class PairedSet:
     materialization_id: str
     snapshot_id: str
     counts: dict[str, int]                  # pairs per source of the set
-    timings: dict[str, "PhaseTime"] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PhaseTime:
-    wall_s: float
-    cpu_s: float        # every thread of the process, DuckDB's included
+    timings: dict[str, PhaseTime] = field(default_factory=dict)
 
 
 @contextmanager
