@@ -17,20 +17,36 @@
 CREATE OR REPLACE TEMP MACRO stripped(text) AS regexp_replace(
     text, '^[\s\x{0b}\x{1c}-\x{1f}\x{85}\pZ]+|[\s\x{0b}\x{1c}-\x{1f}\x{85}\pZ]+$', '', 'g');
 
+-- name: create_preference_training_pairs
+-- The training pair of each generation of the set's recipes: the record's fields, else the
+-- seed's task and the raw answer (the user turn the mixtures export too). A view: the samples
+-- read only a key of each answer, and the texts are joined to the pairs alone.
+CREATE OR REPLACE TEMP VIEW preference_training_pairs AS
+SELECT generations.generation_id,
+       coalesce(json_extract_string(generation_fields.fields, '$.instruction'),
+                json_extract_string(seeds.payload, '$.' || task_fields.field)) AS prompt,
+       coalesce(json_extract_string(generation_fields.fields, '$.response'), generations.text)
+           AS answer
+FROM generations
+JOIN seeds ON seeds.seed_id = generations.seed_id
+JOIN task_fields ON task_fields.kind = seeds.kind
+LEFT JOIN generation_fields ON generation_fields.generation_id = generations.generation_id
+WHERE generations.recipe IN (SELECT recipe FROM preference_recipes);
+
 -- name: create_preference_samples
--- The judged generations of the set's recipes as sides of pairs: the training pair (the
--- record's fields, else the seed's task and the raw answer), whether the admission rule admits
--- it now (every verifier of its recipe has a current verdict that admits it, sql/admission.sql,
--- and, with dedup on, verified_subsets did not drop it as a duplicate), the scan that cleared it
--- in the clean snapshot, how many verifiers' verdicts reject it (a missing verdict, a failed
--- judge call, is no evidence of a wrong answer, and a duplicate did not fail), its current
--- verdicts, the score of $score_verifier, and its key in the seeded order.
+-- The judged generations of the set's recipes as sides of pairs, without their texts: a key
+-- of the stripped answer (NULL when blank), whether the admission rule admits it now (every
+-- verifier of its recipe has a current verdict that admits it, sql/admission.sql, and, with
+-- dedup on, verified_subsets did not drop it as a duplicate), the scan that cleared it in the
+-- clean snapshot, how many verifiers' verdicts reject it (a missing verdict, a failed judge
+-- call, is no evidence of a wrong answer, and a duplicate did not fail), its current verdicts,
+-- the score of $score_verifier, and its key in the seeded order.
 -- A current verdict is the one at the verifier's current version; of several (verifiers that
 -- compare samples store one per sample set), the newest.
 CREATE OR REPLACE TEMP TABLE preference_samples AS
 WITH judged AS (
     SELECT generations.generation_id, generations.recipe, generations.prompt_id,
-           generations.seed_id, generations.text
+           generations.seed_id
     FROM snapshot_members
     JOIN generations ON generations.generation_id = snapshot_members.record_id
     WHERE snapshot_members.snapshot_id = $judged_snapshot_id
@@ -65,10 +81,7 @@ judgement AS (
     GROUP BY generation_id
 )
 SELECT judged.generation_id, judged.recipe, judged.prompt_id, judged.seed_id,
-       coalesce(json_extract_string(generation_fields.fields, '$.instruction'),
-                json_extract_string(seeds.payload, '$.' || task_fields.field)) AS prompt,
-       coalesce(json_extract_string(generation_fields.fields, '$.response'), judged.text)
-           AS answer,
+       nullif(md5(stripped(texts.answer)), md5('')) AS answer_key,
        coalesce(judgement.verdicts_admit, true)
            AND NOT ($dedup AND EXISTS (SELECT 1 FROM edges
                                        WHERE edges.child_id = judged.generation_id
@@ -79,9 +92,7 @@ SELECT judged.generation_id, judged.recipe, judged.prompt_id, judged.seed_id,
        judgement.score,
        md5($seed || ':' || judged.generation_id) AS rank_key
 FROM judged
-JOIN seeds ON seeds.seed_id = judged.seed_id
-JOIN task_fields ON task_fields.kind = seeds.kind
-LEFT JOIN generation_fields ON generation_fields.generation_id = judged.generation_id
+JOIN preference_training_pairs AS texts ON texts.generation_id = judged.generation_id
 LEFT JOIN judgement ON judgement.generation_id = judged.generation_id
 LEFT JOIN cleared ON cleared.generation_id = judged.generation_id;
 
@@ -89,7 +100,8 @@ LEFT JOIN cleared ON cleared.generation_id = judged.generation_id;
 -- Per prompt and source, the pair the documented choice makes (docs/preferences.md), before the
 -- rejected answers are scanned and the counts cut. The chosen side is admitted, cleared by
 -- contamination_reports and not blank; the rejected text is not blank and not the chosen text
--- (both stripped). Ties always fall to the seeded order (rank_key, then the id).
+-- (compared by the keys of the stripped texts). Ties always fall to the seeded order
+-- (rank_key, then the id).
 -- - verifier: the first chosen sample against the sample that failed the fewest verifiers;
 -- - score: the highest-scored chosen sample against the lowest-scored sample, kept when the
 --   scores differ by at least $min_margin (the float tolerance keeps 0.9 - 0.7 >= 0.2);
@@ -98,25 +110,23 @@ LEFT JOIN cleared ON cleared.generation_id = judged.generation_id;
 CREATE OR REPLACE TEMP TABLE preference_candidates AS
 WITH chosen_ok AS (
     SELECT * FROM preference_samples
-    WHERE admitted AND scan_id IS NOT NULL AND stripped(answer) <> ''
+    WHERE admitted AND scan_id IS NOT NULL AND answer_key IS NOT NULL
 ),
 first_chosen AS (
     SELECT * FROM chosen_ok
     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY rank_key, generation_id) = 1
 ),
 verifier_pairs AS (
-    SELECT 'verifier' AS source, chosen.prompt_id, chosen.prompt,
-           chosen.generation_id AS chosen_id, chosen.answer AS chosen,
+    SELECT 'verifier' AS source, chosen.prompt_id, chosen.generation_id AS chosen_id,
            chosen.scan_id AS chosen_scan_id, chosen.verdict_ids AS chosen_verdict_ids,
-           rejected.generation_id AS rejected_id, rejected.answer AS rejected,
-           rejected.verdict_ids AS rejected_verdict_ids,
+           rejected.generation_id AS rejected_id, rejected.verdict_ids AS rejected_verdict_ids,
            NULL::DOUBLE AS chosen_score, NULL::DOUBLE AS rejected_score,
            rejected.failed AS rejected_failures
     FROM first_chosen AS chosen
     JOIN preference_samples AS rejected ON rejected.prompt_id = chosen.prompt_id
     WHERE 'verifier' IN (SELECT source FROM pair_sources)
       AND rejected.failed > 0
-      AND stripped(rejected.answer) NOT IN ('', stripped(chosen.answer))
+      AND rejected.answer_key <> chosen.answer_key
     QUALIFY row_number() OVER (PARTITION BY chosen.prompt_id
                                ORDER BY rejected.failed, rejected.rank_key,
                                         rejected.generation_id) = 1
@@ -128,50 +138,58 @@ best_scored AS (
                                ORDER BY score DESC, rank_key, generation_id) = 1
 ),
 lowest_scored AS (
-    SELECT chosen.*, rejected.generation_id AS rejected_id, rejected.answer AS rejected,
+    SELECT chosen.*, rejected.generation_id AS rejected_id,
            rejected.verdict_ids AS rejected_verdict_ids, rejected.score AS rejected_score,
            rejected.failed AS rejected_failures
     FROM best_scored AS chosen
     JOIN preference_samples AS rejected ON rejected.prompt_id = chosen.prompt_id
-    WHERE rejected.score IS NOT NULL
-      AND stripped(rejected.answer) NOT IN ('', stripped(chosen.answer))
+    WHERE rejected.score IS NOT NULL AND rejected.answer_key <> chosen.answer_key
     QUALIFY row_number() OVER (PARTITION BY chosen.prompt_id
                                ORDER BY rejected.score, rejected.rank_key,
                                         rejected.generation_id) = 1
 ),
 score_pairs AS (
-    SELECT 'score' AS source, prompt_id, prompt, generation_id AS chosen_id, answer AS chosen,
-           scan_id AS chosen_scan_id, verdict_ids AS chosen_verdict_ids, rejected_id, rejected,
-           rejected_verdict_ids, score AS chosen_score, rejected_score, rejected_failures
+    SELECT 'score' AS source, prompt_id, generation_id AS chosen_id, scan_id AS chosen_scan_id,
+           verdict_ids AS chosen_verdict_ids, rejected_id, rejected_verdict_ids,
+           score AS chosen_score, rejected_score, rejected_failures
     FROM lowest_scored
     WHERE score - rejected_score >= $min_margin - 1e-12
 ),
 revision_pairs AS (
-    SELECT 'revision' AS source, chosen.prompt_id, chosen.prompt,
-           chosen.generation_id AS chosen_id, chosen.answer AS chosen,
+    SELECT 'revision' AS source, chosen.prompt_id, chosen.generation_id AS chosen_id,
            chosen.scan_id AS chosen_scan_id, chosen.verdict_ids AS chosen_verdict_ids,
-           chosen.seed_id AS rejected_id, json_extract_string(seeds.payload, '$.response')
-               AS rejected,
-           []::VARCHAR[] AS rejected_verdict_ids, NULL::DOUBLE AS chosen_score,
-           NULL::DOUBLE AS rejected_score, NULL::BIGINT AS rejected_failures
+           chosen.seed_id AS rejected_id, []::VARCHAR[] AS rejected_verdict_ids,
+           NULL::DOUBLE AS chosen_score, NULL::DOUBLE AS rejected_score,
+           NULL::BIGINT AS rejected_failures
     FROM first_chosen AS chosen
     JOIN preference_recipes ON preference_recipes.recipe = chosen.recipe
     JOIN seeds ON seeds.seed_id = chosen.seed_id
     WHERE 'revision' IN (SELECT source FROM pair_sources)
       AND preference_recipes.revises_draft
       AND json_type(seeds.payload, '$.response') = 'VARCHAR'
-      AND stripped(json_extract_string(seeds.payload, '$.response'))
-          NOT IN ('', stripped(chosen.answer))
+      AND nullif(md5(stripped(json_extract_string(seeds.payload, '$.response'))), md5(''))
+          <> chosen.answer_key
 ),
 pairs AS (
     SELECT * FROM verifier_pairs
     UNION ALL SELECT * FROM score_pairs
     UNION ALL SELECT * FROM revision_pairs
 )
-SELECT 'pair_' || left(sha256('[' || $preference_set_json || ',"' || source || '","'
-                              || chosen_id || '","' || rejected_id || '"]'), 20) AS pair_id,
-       pairs.*
-FROM pairs;
+-- the texts: the chosen side's training pair, and the rejected answer or the seed's draft
+SELECT 'pair_' || left(sha256('[' || $preference_set_json || ',"' || pairs.source || '","'
+                              || pairs.chosen_id || '","' || pairs.rejected_id || '"]'), 20)
+           AS pair_id,
+       pairs.source, pairs.prompt_id, chosen.prompt, pairs.chosen_id, chosen.answer AS chosen,
+       pairs.chosen_scan_id, pairs.chosen_verdict_ids, pairs.rejected_id,
+       coalesce(rejected.answer, json_extract_string(drafts.payload, '$.response'))
+           AS rejected,
+       pairs.rejected_verdict_ids, pairs.chosen_score, pairs.rejected_score,
+       pairs.rejected_failures
+FROM pairs
+JOIN preference_training_pairs AS chosen ON chosen.generation_id = pairs.chosen_id
+LEFT JOIN preference_training_pairs AS rejected
+       ON rejected.generation_id = pairs.rejected_id AND pairs.source <> 'revision'
+LEFT JOIN seeds AS drafts ON drafts.seed_id = pairs.rejected_id AND pairs.source = 'revision';
 
 -- name: rejected_texts
 -- Each rejected text once: contamination_reports never scanned them (they were not admitted).
@@ -240,14 +258,18 @@ FROM preference_picks;
 -- (by id); cleared when contamination_reports cleared any of its samples (both answer the same
 -- task), else its task still has to be scanned (uncleared_prompts).
 CREATE OR REPLACE TEMP TABLE preference_rl_prompts AS
-SELECT samples.prompt_id, arg_min(samples.recipe, samples.generation_id) AS recipe,
-       arg_min(samples.prompt, samples.generation_id) AS prompt,
-       arg_min(samples.seed_id, samples.generation_id) AS seed_id,
-       bool_or(samples.scan_id IS NOT NULL) AS cleared
-FROM preference_samples AS samples
-JOIN preference_recipes ON preference_recipes.recipe = samples.recipe
-WHERE preference_recipes.rl_verifiers IS NOT NULL
-GROUP BY samples.prompt_id;
+WITH firsts AS (
+    SELECT samples.prompt_id, min(samples.generation_id) AS generation_id,
+           bool_or(samples.scan_id IS NOT NULL) AS cleared
+    FROM preference_samples AS samples
+    JOIN preference_recipes ON preference_recipes.recipe = samples.recipe
+    WHERE preference_recipes.rl_verifiers IS NOT NULL
+    GROUP BY samples.prompt_id
+)
+SELECT firsts.prompt_id, generations.recipe, texts.prompt, generations.seed_id, firsts.cleared
+FROM firsts
+JOIN generations ON generations.generation_id = firsts.generation_id
+JOIN preference_training_pairs AS texts ON texts.generation_id = firsts.generation_id;
 
 -- name: uncleared_prompts
 SELECT DISTINCT prompt AS text FROM preference_rl_prompts WHERE NOT cleared;

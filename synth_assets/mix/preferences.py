@@ -96,6 +96,7 @@ def pair_set(writer: StoreWriter, loaded: LoadedSpec, name: str, clean_snapshot_
     settings = preference_settings(loaded, name, versions, scan.fingerprint)
     _register_inputs(writer, loaded, name, versions)
     writer.execute(SQL, "create_preference_macros")
+    writer.execute(SQL, "create_preference_training_pairs")
     with timed(timings, "samples"):
         writer.execute(SQL, "create_preference_samples", judged_snapshot_id=judged_snapshot_id,
                        clean_snapshot_id=clean_snapshot_id, seed=str(spec.seed),
