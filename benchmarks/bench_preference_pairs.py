@@ -138,12 +138,14 @@ def main() -> None:
           f"memory_limit {args.memory_limit}")
     results = []
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], check=True,
-                             capture_output=True, text=True, cwd=REPO,
-                             env={**os.environ, "PYTHONPATH": str(REPO),
-                                  "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                                  "SYNTH_DUCKDB_MEMORY_LIMIT": args.memory_limit}).stdout
-        result = json.loads(out.strip().splitlines()[-1])
+        child_run = subprocess.run([sys.executable, __file__, "--child", str(size)],
+                                   capture_output=True, text=True, cwd=REPO,
+                                   env={**os.environ, "PYTHONPATH": str(REPO),
+                                        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                                        "SYNTH_DUCKDB_MEMORY_LIMIT": args.memory_limit})
+        if child_run.returncode:
+            sys.exit(f"{size} verdicts failed:\n{child_run.stderr[-3000:]}")
+        result = json.loads(child_run.stdout.strip().splitlines()[-1])
         results.append(result)
         print(f"{result['verdicts']:>9} verdicts, {result['prompts']:>7} prompts -> "
               f"{result['pairs']:>7} pairs, {result['rl_prompts']:>7} RL prompts; peak RSS "

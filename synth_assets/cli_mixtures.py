@@ -18,9 +18,9 @@ def add_mixture_commands(commands: Any, db_help: str) -> None:
     diff = commands.add_parser("diff", help="what changed between two materializations of a "
                                             "mixture or a preference set, and why")
     diff.add_argument("mixture", help="a mixture or preference set")
-    diff.add_argument("--from", dest="before", help="materialization or mixture snapshot id "
-                                                    "(default: the one before --to)")
-    diff.add_argument("--to", dest="after", help="materialization or mixture snapshot id "
+    diff.add_argument("--from", dest="before", help="materialization id or the snapshot id it "
+                                                    "made (default: the one before --to)")
+    diff.add_argument("--to", dest="after", help="materialization id or the snapshot id it made "
                                                  "(default: the latest)")
     diff.add_argument("--all", action="store_true", help="list every changed record")
     diff.add_argument("--db", help=db_help)
