@@ -1,8 +1,10 @@
-"""Build verifier pairs from N verdicts over N/4 prompts (4 samples a prompt, one verifier,
-every fourth sample failing it; generated in DuckDB) and print wall time and peak memory per
-phase: reading the samples with the admission rule's verdicts (load_samples), pairing
-(build_pairs without the scan), and the contamination scan of the rejected answers against
-HumanEval with the spec's detectors. Then the ratio between consecutive sizes (linear cost: the
+"""Build one preference set (verifier pairs plus RL prompts) from N verdicts over N/4 prompts
+(4 samples a prompt, one verifier, every fourth sample failing it with an answer of its own;
+generated in DuckDB) with the stage's own entry point, build_preference_set, and print wall time
+per phase and the peak RSS: the samples with the admission rule's verdicts, pairing, the
+contamination scan of each distinct rejected answer against HumanEval with the spec's
+detectors, storing pairs, edges, snapshots and the materialization, the RL prompts, and the
+dpo/, kto/ and rl_prompts/ exports. Then the ratio between consecutive sizes (linear cost: the
 ratio of the sizes). Each size runs in its own process, so the peak RSS is one build's.
 
 No peer builds preference pairs from a verdict ledger, so there is no reference to run beside.
@@ -20,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from synth_assets.spec.default_filters import FILTERS_BY_DOMAIN
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_PER_PROMPT = 4
@@ -44,7 +48,8 @@ SELECT generation_id, 'math_cot' AS recipe, prompt_id, 'call_' || generation_id 
        seed_id, i % 4 AS sample_index,
        CASE WHEN passed THEN 'Adding: ' || repeat('step ', 3 + i % 20) || 'The answer is '
                               || (p + p % 97)::VARCHAR || '.'
-            ELSE 'no' END AS text
+            ELSE 'Problem ' || p || ': the answer is ' || (p + p % 97 + 1)::VARCHAR || '.'
+       END AS text
 FROM fixture;
 INSERT INTO verdicts BY NAME
 SELECT 'vrd_' || left(sha256('["' || generation_id || '","length","' || $version || '"]'), 20)
@@ -70,7 +75,8 @@ SPEC = {
     "teachers": {"t": {"model": "openai/fixture"}},
     "recipes": {"math_cot": {"seed_set": "math", "teacher": "t", "template": "{{ question }}",
                              "domain": "math", "samples_per_seed": SAMPLES_PER_PROMPT,
-                             "verifiers": ["length"]}},
+                             "verifiers": ["length"],
+                             "skip_filters": FILTERS_BY_DOMAIN["math"]}},
     "verifiers": {"length": {"type": "length", "options": {"min_chars": 20}}},
     "benchmarks": {"humaneval": {"type": "humaneval"}},
     "contamination": {"semantic": {"backend": "tfidf"}},
@@ -81,12 +87,14 @@ SPEC = {
 
 def child(count: int, folder: Path) -> dict:
     import yaml
+    from threadpoolctl import threadpool_info
 
     from benchmarks.process_memory import peak_mb, rss_mb
     from synth_assets.lineage.store import LineageStore
-    from synth_assets.mix.preferences import build_pairs, contamination_scanner, load_samples
+    from synth_assets.mix.preferences import contamination_scanner
     from synth_assets.spec import load_spec
     from synth_assets.stages.contamination_stage import build_detectors
+    from synth_assets.stages.preference_stage import build_preference_set
     from synth_assets.verdict_ledger import current_verifiers
 
     (folder / "seeds.jsonl").write_text('{"question": "q", "answer": "1"}\n')
@@ -98,27 +106,27 @@ def child(count: int, folder: Path) -> dict:
         for sql in filter(str.strip, FILL_SQL.split(";")):
             connection.execute(sql, {k: v for k, v in {"count": count, "version": version}.items()
                                      if f"${k}" in sql})
-    suite = build_detectors(store, loaded)
-    scanner = contamination_scanner(suite)
+    scan = contamination_scanner(build_detectors(store, loaded))
     baseline = rss_mb()
-    spec = loaded.spec.preference_sets["prefs"]
-
-    started = time.perf_counter()
-    samples = load_samples(store, loaded, ["math_cot"], "snap_judged", "snap_clean")
-    loaded_at = time.perf_counter()
-    pairs = build_pairs("prefs", spec, loaded, samples, lambda texts: [False] * len(texts))
-    paired_at = time.perf_counter()
-    dirty = sum(scanner([pair.rejected for pair in pairs]))
-    scanned_at = time.perf_counter()
-    return {"verdicts": count, "prompts": count // SAMPLES_PER_PROMPT, "pairs": len(pairs),
-            "rejected_contaminated": dirty, "load_s": loaded_at - started,
-            "pair_s": paired_at - loaded_at, "scan_s": scanned_at - paired_at,
-            "baseline_mb": baseline, "peak_mb": peak_mb()}
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = build_preference_set(store, loaded, "prefs", "snap_clean", "snap_judged",
+                                  folder / "exports" / "prefs", "bench", scan,
+                                  log=lambda _: None)
+    phases = {phase: [t.wall_s, t.cpu_s] for phase, t in result.timings.items()}
+    phases["total"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    blas = "; ".join(f"{pool['internal_api']} {pool.get('architecture', '?')} "
+                     f"{pool['num_threads']} threads" for pool in threadpool_info())
+    return {"blas": blas or "none loaded", "verdicts": count,
+            "prompts": count // SAMPLES_PER_PROMPT, "pairs": sum(result.counts.values()),
+            "rl_prompts": result.rl_prompts,
+            "phases": phases, "baseline_mb": baseline, "peak_mb": peak_mb()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--memory-limit", default="1GB",
+                        help="DuckDB memory_limit of the store (SYNTH_DUCKDB_MEMORY_LIMIT)")
     parser.add_argument("--child", type=int)
     args = parser.parse_args()
     if args.child:
@@ -126,23 +134,31 @@ def main() -> None:
             print(json.dumps(child(args.child, Path(folder))))
         return
     load = os.getloadavg()
-    print(f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; DuckDB "
+          f"memory_limit {args.memory_limit}")
     results = []
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], check=True,
-                             capture_output=True, text=True, cwd=REPO,
-                             env={**os.environ, "PYTHONPATH": str(REPO),
-                                  "LITELLM_LOCAL_MODEL_COST_MAP": "True"}).stdout
-        result = json.loads(out.strip().splitlines()[-1])
+        child_run = subprocess.run([sys.executable, __file__, "--child", str(size)],
+                                   capture_output=True, text=True, cwd=REPO,
+                                   env={**os.environ, "PYTHONPATH": str(REPO),
+                                        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                                        "SYNTH_DUCKDB_MEMORY_LIMIT": args.memory_limit})
+        if child_run.returncode:
+            sys.exit(f"{size} verdicts failed:\n{child_run.stderr[-3000:]}")
+        result = json.loads(child_run.stdout.strip().splitlines()[-1])
         results.append(result)
         print(f"{result['verdicts']:>9} verdicts, {result['prompts']:>7} prompts -> "
-              f"{result['pairs']:>7} pairs: load {result['load_s']:.1f} s, "
-              f"pair {result['pair_s']:.1f} s, scan rejected {result['scan_s']:.1f} s; "
-              f"peak RSS {result['peak_mb']:.0f} MB (after setup {result['baseline_mb']:.0f} MB)")
+              f"{result['pairs']:>7} pairs, {result['rl_prompts']:>7} RL prompts; peak RSS "
+              f"{result['peak_mb']:.0f} MB (after setup {result['baseline_mb']:.0f} MB); "
+              f"BLAS: {result['blas']}")
+        for phase, (wall, cpu) in result["phases"].items():
+            print(f"    {phase:<18} {wall:8.2f} s wall {cpu:8.2f} s CPU")
     for small, large in zip(results, results[1:], strict=False):
-        ratio = large["verdicts"] / small["verdicts"]
-        for phase in ("load_s", "pair_s", "scan_s"):
-            print(f"{phase[:-2]}: x{large[phase] / small[phase]:.1f} for x{ratio:.0f} verdicts")
+        print(f"x{large['verdicts'] / small['verdicts']:.0f} verdicts: peak RSS "
+              f"x{large['peak_mb'] / small['peak_mb']:.2f}; time (wall / CPU):")
+        for phase, (wall, cpu) in small["phases"].items():
+            big_wall, big_cpu = large["phases"][phase]
+            print(f"    {phase:<18} x{big_wall / wall:5.1f} / x{big_cpu / cpu:5.1f}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 

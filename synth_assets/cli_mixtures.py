@@ -1,8 +1,10 @@
 """`synth why`, `synth diff` and `synth forget`: explain a mixture record by record, compare
-two materializations of a mixture, and carry out a data-removal request."""
+two materializations of a mixture or of a preference set, and carry out a data-removal
+request."""
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,11 +16,11 @@ def add_mixture_commands(commands: Any, db_help: str) -> None:
     why.set_defaults(handler=why_command)
 
     diff = commands.add_parser("diff", help="what changed between two materializations of a "
-                                            "mixture, and why")
-    diff.add_argument("mixture")
-    diff.add_argument("--from", dest="before", help="materialization or mixture snapshot id "
-                                                    "(default: the one before --to)")
-    diff.add_argument("--to", dest="after", help="materialization or mixture snapshot id "
+                                            "mixture or a preference set, and why")
+    diff.add_argument("mixture", help="a mixture or preference set")
+    diff.add_argument("--from", dest="before", help="materialization id or the snapshot id it "
+                                                    "made (default: the one before --to)")
+    diff.add_argument("--to", dest="after", help="materialization id or the snapshot id it made "
                                                  "(default: the latest)")
     diff.add_argument("--all", action="store_true", help="list every changed record")
     diff.add_argument("--db", help=db_help)
@@ -65,26 +67,51 @@ def diff_command(args: argparse.Namespace) -> int:
         format_diff,
         materializations,
     )
+    from synth_assets.mix.preference_diff import (
+        diff_preference_sets,
+        find_preference_materialization,
+        format_preference_diff,
+        preference_materializations,
+    )
 
     store = _store(args)
+    preference_history = preference_materializations(store, args.mixture)
     try:
-        history = materializations(store, args.mixture)
-        after = find_materialization(store, args.after) if args.after else (
-            history[-1] if history else None)
-        if after is None:
-            raise ExplainError(f"mixture {args.mixture!r} has no materialization in {store.path}")
-        earlier = [m for m in history if m.row["created_at"] < after.row["created_at"]]
-        before = find_materialization(store, args.before) if args.before else (
-            earlier[-1] if earlier else None)
-        if before is None:
-            raise ExplainError(f"mixture {args.mixture!r} has only one materialization "
-                               f"({after.id}): nothing to compare")
+        if preference_history:
+            before, after = _before_and_after(args, store, preference_history,
+                                              find_preference_materialization,
+                                              "preference set")
+        else:
+            before, after = _before_and_after(args, store, materializations(store, args.mixture),
+                                              find_materialization, "mixture")
     except ExplainError as error:
         print(f"synth diff: {error}", file=sys.stderr)
         return 2
-    changes = diff_materializations(store, before, after)
-    print(format_diff(before, after, changes, limit=None if args.all else 20), end="")
+    limit = None if args.all else 20
+    if preference_history:
+        report = format_preference_diff(before, after,
+                                        diff_preference_sets(store, before, after), limit)
+    else:
+        report = format_diff(before, after, diff_materializations(store, before, after), limit)
+    print(report, end="")
     return 0
+
+
+def _before_and_after(args: argparse.Namespace, store: Any, history: list[Any],
+                      find: Callable[[Any, str], Any], kind: str) -> tuple[Any, Any]:
+    """The materializations to compare: --to (default the latest) and --from (default the one
+    before it)."""
+    from synth_assets.mix.explain import ExplainError
+
+    after = find(store, args.after) if args.after else (history[-1] if history else None)
+    if after is None:
+        raise ExplainError(f"{kind} {args.mixture!r} has no materialization in {store.path}")
+    earlier = [m for m in history if m.row["created_at"] < after.row["created_at"]]
+    before = find(store, args.before) if args.before else (earlier[-1] if earlier else None)
+    if before is None:
+        raise ExplainError(f"{kind} {args.mixture!r} has only one materialization "
+                           f"({after.id}): nothing to compare")
+    return before, after
 
 
 def forget_command(args: argparse.Namespace) -> int:

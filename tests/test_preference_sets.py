@@ -5,7 +5,8 @@ source, and the RL reward functions agree with the stored verdicts."""
 
 import json
 import os
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dagster as dg
@@ -16,19 +17,23 @@ import yaml
 from synth_assets.cli import main
 from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.defs.preference_sets.suite import preference_sets_suite
-from synth_assets.lineage.store import LineageStore
-from synth_assets.mix.preferences import Sample, build_pairs
+from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.store import LineageStore, StoreWriter
+from synth_assets.mix.preference_diff import diff_preference_sets, preference_materializations
+from synth_assets.mix.preferences import BenchmarkScan, pair_set
 from synth_assets.rewards import verifier_reward, verifier_scores
-from synth_assets.spec import load_spec
+from synth_assets.spec import LoadedSpec, load_spec
+from synth_assets.spec.default_filters import FILTERS_BY_DOMAIN
 from synth_assets.spec.load import SpecError
-from synth_assets.spec.model import PreferenceSetSpec
 from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.preference_stage import run_preference_stage
 from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
+from synth_assets.stages.verify_stage import current_verifiers, verdict_id
 from tests.conftest import write_jsonl
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import (
     FIRST_SAMPLE_SEEDS,
+    GSM8K_TEST,
     first_gsm8k_test_question,
     run_pipeline,
     stub_answer,
@@ -149,7 +154,7 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
     rl = datasets.load_dataset(str(exports / "rl_prompts"), split="train")
     by_prompt = {row["id"]: row for row in rl}
     generations = rows(db, "SELECT g.generation_id, g.prompt_id, g.text, bool_and(v.passed), "
-                           "min(v.score) FROM generations g JOIN verdicts v USING (generation_id) "
+                           "avg(v.score) FROM generations g JOIN verdicts v USING (generation_id) "
                            "WHERE g.recipe IN ('math_cot', 'code') GROUP BY ALL "
                            "ORDER BY g.generation_id")
     assert len(generations) == 8 and {g[3] for g in generations} == {True, False}
@@ -191,6 +196,11 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
     assert [r[0] for r in rows(db, "SELECT source FROM preference_pairs")] == ["revision"]
     exported = (exports / "dpo" / "data.jsonl").read_text().splitlines()
     assert [json.loads(line)["source"] for line in exported] == ["revision"]
+    # synth diff names why they left: forgotten.
+    capsys.readouterr()
+    assert main(["diff", "prefs"]) == 0
+    out = capsys.readouterr().out
+    assert "0 added, 2 removed" in out and "removed (forgotten): 2" in out
 
 
 def spec_with(tmp_path: Path, preference_sets: dict) -> Path:
@@ -217,68 +227,283 @@ def test_bad_preference_sets_fail_naming_the_key(tmp_path: Path, preference_sets
     assert message in str(error.value)
 
 
-def sample(generation_id: str, answer: str, admitted: bool = False, failed: int = 0,
-           score: float | None = None, prompt_id: str = "prm_1") -> Sample:
-    return Sample(generation_id=generation_id, prompt_id=prompt_id, seed_id="seed_1",
-                  recipe="math_chain_of_thought", prompt="What is 2 + 2?", answer=answer,
-                  seed_payload='{"question": "What is 2 + 2?", "answer": "4"}',
-                  admitted=admitted, clean_scan_id="scan_" + generation_id if admitted else None,
-                  failed=failed, scores={} if score is None else {"judge": score},
-                  verdict_ids=("vrd_" + generation_id,))
+# Pairing on a store filled directly: one recipe with two verifiers ("length" and "judge", a
+# scored one), whose verdicts the samples state, and a scan that flags the listed texts.
+
+RECIPE = "math_cot"
+PAIRING_SPEC = {
+    "version": 1,
+    "seed_sets": {"math": {"path": "seeds.jsonl", "kind": "math"}},
+    "teachers": {"t": {"model": "openai/fixture"}},
+    "recipes": {RECIPE: {"seed_set": "math", "teacher": "t", "template": "{{ question }}",
+                         "domain": "math", "samples_per_seed": 4,
+                         "verifiers": ["length", "judge"],
+                         "skip_filters": FILTERS_BY_DOMAIN["math"]}},
+    "verifiers": {"length": {"type": "length"},
+                  "judge": {"type": "length", "options": {"min_chars": 1}}},
+    "dedup": {"enabled": True},
+    "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K_TEST),
+                                  "question_field": "question"}},
+    "contamination": {"ngram_n": 13, "semantic": {"backend": "tfidf"}},
+}
 
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "synth_assets" / "default_spec" / \
-    "pipeline.yaml"
+@dataclass(frozen=True)
+class Side:
+    """A generation of the fixture: its answer, its verdicts (verifier -> (passed, score);
+    a verifier left out has no verdict) and whether contamination_reports cleared it."""
+
+    generation_id: str
+    answer: str
+    verdicts: dict[str, tuple[bool, float]]
+    cleared: bool = False
+    prompt: str = "What is 2 + 2?"
+    duplicate: bool = False
 
 
-def pairs_of(samples: list[Sample], seed: int = 0, contaminated: tuple[str, ...] = (),
-             **sources: dict) -> list[tuple[str, str, str]]:
-    spec = PreferenceSetSpec(recipes=["math_chain_of_thought"], seed=seed, **sources)
-    built = build_pairs("p", spec, load_spec(DEFAULT_SPEC), samples,
-                        lambda texts: [text in contaminated for text in texts])
-    return [(pair.source, pair.chosen.answer, pair.rejected) for pair in built]
+def passing(generation_id: str, answer: str, score: float = 1.0, **kwargs) -> Side:
+    return Side(generation_id, answer, {"length": (True, 1.0), "judge": (True, score)},
+                cleared=True, **kwargs)
 
 
-def test_verifier_pairs_take_the_hard_negative_whatever_the_seed() -> None:
-    samples = [sample("g1", "The answer is 4.", admitted=True),
-               sample("g2", "The answer is 5, roughly.", failed=1),
-               sample("g3", "banana", failed=2),
-               sample("g4", "The answer is 4!", admitted=False, failed=0)]   # a duplicate
+def failing(generation_id: str, answer: str, failures: int = 1, score: float = 0.0,
+            **kwargs) -> Side:
+    return Side(generation_id, answer, {"length": (failures < 2, 0.0), "judge": (False, score)},
+                **kwargs)
+
+
+class PairingStore:
+    """A real store holding the sides as judged generations, a clean snapshot of those cleared,
+    and the spec with one preference set `p`."""
+
+    def __init__(self, folder: Path, sides: list[Side]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        (folder / "seeds.jsonl").write_text('{"question": "q", "answer": "4"}\n')
+        self.store = LineageStore(folder / "synth.duckdb")
+        self.versions = {v: version for v, (_, version) in current_verifiers(
+            self.loaded({"verifier_pairs": {}})).items()}
+        self.sides: list[Side] = []
+        self.contaminated: set[str] = set()
+        self.add(sides)
+
+    def add(self, sides: list[Side]) -> None:
+        """Store the sides as new judged generations of the same run."""
+        seeds = {side.prompt: content_id("seed", side.prompt) for side in sides}
+        first = len(self.sides)
+        self.sides += sides
+        with self.store.writer() as writer:
+            writer.insert_new("seeds", [
+                {"seed_id": seed_id, "seed_set": "math", "kind": "math",
+                 "payload": json.dumps({"question": p, "answer": "4"}),
+                 "source_file": "seeds.jsonl", "source_line": 0}
+                for p, seed_id in seeds.items()])
+            writer.insert_new("generations", [
+                {"generation_id": s.generation_id, "recipe": RECIPE,
+                 "prompt_id": "prm_" + seeds[s.prompt], "call_id": "call_" + s.generation_id,
+                 "seed_id": seeds[s.prompt], "sample_index": first + i, "text": s.answer}
+                for i, s in enumerate(sides)])
+            writer.insert_new("verdicts", [
+                {"verdict_id": verdict_id(s.generation_id, name, self.versions[name]),
+                 "generation_id": s.generation_id, "verifier": name,
+                 "verifier_version": self.versions[name], "passed": passed, "score": score,
+                 "reason": "fixture", "evidence": "", "duration_s": 0.0}
+                for s in sides for name, (passed, score) in s.verdicts.items()])
+            writer.insert_with("writes.sql", "append_contamination_verdicts", [
+                {"scan_id": "scan_" + s.generation_id, "generation_id": s.generation_id,
+                 "index_fingerprint": "fixture", "contaminated": False, "hit_count": 0}
+                for s in sides if s.cleared])
+            writer.link([(s.generation_id, self.sides[0].generation_id, "duplicate_of")
+                         for s in sides if s.duplicate])
+            self._snapshots(writer)
+
+    def contaminate(self, generation_id: str) -> None:
+        """A later contamination scan finds the generation in a benchmark (new items)."""
+        self.contaminated.add(generation_id)
+        with self.store.writer() as writer:
+            writer.insert_with("writes.sql", "append_contamination_verdicts", [
+                {"scan_id": "rescan_" + generation_id, "generation_id": generation_id,
+                 "index_fingerprint": "fixture", "contaminated": True, "hit_count": 1}])
+            writer.insert_new("contamination_hits", [
+                {"hit_id": "hit_" + generation_id, "scan_id": "rescan_" + generation_id,
+                 "generation_id": generation_id, "benchmark": "gsm8k", "item_id": "test-17",
+                 "detector": "ngram", "score": 1.0, "evidence": "13-gram overlap",
+                 "item_excerpt": "..."}])
+            self._snapshots(writer)
+
+    def _snapshots(self, writer: StoreWriter) -> None:
+        self.judged = writer.record_snapshot("teacher_generations", "*",
+                                             [s.generation_id for s in self.sides])
+        self.clean = writer.record_snapshot(
+            "contamination_reports", "*",
+            ["scan_" + s.generation_id for s in self.sides
+             if s.cleared and s.generation_id not in self.contaminated])
+
+    def loaded(self, sources: dict, seed: int = 0) -> LoadedSpec:
+        spec = {**PAIRING_SPEC, "preference_sets": {"p": {"recipes": [RECIPE], "seed": seed,
+                                                          "rl_prompts": False, **sources}}}
+        path = self.folder / "pipeline.yaml"
+        path.write_text(yaml.safe_dump(spec))
+        return load_spec(path)
+
+    def pairs(self, seed: int = 0, contaminated: tuple[str, ...] = (), **sources: dict
+              ) -> list[dict]:
+        """The stored pairs of one materialization, in the export's (seeded) order."""
+        scan = BenchmarkScan("fixture", lambda texts: [text in contaminated for text in texts])
+        with self.store.writer() as writer:
+            pair_set(writer, self.loaded(sources, seed), "p", self.clean, self.judged, scan,
+                     run_id="test")
+            return [dict(zip(["pair_id", "source", "chosen_id", "rejected_id", "chosen",
+                              "rejected", "rejected_failures"], row, strict=True))
+                    for row in writer.connection.execute(
+                        "SELECT pair_id, source, chosen_id, rejected_id, chosen, rejected, "
+                        "rejected_failures FROM preference_picks").fetchall()]
+
+
+def texts(pairs: list[dict]) -> list[tuple[str, str, str]]:
+    return [(p["source"], p["chosen"], p["rejected"]) for p in pairs]
+
+
+def test_verifier_pairs_take_the_hard_negative_whatever_the_seed(tmp_path: Path) -> None:
+    fixture = PairingStore(tmp_path, [
+        passing("g1", "The answer is 4."),
+        failing("g2", "The answer is 5, roughly."),
+        failing("g3", "banana", failures=2),
+        # admitted but dropped as a duplicate: neither chosen nor a failure
+        passing("g4", "The answer is 4!", duplicate=True),
+    ])
     for seed in range(5):
-        assert pairs_of(samples, seed, verifier_pairs={}) == [
-            ("verifier", "The answer is 4.", "The answer is 5, roughly.")]
-    # A contaminated rejected answer leaves the pair out (not replaced by the next one: the
-    # pair is scanned as chosen).
-    assert pairs_of(samples, verifier_pairs={},
-                    contaminated=("The answer is 5, roughly.",)) == []
+        pairs = fixture.pairs(seed, verifier_pairs={})
+        assert texts(pairs) == [("verifier", "The answer is 4.", "The answer is 5, roughly.")]
+        assert pairs[0]["rejected_failures"] == 1
+        # the id is the one content_id gives (the same as before pairing moved into DuckDB)
+        assert pairs[0]["pair_id"] == content_id("pair", "p", "verifier", "g1", "g2")
+    # A contaminated rejected answer leaves the prompt without a pair: the next-best negative
+    # is not scanned in its place.
+    assert fixture.pairs(verifier_pairs={}, contaminated=("The answer is 5, roughly.",)) == []
 
 
-def test_verifier_pairs_need_a_real_failure_and_a_cleared_chosen_side() -> None:
-    # no sample failed a verifier (one only lacks a verdict): no pair
-    assert pairs_of([sample("g1", "4", admitted=True), sample("g2", "5")],
-                    verifier_pairs={}) == []
-    # the admitted sample was not cleared by contamination_reports: no pair
-    uncleared = replace(sample("g1", "4", admitted=True), clean_scan_id=None)
-    assert pairs_of([uncleared, sample("g2", "5", failed=1)], verifier_pairs={}) == []
-    # a rejected answer identical to the chosen one (after whitespace) gives no pair
-    assert pairs_of([sample("g1", "4", admitted=True), sample("g2", " 4\n", failed=1)],
-                    verifier_pairs={}) == []
+def test_pairs_that_should_slip_past_are_left_out(tmp_path: Path) -> None:
+    """Rejected answers that are the chosen one in disguise, blank, or contaminated; a
+    'failure' that is only a missing verdict; a chosen side contamination_reports did not
+    clear."""
+    fixture = PairingStore(tmp_path, [
+        passing("a1", "4", prompt="a"),
+        failing("a2", "\u00a0 4\n\t", prompt="a"),           # the chosen text, padded
+        failing("a3", "\u2003\n", prompt="a"),               # blank
+        passing("b1", "4", prompt="b"),
+        Side("b2", "5", {"length": (True, 1.0)}, prompt="b"),  # no judge verdict: no failure
+        replace(passing("c1", "4", prompt="c"), cleared=False),
+        failing("c2", "5", prompt="c"),
+        passing("d1", "4", prompt="d"),
+        failing("d2", "As in GSM8K test item 17: 5", prompt="d"),
+    ])
+    assert fixture.pairs(verifier_pairs={}, score_pairs={"verifier": "judge"},
+                         contaminated=("As in GSM8K test item 17: 5",)) == []
+    # without the contamination, prompt d gives its pairs
+    assert sorted(texts(fixture.pairs(verifier_pairs={}, score_pairs={"verifier": "judge"}))) \
+        == [("score", "4", "As in GSM8K test item 17: 5"),
+            ("verifier", "4", "As in GSM8K test item 17: 5")]
 
 
-def test_seeded_choice_and_counts_are_deterministic() -> None:
-    samples = [sample(f"g{p}{i}", f"answer {p} {i}", admitted=i < 2, failed=int(i >= 2),
-                      prompt_id=f"prm_{p}") for p in range(20) for i in range(4)]
-    first = pairs_of(samples, seed=1, verifier_pairs={"count": 7})
-    assert len(first) == 7 and first == pairs_of(list(reversed(samples)), seed=1,
-                                                 verifier_pairs={"count": 7})
-    assert first != pairs_of(samples, seed=2, verifier_pairs={"count": 7})
-    assert len(pairs_of(samples, seed=1, verifier_pairs={})) == 20
+def test_exact_counts_and_a_seeded_deterministic_choice(tmp_path: Path) -> None:
+    sides = [passing(f"g{p}-{i}", f"answer {p} {i}", prompt=f"prompt {p}") if i < 2 else
+             failing(f"g{p}-{i}", f"answer {p} {i}", prompt=f"prompt {p}")
+             for p in range(20) for i in range(4)]
+    fixture = PairingStore(tmp_path / "forward", sides)
+    first = fixture.pairs(seed=1, verifier_pairs={"count": 7})
+    assert len(first) == 7
+    assert fixture.pairs(seed=1, verifier_pairs={"count": 7}) == first
+    # the same samples stored in the opposite order give the same pairs
+    reversed_store = PairingStore(tmp_path / "reversed", list(reversed(sides)))
+    assert reversed_store.pairs(seed=1, verifier_pairs={"count": 7}) == first
+    assert fixture.pairs(seed=2, verifier_pairs={"count": 7}) != first
+    every = fixture.pairs(seed=1, verifier_pairs={}, score_pairs={"verifier": "judge",
+                                                                  "count": 5})
+    assert Counter(p["source"] for p in every) == {"verifier": 20, "score": 5}
+    # each prompt's chosen side is one of its two admitted samples, picked by the seed
+    chosen = {p["chosen_id"] for p in every if p["source"] == "verifier"}
+    assert len(chosen) == 20 and all(c.endswith(("-0", "-1")) for c in chosen)
+    assert chosen != {p["chosen_id"] for p in fixture.pairs(seed=5, verifier_pairs={})}
 
 
-def test_score_pairs_need_the_margin() -> None:
-    samples = [sample("g1", "great", admitted=True, score=0.9),
-               sample("g2", "fine", admitted=True, score=0.7),
-               sample("g3", "poor", failed=1, score=0.2)]
-    assert pairs_of(samples, score_pairs={"verifier": "judge", "min_margin": 0.7}) == [
+def test_score_pairs_need_the_margin(tmp_path: Path) -> None:
+    fixture = PairingStore(tmp_path, [passing("g1", "great", score=0.9),
+                                      passing("g2", "fine", score=0.7),
+                                      failing("g3", "poor", score=0.2)])
+    assert texts(fixture.pairs(score_pairs={"verifier": "judge", "min_margin": 0.7})) == [
         ("score", "great", "poor")]
-    assert pairs_of(samples, score_pairs={"verifier": "judge", "min_margin": 0.8}) == []
+    assert fixture.pairs(score_pairs={"verifier": "judge", "min_margin": 0.8}) == []
+
+
+def test_diff_names_why_pairs_entered_and_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys) -> None:
+    quoting = "As in GSM8K test item 3: 5"
+    fixture = PairingStore(tmp_path, [
+        passing("a1", "4", prompt="a"), failing("a2", "5", prompt="a"),
+        passing("b1", "4", prompt="b"), failing("b2", quoting, prompt="b"),
+        passing("c1", "4", prompt="c"), failing("c2", "banana", failures=2, prompt="c"),
+        passing("d1", "4", prompt="d"), failing("d2", "5", prompt="d"),
+    ])
+    fixture.pairs(verifier_pairs={})
+    # Then: a1 is found in a benchmark, the scan of rejected answers learns b2's benchmark
+    # item, and prompt c gets a closer negative.
+    fixture.contaminate("a1")
+    fixture.add([failing("c3", "5, I think", prompt="c")])
+    fixture.pairs(verifier_pairs={}, contaminated=(quoting,))
+
+    before, after = preference_materializations(fixture.store, "p")
+    changes = {(c.change, c.pair_id): (c.reason, c.detail)
+               for c in diff_preference_sets(fixture.store, before, after)}
+
+    def pair(chosen: str, rejected: str) -> str:
+        return content_id("pair", "p", "verifier", chosen, rejected)
+
+    assert {key: reason for key, (reason, _) in changes.items()} == {
+        ("removed", pair("a1", "a2")): "chosen side contaminated",
+        ("removed", pair("b1", "b2")): "rejected side contaminated",
+        ("removed", pair("c1", "c2")): "pairing changed",
+        ("added", pair("c1", "c3")): "new generation",
+    }
+    assert "gsm8k item test-17" in changes[("removed", pair("a1", "a2"))][1]
+    assert f"pairs c1 against c3 ({pair('c1', 'c3')})" in \
+        changes[("removed", pair("c1", "c2"))][1]
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    capsys.readouterr()
+    assert main(["diff", "p", "--db", str(fixture.store.path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("preference set p\n") and "1 added, 3 removed" in out
+    assert "removed (rejected side contaminated): 1" in out
+    # only one materialization to compare against: a clear error
+    assert main(["diff", "p", "--db", str(fixture.store.path), "--to", before.id]) == 2
+
+
+def test_the_suite_catches_pairs_that_slipped_past_the_builder(tmp_path: Path) -> None:
+    """Pairs the builder never forms, stored by other code: the chosen text padded with a
+    no-break space, a rejected answer quoting a GSM8K test question, a blank rejected side.
+    The blocking suite fails each, and passes the builder's own pairs."""
+    fixture = PairingStore(tmp_path, [passing("g1", "The answer is 4."),
+                                      failing("g2", "The answer is 5.")])
+    fixture.pairs(verifier_pairs={"count": 1})
+    honest = preference_materializations(fixture.store, "p")[0].row["pairs_snapshot_id"]
+    crafted = {"identical": "\u00a0The answer is 4. ",
+               "contaminated": f"As in: {first_gsm8k_test_question()} The answer is 5.",
+               "blank": "\u2003"}
+    with fixture.store.writer() as writer:
+        writer.insert_new("preference_pairs", [
+            {"pair_id": f"pair_{kind}", "preference_set": "p", "source": "verifier",
+             "prompt_id": "prm_x", "chosen_id": "g1", "rejected_id": f"g_{kind}",
+             "prompt": "What is 2 + 2?", "chosen": "The answer is 4.", "rejected": text,
+             "chosen_score": None, "rejected_score": None, "rejected_failures": 1}
+            for kind, text in crafted.items()])
+        slipped = writer.record_snapshot("preference_sets", "p",
+                                         [f"pair_{kind}" for kind in crafted])
+    loaded = fixture.loaded({"verifier_pairs": {"count": 1}})
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": slipped})
+    assert frame[["pairs", "identical_sides", "empty_sides", "contaminated_sides"]] \
+        .to_dict("records") == [{"pairs": 3, "identical_sides": 1, "empty_sides": 1,
+                                 "contaminated_sides": 1}]
+    assert not validate_frame(frame, expectations, "preference_sets").passed
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": honest})
+    assert validate_frame(frame, expectations, "preference_sets").passed

@@ -291,17 +291,25 @@ def _changed_verifier_settings(before: Materialization, after: Materialization,
 
 def format_diff(before: Materialization, after: Materialization, changes: list[Change],
                 limit: int | None = 20) -> str:
-    counts = Counter((c.change, c.reason) for c in changes)
-    lines = [f"mixture {after.mixture}", f"  from {before.describe()}",
-             f"  to   {after.describe()}",
-             f"  {sum(c.change == 'added' for c in changes)} added, "
-             f"{sum(c.change == 'removed' for c in changes)} removed"]
+    return format_changes(
+        [f"mixture {after.mixture}", f"  from {before.describe()}", f"  to   {after.describe()}"],
+        [(c.change, c.reason, c.mixture_record_id + (f" <- {c.source_id}" if c.source_id else ""),
+          c.detail) for c in changes], limit)
+
+
+def format_changes(header: list[str], changes: list[tuple[str, str, str, str]],
+                   limit: int | None) -> str:
+    """`synth diff`'s report: the header, then the (change, reason, record, detail) rows
+    grouped by change and reason, at most `limit` rows a group."""
+    counts = Counter((change, reason) for change, reason, _, _ in changes)
+    lines = [*header,
+             f"  {sum(c[0] == 'added' for c in changes)} added, "
+             f"{sum(c[0] == 'removed' for c in changes)} removed"]
     for (change, reason), count in sorted(counts.items()):
         lines.append(f"\n{change} ({reason}): {count}")
-        shown = [c for c in changes if c.change == change and c.reason == reason]
-        for c in shown[:limit] if limit is not None else shown:
-            source = f" <- {c.source_id}" if c.source_id else ""
-            lines.append(f"  {c.mixture_record_id}{source}: {c.detail}")
+        shown = [c for c in changes if c[0] == change and c[1] == reason]
+        for _, _, record, detail in shown[:limit] if limit is not None else shown:
+            lines.append(f"  {record}: {detail}")
         if limit is not None and len(shown) > limit:
             lines.append(f"  ... {len(shown) - limit} more (--all lists every one)")
     return "\n".join(lines) + "\n"

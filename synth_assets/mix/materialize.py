@@ -14,7 +14,7 @@ from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.mix.card import CardFacts, dataset_card
 from synth_assets.mix.export import FILE_NAMES, stage_export
 from synth_assets.mix.plan import Quota, Stratum, plan_quotas
-from synth_assets.recipes.seeds import TASK_FIELD
+from synth_assets.recipes.seeds import register_task_fields
 from synth_assets.spec import LoadedSpec
 from synth_assets.verdict_ledger import current_verifiers
 
@@ -170,8 +170,7 @@ def _register_inputs(writer: StoreWriter, loaded: LoadedSpec, name: str,
     writer.register("recipe_domains", [{"recipe": r, "domain": recipe.domain}
                                        for r, recipe in spec.recipes.items()],
                     ["recipe", "domain"])
-    writer.register("task_fields", [{"kind": k, "field": f} for k, f in TASK_FIELD.items()],
-                    ["kind", "field"])
+    register_task_fields(writer)
     writer.register("current_real_ids", [{"record_id": i} for i in inputs.real_ids],
                     ["record_id"])
     writer.register("recipe_verifiers", [

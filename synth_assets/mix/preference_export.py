@@ -11,7 +11,7 @@ the mixtures' exporter (synth_assets/mix/export.py):
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,17 @@ HOW_PAIRS_ARE_FORMED = {
     "revision": "a constitutional revision that passes its verifiers (chosen) against the draft "
                 "it revises (rejected)",
 }
+
+# Fixed column types, so an empty export has its columns and every batch the same schema.
+MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+DPO_SCHEMA = pa.schema([("id", pa.string()), ("source", pa.string()), ("prompt", MESSAGES),
+                        ("chosen", MESSAGES), ("rejected", MESSAGES),
+                        ("chosen_id", pa.string()), ("rejected_id", pa.string())])
+KTO_SCHEMA = pa.schema([("id", pa.string()), ("source", pa.string()), ("prompt", MESSAGES),
+                        ("completion", MESSAGES), ("label", pa.bool_()),
+                        ("completion_id", pa.string())])
+RL_SCHEMA = pa.schema([("id", pa.string()), ("recipe", pa.string()), ("prompt", MESSAGES),
+                       ("verifiers", pa.string()), ("seed", pa.string())])
 
 
 def _user(text: str) -> list[dict[str, str]]:
@@ -54,20 +65,29 @@ def kto_rows(pairs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def rl_rows(prompts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"id": p["prompt_id"], "recipe": p["recipe"], "prompt": _user(p["prompt"]),
+    return [{"id": p["id"], "recipe": p["recipe"], "prompt": _user(p["prompt"]),
              "verifiers": p["verifiers"], "seed": p["seed"]} for p in prompts]
 
 
-def stage_folder(rows: list[dict[str, Any]], folder: Path, formats: Sequence[str], title: str,
+def stage_folder(batches: Iterable[pa.RecordBatch],
+                 rows_of: Callable[[Sequence[dict[str, Any]]], list[dict[str, Any]]],
+                 schema: pa.Schema, folder: Path, formats: Sequence[str], title: str,
                  body: list[str], manifest: dict[str, Any]) -> StagedExport:
-    """One export folder of the rows, staged (publish() swaps it in)."""
-    table = pa.Table.from_pylist(rows) if rows else pa.table({"id": pa.array([], pa.string())})
-    lines = [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows]
-    table = table.append_column("json_line", pa.array(lines, pa.string()))
+    """One export folder, staged (publish() swaps it in): each batch of query rows becomes
+    export rows (`rows_of`) as it streams, with each row's JSON line."""
+    def export_batches() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            rows = rows_of(batch.to_pylist())
+            lines = [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows]
+            table = pa.Table.from_pylist(rows, schema=schema)
+            yield from table.append_column("json_line", pa.array(lines, pa.string())).to_batches()
+
     data_file = FILE_NAMES["parquet" if "parquet" in formats else "jsonl"]
     card = card_front_matter(title, data_file) + "\n\n".join([f"# {title}", *body]) + "\n"
-    return stage_export(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()),
-                        folder, formats, card, manifest)
+    return stage_export(
+        pa.RecordBatchReader.from_batches(schema.append(pa.field("json_line", pa.string())),
+                                          export_batches()),
+        folder, formats, card, manifest)
 
 
 def pairs_card_body(name: str, kind: str, counts: dict[str, int], seed: int,

@@ -8,6 +8,7 @@ from typing import Any
 
 from synth_assets.jsonl import InputFileError, empty_file_error, iter_jsonl
 from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.store import StoreWriter
 
 # A math seed's `answer` is optional: without one, math verifiers judge by self-consistency.
 REQUIRED_FIELDS = {
@@ -40,6 +41,12 @@ class SeedRecord:
     @property
     def task(self) -> str:
         return seed_task(self.kind, self.payload)
+
+
+def register_task_fields(writer: StoreWriter) -> None:
+    """TASK_FIELD as the `task_fields` table the SQL user_turn macro joins on (sql/records.sql)."""
+    writer.register("task_fields", [{"kind": k, "field": f} for k, f in TASK_FIELD.items()],
+                    ["kind", "field"])
 
 
 def missing_required_fields(kind: str, payload: dict[str, Any]) -> list[str]:

@@ -285,6 +285,25 @@ CREATE TABLE IF NOT EXISTS mixture_materializations (
     created_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- One materialization of a preference set: what it read, how it was set up, which pairs it
+-- could form (candidates), which of those it left out because the rejected answer hit a
+-- benchmark, and which it kept. The id is derived from all of that, so an identical rerun adds
+-- no row; `synth diff` compares these.
+CREATE TABLE IF NOT EXISTS preference_materializations (
+    materialization_id        VARCHAR PRIMARY KEY,
+    preference_set            VARCHAR NOT NULL,
+    pairs_snapshot_id         VARCHAR NOT NULL,
+    candidates_snapshot_id    VARCHAR NOT NULL,
+    contaminated_snapshot_id  VARCHAR NOT NULL,
+    clean_snapshot_id         VARCHAR NOT NULL,
+    judged_snapshot_id        VARCHAR NOT NULL,
+    spec_hash                 VARCHAR NOT NULL,
+    settings                  JSON NOT NULL,    -- the set, its recipes' verifiers (+ versions)
+    counts                    JSON NOT NULL,    -- pairs per source
+    first_run_id              VARCHAR NOT NULL,
+    created_at                TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 -- Ids removed by `synth forget` (a data-removal request); the seed stage never stores them again.
 CREATE TABLE IF NOT EXISTS forgotten_records (
     record_id     VARCHAR PRIMARY KEY,

@@ -3,15 +3,16 @@ contamination_reports cleared, store the pairs with their lineage, and export th
 KTO and RL with verifiable rewards."""
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from synth_assets.lineage.stages import PREFERENCE_SETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
 from synth_assets.mix.preference_export import (
+    DPO_SCHEMA,
+    KTO_SCHEMA,
+    RL_SCHEMA,
     dpo_rows,
     kto_rows,
     pairs_card_body,
@@ -21,25 +22,27 @@ from synth_assets.mix.preference_export import (
 )
 from synth_assets.mix.preferences import (
     SQL,
-    Sample,
-    build_pairs,
+    BenchmarkScan,
+    PhaseTime,
     contamination_scanner,
-    load_samples,
+    pair_set,
+    timed,
 )
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.contamination_stage import build_detectors
 
-STAGE = PREFERENCE_SETS
-SOURCES = ("verifier", "score", "revision")
+EXPORT_BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)
 class PreferenceSetResult:
     name: str
     snapshot_id: str
+    materialization_id: str
     counts: dict[str, int]          # pairs per source
     rl_prompts: int
     export_dir: Path
+    timings: dict[str, PhaseTime] = field(default_factory=dict)     # per phase
 
 
 def run_preference_stage(
@@ -53,51 +56,54 @@ def run_preference_stage(
 ) -> list[PreferenceSetResult]:
     if not loaded.spec.preference_sets:
         return []
-    is_contaminated = contamination_scanner(build_detectors(store, loaded))
-    return [_build_set(store, loaded, name, clean_snapshot_id, judged_snapshot_id,
-                       export_root / name, run_id, is_contaminated, log)
+    scan = contamination_scanner(build_detectors(store, loaded))
+    return [build_preference_set(store, loaded, name, clean_snapshot_id, judged_snapshot_id,
+                                 export_root / name, run_id, scan, log)
             for name in loaded.spec.preference_sets]
 
 
-def _build_set(store: LineageStore, loaded: LoadedSpec, name: str, clean_snapshot_id: str,
-               judged_snapshot_id: str, export_dir: Path, run_id: str,
-               is_contaminated: Callable[[list[str]], list[bool]],
-               log: Callable[[str], None]) -> PreferenceSetResult:
+def build_preference_set(store: LineageStore, loaded: LoadedSpec, name: str,
+                         clean_snapshot_id: str, judged_snapshot_id: str, export_dir: Path,
+                         run_id: str, scan: BenchmarkScan, log: Callable[[str], None]
+                         ) -> PreferenceSetResult:
+    """Pair, store and export one preference set in one write transaction; the exports stream
+    from DuckDB in batches and are swapped in once everything is stored."""
     spec = loaded.spec.preference_sets[name]
-    samples = load_samples(store, loaded, spec.recipes, judged_snapshot_id, clean_snapshot_id)
-    pairs = build_pairs(name, spec, loaded, samples, is_contaminated)
-    with store.writer() as writer:
-        writer.insert_new("preference_pairs", [pair.row(name) for pair in pairs])
-        writer.link([edge for pair in pairs for edge in pair.edges()])
-        snapshot_id = writer.record_snapshot(STAGE, name, [pair.pair_id for pair in pairs])
-        stored = writer.fetch(SQL, "preference_pairs_in_snapshot", snapshot_id=snapshot_id,
-                              seed=str(spec.seed))
-    counts = {source: sum(1 for p in stored if p["source"] == source)
-              for source, wanted in spec.sources.items() if wanted is not None}
-    prompts = rl_prompts(loaded, spec.recipes, samples, is_contaminated) if spec.rl_prompts \
-        else []
-    log(f"preference set {name}: {counts} pairs, {len(prompts)} RL prompts")
     benchmarks = sorted(loaded.spec.benchmarks)
-    manifest = {"preference_set": name, "spec_hash": loaded.spec_hash, "run_id": run_id,
-                "seed": spec.seed, "preference_snapshot": snapshot_id,
-                "clean_snapshot": clean_snapshot_id, "judged_snapshot": judged_snapshot_id,
-                "counts": counts}
-    staged: list[StagedExport] = [
-        stage_folder(dpo_rows(stored), export_dir / "dpo", spec.formats, f"{name} (DPO)",
-                     pairs_card_body(name, "conversational preference", counts, spec.seed,
-                                     snapshot_id, benchmarks), manifest),
-        stage_folder(kto_rows(stored), export_dir / "kto", spec.formats, f"{name} (KTO)",
-                     pairs_card_body(name, "unpaired preference", counts, spec.seed,
-                                     snapshot_id, benchmarks), manifest),
-    ]
-    if spec.rl_prompts:
-        staged.append(stage_folder(rl_rows(prompts), export_dir / "rl_prompts", spec.formats,
-                                   f"{name} (RL prompts)",
-                                   rl_card_body(name, spec.recipes, len(prompts)),
-                                   {**manifest, "rl_prompts": len(prompts)}))
+    with store.writer() as writer:
+        paired = pair_set(writer, loaded, name, clean_snapshot_id, judged_snapshot_id, scan,
+                          run_id)
+        timings = dict(paired.timings)
+        prompts = writer.fetch(SQL, "preference_rl_prompt_count")[0]["prompts"] \
+            if spec.rl_prompts else 0
+        manifest = {"preference_set": name, "spec_hash": loaded.spec_hash, "run_id": run_id,
+                    "seed": spec.seed, "preference_snapshot": paired.snapshot_id,
+                    "materialization_id": paired.materialization_id,
+                    "clean_snapshot": clean_snapshot_id, "judged_snapshot": judged_snapshot_id,
+                    "counts": paired.counts}
+        staged: list[StagedExport] = []
+        for folder, title, kind, rows_of, schema in (
+                ("dpo", "DPO", "conversational preference", dpo_rows, DPO_SCHEMA),
+                ("kto", "KTO", "unpaired preference", kto_rows, KTO_SCHEMA)):
+            with timed(timings, f"export_{folder}"):
+                staged.append(stage_folder(
+                    writer.batches(SQL, "preference_export_rows", EXPORT_BATCH_ROWS), rows_of,
+                    schema, export_dir / folder, spec.formats, f"{name} ({title})",
+                    pairs_card_body(name, kind, paired.counts, spec.seed, paired.snapshot_id,
+                                    benchmarks), manifest))
+        if spec.rl_prompts:
+            with timed(timings, "export_rl_prompts"):
+                staged.append(stage_folder(
+                    writer.batches(SQL, "preference_rl_export_rows", EXPORT_BATCH_ROWS),
+                    rl_rows, RL_SCHEMA, export_dir / "rl_prompts", spec.formats,
+                    f"{name} (RL prompts)", rl_card_body(name, spec.recipes, prompts),
+                    {**manifest, "rl_prompts": prompts}))
     for export in staged:
         export.publish()
-    return PreferenceSetResult(name, snapshot_id, counts, len(prompts), export_dir)
+    log(f"preference set {name}: {paired.counts} pairs, {prompts} RL prompts ("
+        + ", ".join(f"{phase} {t.wall_s:.1f} s" for phase, t in timings.items()) + ")")
+    return PreferenceSetResult(name, paired.snapshot_id, paired.materialization_id,
+                               paired.counts, prompts, export_dir, timings)
 
 
 def rebuild_exported_sets(store: LineageStore, loaded: LoadedSpec, export_root: Path,
@@ -111,40 +117,9 @@ def rebuild_exported_sets(store: LineageStore, loaded: LoadedSpec, export_root: 
                  for name, path in manifests.items() if path.exists()}
     if not manifests:
         return []
-    is_contaminated = contamination_scanner(build_detectors(store, loaded))
-    return [_build_set(store, loaded, name, manifest["clean_snapshot"],
-                       manifest["judged_snapshot"], export_root / name, run_id,
-                       is_contaminated, log)
+    scan = contamination_scanner(build_detectors(store, loaded))
+    return [build_preference_set(store, loaded, name, manifest["clean_snapshot"],
+                                 manifest["judged_snapshot"], export_root / name, run_id, scan,
+                                 log)
             for name, manifest in manifests.items()]
 
-
-def rl_prompts(loaded: LoadedSpec, recipes: Sequence[str], samples: Sequence[Sample],
-               is_contaminated: Callable[[list[str]], list[bool]]) -> list[dict[str, Any]]:
-    """One row per prompt of the recipes whose record is the raw answer (text parser: a
-    completion is then judged exactly as the pipeline judged a generation), with its seed and
-    verifiers; prompts whose task hits a benchmark are left out (a prompt with a clean sample
-    was cleared by contamination_reports, the others are scanned here)."""
-    spec = loaded.spec
-    first: dict[str, Sample] = {}
-    cleared: set[str] = set()
-    for sample in sorted(samples, key=lambda s: s.generation_id):
-        if sample.recipe in recipes and spec.recipes[sample.recipe].parser.type == "text":
-            first.setdefault(sample.prompt_id, sample)
-            if sample.clean_scan_id is not None:
-                cleared.add(sample.prompt_id)
-    unscanned = [pid for pid in sorted(first) if pid not in cleared]
-    dirty = {pid for pid, hit in zip(unscanned, is_contaminated(
-        [first[pid].prompt for pid in unscanned]) if unscanned else [], strict=True) if hit}
-    rows = []
-    for prompt_id in sorted(first):
-        if prompt_id in dirty:
-            continue
-        sample = first[prompt_id]
-        verifiers = [{"name": v, "type": spec.verifiers[v].type,
-                      "options": spec.verifiers[v].options,
-                      "min_score": spec.verifiers[v].min_score}
-                     for v in spec.recipes[sample.recipe].verifiers]
-        rows.append({"prompt_id": prompt_id, "recipe": sample.recipe, "prompt": sample.prompt,
-                     "verifiers": json.dumps(verifiers, sort_keys=True),
-                     "seed": sample.seed_payload})
-    return rows

@@ -1,22 +1,25 @@
 """The preference_sets GE suite: one row per preference set and source. No pair has identical or
 empty sides; no side is contaminated, by the stored scans (a contaminated or quarantined
-generation or seed) nor by a fresh scan of every pair text with the spec's detectors (the
-rejected answers were never scanned by contamination_reports); each source's requested count
-is met."""
-
-from collections.abc import Callable
+generation or seed) nor by a fresh scan of every distinct pair text with the spec's detectors
+(the rejected answers were never scanned by contamination_reports); each source's requested
+count is met."""
 
 import pandas as pd
 
 from synth_assets.defs.ge_adapter import Expectation
-from synth_assets.lineage.store import LineageStore
-from synth_assets.mix.preferences import SQL, contamination_scanner
+from synth_assets.lineage.store import LineageStore, StoreWriter
+from synth_assets.mix.preferences import (
+    SQL,
+    BenchmarkScan,
+    contamination_scanner,
+    register_texts,
+    texts_that_hit,
+)
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.contamination_stage import build_detectors
 
 COLUMNS = ["preference_set", "source", "requested", "pairs", "short_of_request",
            "identical_sides", "empty_sides", "contaminated_sides"]
-SIDES = ("prompt", "chosen", "rejected")
 
 
 def preference_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshots: dict[str, str]
@@ -24,8 +27,10 @@ def preference_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshots: di
     rows = []
     if snapshots:
         scan = contamination_scanner(build_detectors(store, loaded))
-        rows = [row for name, snapshot_id in snapshots.items()
-                for row in _source_rows(store, loaded, name, snapshot_id, scan)]
+        with store.writer() as writer:
+            writer.execute(SQL, "create_preference_macros")
+            rows = [row for name, snapshot_id in snapshots.items()
+                    for row in _source_rows(writer, loaded, name, snapshot_id, scan)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame, [
         Expectation("ExpectColumnValuesToBeBetween", {"column": column, "max_value": 0},
@@ -40,18 +45,15 @@ def preference_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshots: di
     ]
 
 
-def _source_rows(store: LineageStore, loaded: LoadedSpec, name: str, snapshot_id: str,
-                 scan: Callable[[list[str]], list[bool]]) -> list[dict]:
+def _source_rows(writer: StoreWriter, loaded: LoadedSpec, name: str, snapshot_id: str,
+                 scan: BenchmarkScan) -> list[dict]:
     spec = loaded.spec.preference_sets[name]
-    with store.writer() as writer:
-        summary = {row["source"]: row for row in writer.fetch(
-            SQL, "preference_set_summary", snapshot_id=snapshot_id)}
-        pairs = writer.fetch(SQL, "preference_pairs_in_snapshot", snapshot_id=snapshot_id,
-                             seed=str(spec.seed))
-    hits = scan([pair[side] for pair in pairs for side in SIDES]) if pairs else []
-    scanned_hits = dict.fromkeys(spec.sources, 0)
-    for index, pair in enumerate(pairs):
-        scanned_hits[pair["source"]] += any(hits[len(SIDES) * index:len(SIDES) * (index + 1)])
+    summary = {row["source"]: row for row in writer.fetch(
+        SQL, "preference_set_summary", snapshot_id=snapshot_id)}
+    hit = texts_that_hit(writer, "preference_pair_texts", scan, snapshot_id=snapshot_id)
+    register_texts(writer, "hit_texts", hit)
+    scanned_hits = {row["source"]: row["pairs"] for row in writer.fetch(
+        SQL, "preference_pairs_with_texts", snapshot_id=snapshot_id)}
     rows = []
     for source, source_spec in spec.sources.items():
         if source_spec is None:
@@ -64,6 +66,7 @@ def _source_rows(store: LineageStore, loaded: LoadedSpec, name: str, snapshot_id
             "short_of_request": max(0, requested - found.get("pairs", 0)),
             "identical_sides": found.get("identical_sides", 0),
             "empty_sides": found.get("empty_sides", 0),
-            "contaminated_sides": found.get("contaminated_sides", 0) + scanned_hits[source],
+            "contaminated_sides": found.get("contaminated_sides", 0)
+            + scanned_hits.get(source, 0),
         })
     return rows
