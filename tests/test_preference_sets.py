@@ -328,7 +328,7 @@ class PairingStore:
                 {"hit_id": "hit_" + generation_id, "scan_id": "rescan_" + generation_id,
                  "generation_id": generation_id, "benchmark": "gsm8k", "item_id": "test-17",
                  "detector": "ngram", "score": 1.0, "evidence": "13-gram overlap",
-                 "item_excerpt": "..."}])
+                 "item_excerpt": "...", "segment": "response", "record_excerpt": "..."}])
             self._snapshots(writer)
 
     def _snapshots(self, writer: StoreWriter) -> None:

@@ -2,7 +2,6 @@
 contamination_reports cleared, store the pairs with their lineage, and export them for DPO/ORPO,
 KTO and RL with verifiable rewards."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,22 +103,3 @@ def build_preference_set(store: LineageStore, loaded: LoadedSpec, name: str,
         + ", ".join(f"{phase} {t.wall_s:.1f} s" for phase, t in timings.items()) + ")")
     return PreferenceSetResult(name, paired.snapshot_id, paired.materialization_id,
                                paired.counts, prompts, export_dir, timings)
-
-
-def rebuild_exported_sets(store: LineageStore, loaded: LoadedSpec, export_root: Path,
-                          run_id: str, log: Callable[[str], None] = print
-                          ) -> list[PreferenceSetResult]:
-    """Build again, from the inputs their last export read, the spec's preference sets that
-    have an export (after `synth forget` deleted records, so no export keeps a forgotten pair)."""
-    manifests = {name: export_root / name / "dpo" / "manifest.json"
-                 for name in loaded.spec.preference_sets}
-    manifests = {name: json.loads(path.read_text(encoding="utf-8"))
-                 for name, path in manifests.items() if path.exists()}
-    if not manifests:
-        return []
-    scan = contamination_scanner(build_detectors(store, loaded))
-    return [build_preference_set(store, loaded, name, manifest["clean_snapshot"],
-                                 manifest["judged_snapshot"], export_root / name, run_id, scan,
-                                 log)
-            for name, manifest in manifests.items()]
-
