@@ -548,3 +548,28 @@ FROM earlier;
 
 -- name: verify_run
 SELECT snapshot_id, summary FROM verify_runs WHERE input_key = $input_key;
+
+-- name: generation_plan
+SELECT generations, derived_seeds FROM generation_plans WHERE plan_id = $plan_id;
+
+-- name: plan_window_generations
+-- One window of a stored generation plan, in order: each generation's id, and its body unless
+-- the generation is stored already (a rerun decodes nothing).
+SELECT planned.generation_id, planned.call_id, planned.teacher,
+       CASE WHEN generations.generation_id IS NULL THEN planned.body END AS body
+FROM planned_generations AS planned
+LEFT JOIN generations ON generations.generation_id = planned.generation_id
+WHERE planned.plan_id = $plan_id AND planned.position >= $first
+  AND planned.position < $first + $size
+ORDER BY planned.position;
+
+-- name: plan_window_calls
+-- One window of a stored generation plan, in order: each teacher call's id, and the body of
+-- its generation unless the call is cached.
+SELECT planned.generation_id, planned.call_id, planned.teacher,
+       CASE WHEN teacher_calls.call_id IS NULL THEN planned.body END AS body
+FROM planned_generations AS planned
+LEFT JOIN teacher_calls ON teacher_calls.call_id = planned.call_id
+WHERE planned.plan_id = $plan_id AND planned.position >= $first
+  AND planned.position < $first + $size
+ORDER BY planned.position;

@@ -350,3 +350,24 @@ CREATE TABLE IF NOT EXISTS verify_runs (
     summary       JSON NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+
+-- A partition's generation plan, planned once per run (stages/generation_plan.py) and read by
+-- the run's budget check, budget gate and teacher step; deleted once the teacher step has
+-- answered it, and a partition keeps at most one. `generations` stays NULL until every
+-- planned row is written.
+CREATE TABLE IF NOT EXISTS generation_plans (
+    plan_id        VARCHAR PRIMARY KEY,   -- run, partition, spec hash and seeds
+    partition_key  VARCHAR NOT NULL,
+    generations    BIGINT,
+    derived_seeds  JSON NOT NULL,         -- recipe -> [{seed, parent_ids}] of later rounds
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS planned_generations (
+    plan_id        VARCHAR NOT NULL,
+    position       BIGINT NOT NULL,       -- order of planning; windows are position ranges
+    generation_id  VARCHAR NOT NULL,
+    call_id        VARCHAR NOT NULL,
+    teacher        VARCHAR NOT NULL,
+    body           JSON NOT NULL          -- prompt, seed id, request and round (see _body)
+);

@@ -8,8 +8,8 @@ import pytest
 
 from synth_assets.cli import main
 from synth_assets.lineage.store import LineageStore
+from synth_assets.stages.generation_plan import plan_generations
 from synth_assets.stages.partitions import GenerationPartition, PartitionError
-from synth_assets.stages.teacher_stage import plan_generations
 from tests.teacher_fixture import seeded
 from tests.test_recipes_builtin import write_spec
 

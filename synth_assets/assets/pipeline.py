@@ -81,7 +81,7 @@ def teacher_generations(
     store, loaded = synth.store(), synth.load_spec()
     partition = generation_partition(context.partition_key)
     seeds = seeds_of_snapshot(store, seed_sets)
-    refuse_over_budget(store, loaded, seeds, partition)
+    refuse_over_budget(store, loaded, seeds, partition, context.run.run_id)
     result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
                                run_id=context.run.run_id, partition=partition)
     if result.calls.budget_stop:

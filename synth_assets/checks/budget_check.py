@@ -25,7 +25,7 @@ def teacher_budget(context: dg.AssetCheckExecutionContext, synth: SynthStore, se
     partitions = ([partition] if partition is not None
                   else [GenerationPartition(today(), recipe) for recipe in loaded.spec.recipes])
     verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets),
-                                      partitions)
+                                      partitions, context.run.run_id)
     # With allow_partial an over-budget estimate only warns: the run spends up to the budget.
     partial = loaded.spec.budget.allow_partial
     return dg.AssetCheckResult(

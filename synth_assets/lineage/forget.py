@@ -65,4 +65,6 @@ def remove(store: LineageStore, removal: Removal) -> dict[str, int]:
                 deleted[table] = writer.delete(table, column, ids)
         deleted["edges"] = writer.unlink(removal.ids)
         writer.insert_new("forgotten_records", [{"record_id": removal.record_id}])
+        # Stored generation plans hold rendered prompts; a later run plans anew.
+        writer.execute("writes.sql", "delete_every_generation_plan")
     return deleted
