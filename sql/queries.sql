@@ -554,7 +554,8 @@ SELECT generations, derived_seeds FROM generation_plans WHERE plan_id = $plan_id
 
 -- name: plan_window_generations
 -- One window of a stored generation plan, in order: each generation's id, and its body unless
--- the generation is stored already (a rerun decodes nothing).
+-- the generation is stored already (a rerun decodes nothing; the body of a generation stored
+-- when the plan was made is NULL).
 SELECT planned.generation_id, planned.call_id, planned.teacher,
        CASE WHEN generations.generation_id IS NULL THEN planned.body END AS body
 FROM planned_generations AS planned
@@ -565,7 +566,8 @@ ORDER BY planned.position;
 
 -- name: plan_window_calls
 -- One window of a stored generation plan, in order: each teacher call's id, and the body of
--- its generation unless the call is cached.
+-- its generation unless the call is cached (NULL bodies are of stored generations, whose calls
+-- are cached).
 SELECT planned.generation_id, planned.call_id, planned.teacher,
        CASE WHEN teacher_calls.call_id IS NULL THEN planned.body END AS body
 FROM planned_generations AS planned
@@ -573,3 +575,6 @@ LEFT JOIN teacher_calls ON teacher_calls.call_id = planned.call_id
 WHERE planned.plan_id = $plan_id AND planned.position >= $first
   AND planned.position < $first + $size
 ORDER BY planned.position;
+
+-- name: ge_result
+SELECT rows FROM ge_results WHERE result_key = $result_key;

@@ -369,5 +369,16 @@ CREATE TABLE IF NOT EXISTS planned_generations (
     generation_id  VARCHAR NOT NULL,
     call_id        VARCHAR NOT NULL,
     teacher        VARCHAR NOT NULL,
-    body           JSON NOT NULL          -- prompt, seed id, request and round (see _body)
+    body           JSON                   -- prompt, seed id, request and round (see _body);
+                                          -- NULL for a generation stored when planned
+);
+
+-- The outcome of a Great Expectations suite on one frame (checks/ge_adapter.py), keyed by the
+-- frame's exact values, the expectations and the GX version: a check that validates the same
+-- frame again (a rerun that changed nothing) reads it back instead of running GX.
+CREATE TABLE IF NOT EXISTS ge_results (
+    result_key  VARCHAR PRIMARY KEY,
+    suite       VARCHAR NOT NULL,
+    rows        JSON NOT NULL,        -- per expectation: description, type, kwargs, success, observed
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
 );

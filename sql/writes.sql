@@ -63,6 +63,10 @@ DELETE FROM generation_plans WHERE plan_id = $plan_id;
 DELETE FROM planned_generations;
 DELETE FROM generation_plans;
 
+-- name: delete_every_ge_result
+-- Every stored GE outcome (they may quote unexpected values): a data-removal request ends them.
+DELETE FROM ge_results;
+
 -- name: append_planned_generations
 -- A window of a generation plan being stored (no key: the plan is new, its positions unique).
 INSERT INTO planned_generations BY NAME SELECT * FROM staged_rows;

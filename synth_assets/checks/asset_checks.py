@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore", message="Specifying a partitions_def on an Ass
                             "set has its minimum size.")
 def seed_sets_expectations(synth: SynthStore, seed_sets: str) -> dg.AssetCheckResult:
     frame, expectations = seed_sets_suite(synth.store(), synth.load_spec(), seed_sets)
-    return validate_frame(frame, expectations, "seed_sets")
+    return validate_frame(frame, expectations, "seed_sets", synth.store())
 
 
 @dg.asset_check(asset="teacher_generations", blocking=True,
@@ -42,7 +42,7 @@ def teacher_generations_expectations(
     frame, expectations = teacher_generations_suite(
         synth.store(), synth.load_spec(), teacher_generations
     )
-    return validate_frame(frame, expectations, "teacher_generations")
+    return validate_frame(frame, expectations, "teacher_generations", synth.store())
 
 
 @dg.asset_check(asset="verified_subsets", blocking=True,
@@ -56,7 +56,7 @@ def verified_subsets_expectations(
     frame, expectations = verified_subsets_suite(
         synth.store(), synth.load_spec(), verified_subsets, teacher_generations
     )
-    return validate_frame(frame, expectations, "verified_subsets")
+    return validate_frame(frame, expectations, "verified_subsets", synth.store())
 
 
 @dg.asset_check(asset="contamination_reports", blocking=True,
@@ -69,7 +69,7 @@ def contamination_reports_expectations(
         synth.store(), synth.load_spec(), contamination_reports.clean,
         contamination_reports.scanned,
     )
-    return validate_frame(frame, expectations, "contamination_reports")
+    return validate_frame(frame, expectations, "contamination_reports", synth.store())
 
 
 @dg.asset_check(asset="final_mixtures", blocking=True,
@@ -80,7 +80,7 @@ def final_mixtures_expectations(
     synth: SynthStore, final_mixtures: dict[str, str]
 ) -> dg.AssetCheckResult:
     frame, expectations = final_mixtures_suite(synth.store(), synth.load_spec(), final_mixtures)
-    return validate_frame(frame, expectations, "final_mixtures")
+    return validate_frame(frame, expectations, "final_mixtures", synth.store())
 
 
 @dg.asset_check(asset="preference_sets", blocking=True,
@@ -91,7 +91,7 @@ def preference_sets_expectations(
     synth: SynthStore, preference_sets: dict[str, str]
 ) -> dg.AssetCheckResult:
     frame, expectations = preference_sets_suite(synth.store(), synth.load_spec(), preference_sets)
-    return validate_frame(frame, expectations, "preference_sets")
+    return validate_frame(frame, expectations, "preference_sets", synth.store())
 
 
 _DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size samples) at "
@@ -101,7 +101,7 @@ _DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size
 
 def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:
     frame, expectations = diversity_suite(synth.store(), synth.load_spec(), snapshot_id)
-    return validate_frame(frame, expectations, f"{asset}_diversity")
+    return validate_frame(frame, expectations, f"{asset}_diversity", synth.store())
 
 
 @dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY,

@@ -200,9 +200,14 @@ def _store_plan(store: LineageStore, plan_id: str, label: str, plan: GenerationP
             "derived_seeds": _derived_to_json(plan.derived_seeds)}])
     planned = 0
     for window in planned_windows(plan, WINDOW):
+        # A generation stored already is read back as its id only: its body is left out.
+        stored = set(store.query_with_ids("stored_generation_ids",
+                                          [p.generation_id for p in window])["generation_id"])
         rows = [{"plan_id": plan_id, "position": planned + offset,
                  "generation_id": p.generation_id, "call_id": p.request.call_id,
-                 "teacher": p.teacher, "body": _body(p)} for offset, p in enumerate(window)]
+                 "teacher": p.teacher,
+                 "body": None if p.generation_id in stored else _body(p)}
+                for offset, p in enumerate(window)]
         with store.writer() as writer:
             writer.insert_with("writes.sql", "append_planned_generations", rows)
         planned += len(window)
