@@ -80,17 +80,19 @@ def teacher_generations(
     DuckDB. Each day draws new attributes and new samples, so every day adds generations."""
     store, loaded = synth.store(), synth.load_spec()
     partition = generation_partition(context.partition_key)
-    seeds = seeds_of_snapshot(store, seed_sets)
-    refuse_over_budget(store, loaded, seeds, partition, context.run.run_id)
+    with store.kept_open():  # the file is closed again before any teacher call
+        seeds = seeds_of_snapshot(store, seed_sets)
+        refuse_over_budget(store, loaded, seeds, partition, context.run.run_id)
     result = run_teacher_stage(store, loaded, seeds, log=context.log.info,
                                run_id=context.run.run_id, partition=partition)
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
-    return dg.Output(result.snapshot_id, metadata={
-        **teacher_generations_metadata(result, store),
-        **diversity_metadata(store, result.snapshot_id),
-    })
+    with store.kept_open():
+        return dg.Output(result.snapshot_id, metadata={
+            **teacher_generations_metadata(result, store),
+            **diversity_metadata(store, result.snapshot_id),
+        })
 
 
 @dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},

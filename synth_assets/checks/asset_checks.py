@@ -2,13 +2,15 @@
 every downstream stage of the same run."""
 
 import warnings
+from collections.abc import Callable
 
 import dagster as dg
+import pandas as pd
 
 from synth_assets.assets.partitions import GENERATION_PARTITIONS
 from synth_assets.assets.pipeline import ContaminationSnapshots
 from synth_assets.checks.diversity_suite import diversity_suite
-from synth_assets.checks.ge_adapter import validate_frame
+from synth_assets.checks.ge_adapter import Expectation, validate_frame
 from synth_assets.checks.mixture_suite import final_mixtures_suite
 from synth_assets.checks.preference_suite import preference_sets_suite
 from synth_assets.checks.suites import (
@@ -19,17 +21,28 @@ from synth_assets.checks.suites import (
 )
 from synth_assets.resources import SynthStore
 
+SuiteFrame = tuple[pd.DataFrame, list[Expectation]]  # what a suite validates, and how
+
 # Checks of the partitioned stages are partitioned alike (a Dagster preview feature), so each
 # runs on the partition its run materialized.
 warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
+
+
+def _suite_result(synth: SynthStore, suite_name: str, suite: Callable[..., SuiteFrame],
+                  *snapshots: object) -> dg.AssetCheckResult:
+    """Build the suite's frame and validate it, the store kept open meanwhile: a suite makes no
+    LLM call, and each of its queries would otherwise open and close the file (tens of ms)."""
+    store = synth.store()
+    with store.kept_open():
+        frame, expectations = suite(store, synth.load_spec(), *snapshots)
+        return validate_frame(frame, expectations, suite_name, store)
 
 
 @dg.asset_check(asset="seed_sets", blocking=True,
                 description="GE suite: seeds have unique ids, known sets and kinds, and every "
                             "set has its minimum size.")
 def seed_sets_expectations(synth: SynthStore, seed_sets: str) -> dg.AssetCheckResult:
-    frame, expectations = seed_sets_suite(synth.store(), synth.load_spec(), seed_sets)
-    return validate_frame(frame, expectations, "seed_sets", synth.store())
+    return _suite_result(synth, "seed_sets", seed_sets_suite, seed_sets)
 
 
 @dg.asset_check(asset="teacher_generations", blocking=True,
@@ -39,10 +52,8 @@ def seed_sets_expectations(synth: SynthStore, seed_sets: str) -> dg.AssetCheckRe
 def teacher_generations_expectations(
     synth: SynthStore, teacher_generations: str
 ) -> dg.AssetCheckResult:
-    frame, expectations = teacher_generations_suite(
-        synth.store(), synth.load_spec(), teacher_generations
-    )
-    return validate_frame(frame, expectations, "teacher_generations", synth.store())
+    return _suite_result(synth, "teacher_generations", teacher_generations_suite,
+                         teacher_generations)
 
 
 @dg.asset_check(asset="verified_subsets", blocking=True,
@@ -53,10 +64,8 @@ def teacher_generations_expectations(
 def verified_subsets_expectations(
     synth: SynthStore, verified_subsets: str, teacher_generations: str
 ) -> dg.AssetCheckResult:
-    frame, expectations = verified_subsets_suite(
-        synth.store(), synth.load_spec(), verified_subsets, teacher_generations
-    )
-    return validate_frame(frame, expectations, "verified_subsets", synth.store())
+    return _suite_result(synth, "verified_subsets", verified_subsets_suite, verified_subsets,
+                         teacher_generations)
 
 
 @dg.asset_check(asset="contamination_reports", blocking=True,
@@ -65,11 +74,8 @@ def verified_subsets_expectations(
 def contamination_reports_expectations(
     synth: SynthStore, contamination_reports: ContaminationSnapshots
 ) -> dg.AssetCheckResult:
-    frame, expectations = contamination_reports_suite(
-        synth.store(), synth.load_spec(), contamination_reports.clean,
-        contamination_reports.scanned,
-    )
-    return validate_frame(frame, expectations, "contamination_reports", synth.store())
+    return _suite_result(synth, "contamination_reports", contamination_reports_suite,
+                         contamination_reports.clean, contamination_reports.scanned)
 
 
 @dg.asset_check(asset="final_mixtures", blocking=True,
@@ -79,8 +85,7 @@ def contamination_reports_expectations(
 def final_mixtures_expectations(
     synth: SynthStore, final_mixtures: dict[str, str]
 ) -> dg.AssetCheckResult:
-    frame, expectations = final_mixtures_suite(synth.store(), synth.load_spec(), final_mixtures)
-    return validate_frame(frame, expectations, "final_mixtures", synth.store())
+    return _suite_result(synth, "final_mixtures", final_mixtures_suite, final_mixtures)
 
 
 @dg.asset_check(asset="preference_sets", blocking=True,
@@ -90,8 +95,7 @@ def final_mixtures_expectations(
 def preference_sets_expectations(
     synth: SynthStore, preference_sets: dict[str, str]
 ) -> dg.AssetCheckResult:
-    frame, expectations = preference_sets_suite(synth.store(), synth.load_spec(), preference_sets)
-    return validate_frame(frame, expectations, "preference_sets", synth.store())
+    return _suite_result(synth, "preference_sets", preference_sets_suite, preference_sets)
 
 
 _DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size samples) at "
@@ -100,8 +104,7 @@ _DIVERSITY = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size
 
 
 def _diversity(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:
-    frame, expectations = diversity_suite(synth.store(), synth.load_spec(), snapshot_id)
-    return validate_frame(frame, expectations, f"{asset}_diversity", synth.store())
+    return _suite_result(synth, f"{asset}_diversity", diversity_suite, snapshot_id)
 
 
 @dg.asset_check(asset="teacher_generations", blocking=True, description=_DIVERSITY,
