@@ -369,8 +369,17 @@ CREATE TABLE IF NOT EXISTS planned_generations (
     generation_id  VARCHAR NOT NULL,
     call_id        VARCHAR NOT NULL,
     teacher        VARCHAR NOT NULL,
-    body           JSON                   -- prompt, seed id, request and round (see _body);
-                                          -- NULL for a generation stored when planned
+    prompt_id      VARCHAR NOT NULL,
+    sample_index   INTEGER NOT NULL,
+    sampling_seed  BIGINT NOT NULL        -- the request's seed parameter
+);
+
+-- The prompts of a stored plan whose generations were not stored when it was planned, once
+-- per prompt: recipe, seed id, messages, attributes, draw, and the request apart from its seed.
+CREATE TABLE IF NOT EXISTS planned_prompts (
+    plan_id        VARCHAR NOT NULL,
+    prompt_id      VARCHAR NOT NULL,
+    body           JSON NOT NULL
 );
 
 -- The outcome of a Great Expectations suite on one frame (checks/ge_adapter.py), keyed by the

@@ -46,6 +46,10 @@ SELECT * FROM staged_rows ANTI JOIN contamination_verdicts USING (scan_id);
 DELETE FROM planned_generations WHERE plan_id IN
     (SELECT plan_id FROM generation_plans WHERE partition_key = $partition_key);
 
+-- name: delete_partition_planned_prompts
+DELETE FROM planned_prompts WHERE plan_id IN
+    (SELECT plan_id FROM generation_plans WHERE partition_key = $partition_key);
+
 -- name: delete_partition_plans
 DELETE FROM generation_plans WHERE partition_key = $partition_key;
 
@@ -55,12 +59,16 @@ UPDATE generation_plans SET generations = $generations WHERE plan_id = $plan_id;
 -- name: delete_planned_generations
 DELETE FROM planned_generations WHERE plan_id = $plan_id;
 
+-- name: delete_planned_prompts
+DELETE FROM planned_prompts WHERE plan_id = $plan_id;
+
 -- name: delete_generation_plan
 DELETE FROM generation_plans WHERE plan_id = $plan_id;
 
 -- name: delete_every_generation_plan
 -- Every stored generation plan: they hold rendered prompts, so a data-removal request ends them.
 DELETE FROM planned_generations;
+DELETE FROM planned_prompts;
 DELETE FROM generation_plans;
 
 -- name: delete_every_ge_result
@@ -70,3 +78,7 @@ DELETE FROM ge_results;
 -- name: append_planned_generations
 -- A window of a generation plan being stored (no key: the plan is new, its positions unique).
 INSERT INTO planned_generations BY NAME SELECT * FROM staged_rows;
+
+-- name: append_planned_prompts
+-- The prompts first met in that window (stages/generation_plan.py writes each once).
+INSERT INTO planned_prompts BY NAME SELECT * FROM staged_rows;

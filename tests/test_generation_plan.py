@@ -22,7 +22,7 @@ from tests.test_recipes_builtin import write_spec
 def plan_rows(store: LineageStore) -> dict[str, int]:
     with store.connection() as conn:
         return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("generation_plans", "planned_generations")}
+                for table in ("generation_plans", "planned_generations", "planned_prompts")}
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_run_plans_its_partition_once(
         assert planning_counted == [f"{TEST_DAY}|math_cot"]
         assert len(stub.requests) == MATH_CALLS
         store = LineageStore(dagster_home / "synth.duckdb")
-        assert plan_rows(store) == {"generation_plans": 0, "planned_generations": 0}
+        assert set(plan_rows(store).values()) == {0}
 
         # The next run plans again (the store may have changed since), once, and finds every
         # generation stored.
@@ -98,7 +98,7 @@ def test_the_stored_plan_is_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyP
     count, cached, uncached = read.calls_at(0)
     assert count == len(window) == 7 and cached == set() and uncached == window
     read.discard()
-    assert plan_rows(store) == {"generation_plans": 0, "planned_generations": 0}
+    assert set(plan_rows(store).values()) == {0}
 
 
 def test_no_stale_plan_is_read(tmp_path: Path) -> None:
@@ -122,21 +122,20 @@ def test_a_plan_stopped_midway_is_never_read(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     store, loaded, seeds = spec_and_seeds(tmp_path)
     partition = GenerationPartition("2026-11-16", "stories")
-    real = generation_plan._body
-    written = []
+    real = generation_plan.planned_windows
 
-    def failing_after_one_window(planned):
-        written.append(planned)
-        if len(written) > generation_plan.WINDOW:  # in the second window
-            raise KeyboardInterrupt
-        return real(planned)
+    def stopping_after_one_window(plan, size):
+        windows = real(plan, size)
+        yield next(windows)
+        raise KeyboardInterrupt
 
     monkeypatch.setattr(generation_plan, "WINDOW", 3)
-    monkeypatch.setattr(generation_plan, "_body", failing_after_one_window)
+    monkeypatch.setattr(generation_plan, "planned_windows", stopping_after_one_window)
     with pytest.raises(KeyboardInterrupt):
         plan_of_run(store, loaded, seeds, partition, "run-1")
-    monkeypatch.setattr(generation_plan, "_body", real)
+    assert plan_rows(store)["planned_generations"] == 3
+    monkeypatch.setattr(generation_plan, "planned_windows", real)
     complete = plan_of_run(store, loaded, seeds, partition, "run-1")
     assert complete.planned == len(plan_generations(store, loaded, seeds, partition).generations)
-    assert plan_rows(store) == {"generation_plans": 1,
-                                "planned_generations": complete.planned}
+    assert plan_rows(store) == {"generation_plans": 1, "planned_generations": complete.planned,
+                                "planned_prompts": complete.planned // 2}  # 2 samples each

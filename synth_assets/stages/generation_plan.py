@@ -136,34 +136,45 @@ class StoredPlan:
         its other generations."""
         rows = self.store.query_rows("plan_window_generations", plan_id=self.plan_id,
                                      first=first, size=WINDOW)
-        stored = [row["generation_id"] for row in rows if row["body"] is None]
-        return stored, [self._planned(row) for row in rows if row["body"] is not None]
+        stored = [row["generation_id"] for row in rows if row["prompt"] is None]
+        return stored, self._planned([row for row in rows if row["prompt"] is not None])
 
     def calls_at(self, first: int) -> tuple[int, set[str], list[PlannedGeneration]]:
         """The window from position `first`: how many generations it plans, the ids of its
         calls already answered (cached), and its generations whose call is not."""
         rows = self.store.query_rows("plan_window_calls", plan_id=self.plan_id,
                                      first=first, size=WINDOW)
-        cached = {row["call_id"] for row in rows if row["body"] is None}
-        return len(rows), cached, [self._planned(row) for row in rows if row["body"] is not None]
+        cached = {row["call_id"] for row in rows if row["prompt"] is None}
+        return len(rows), cached, self._planned([row for row in rows
+                                                 if row["prompt"] is not None])
 
     def discard(self) -> None:
         """Delete the stored plan (its run has answered it)."""
         with self.store.writer() as writer:
-            writer.execute("writes.sql", "delete_planned_generations", plan_id=self.plan_id)
-            writer.execute("writes.sql", "delete_generation_plan", plan_id=self.plan_id)
+            for statement in ("delete_planned_generations", "delete_planned_prompts",
+                              "delete_generation_plan"):
+                writer.execute("writes.sql", statement, plan_id=self.plan_id)
 
-    def _planned(self, row: dict) -> PlannedGeneration:
-        body = json.loads(row["body"])
-        messages = body["messages"]
-        prompt = RenderedPrompt(recipe=body["recipe"], seed=self.seeds[body["seed_id"]],
-                                prompt_id=body["prompt_id"], messages=messages,
-                                attributes=body["attributes"], draw=body["draw"])
-        request = TeacherRequest(call_id=row["call_id"], model=body["model"],
-                                 api_base=body["api_base"], messages=messages,
-                                 params=body["params"], sample_index=body["sample_index"])
-        return PlannedGeneration(prompt=prompt, request=request, teacher=row["teacher"],
-                                 round=body["round"], reader=body["reader"])
+    def _planned(self, rows: list[dict]) -> list[PlannedGeneration]:
+        """Rows with their prompt's body, each prompt decoded once."""
+        prompts: dict[str, dict] = {}
+        planned = []
+        for row in rows:
+            body = prompts.get(row["prompt_id"])
+            if body is None:
+                body = prompts[row["prompt_id"]] = json.loads(row["prompt"])
+            messages = body["messages"]
+            prompt = RenderedPrompt(recipe=body["recipe"], seed=self.seeds[body["seed_id"]],
+                                    prompt_id=row["prompt_id"], messages=messages,
+                                    attributes=body["attributes"], draw=body["draw"])
+            request = TeacherRequest(call_id=row["call_id"], model=body["model"],
+                                     api_base=body["api_base"], messages=messages,
+                                     params={**body["params"], "seed": row["sampling_seed"]},
+                                     sample_index=row["sample_index"])
+            planned.append(PlannedGeneration(prompt=prompt, request=request,
+                                             teacher=row["teacher"], round=body["round"],
+                                             reader=body["reader"]))
+        return planned
 
 
 def plan_of_run(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
@@ -192,24 +203,33 @@ def _store_plan(store: LineageStore, plan_id: str, label: str, plan: GenerationP
     header holds the number of generations. Earlier plans of the partition (other runs, or
     one stopped midway) are deleted first: a partition keeps at most one."""
     with store.writer() as writer:
-        writer.execute("writes.sql", "delete_partition_planned_generations",
-                       partition_key=label)
-        writer.execute("writes.sql", "delete_partition_plans", partition_key=label)
+        for statement in ("delete_partition_planned_generations",
+                          "delete_partition_planned_prompts", "delete_partition_plans"):
+            writer.execute("writes.sql", statement, partition_key=label)
         writer.insert_new("generation_plans", [{
             "plan_id": plan_id, "partition_key": label, "generations": None,
             "derived_seeds": _derived_to_json(plan.derived_seeds)}])
     planned = 0
+    prompts_written: set[str] = set()
     for window in planned_windows(plan, WINDOW):
-        # A generation stored already is read back as its id only: its body is left out.
+        # A generation stored already is read back as its id only: its prompt is written only
+        # for the generations still to answer, once per prompt (a prompt's samples share it).
         stored = set(store.query_with_ids("stored_generation_ids",
                                           [p.generation_id for p in window])["generation_id"])
         rows = [{"plan_id": plan_id, "position": planned + offset,
                  "generation_id": p.generation_id, "call_id": p.request.call_id,
-                 "teacher": p.teacher,
-                 "body": None if p.generation_id in stored else _body(p)}
+                 "teacher": p.teacher, "prompt_id": p.prompt.prompt_id,
+                 "sample_index": p.request.sample_index,
+                 "sampling_seed": p.request.params["seed"]}
                 for offset, p in enumerate(window)]
+        prompts = {p.prompt.prompt_id: _prompt_body(p) for p in window
+                   if p.generation_id not in stored and p.prompt.prompt_id not in prompts_written}
+        prompts_written.update(prompts)
         with store.writer() as writer:
             writer.insert_with("writes.sql", "append_planned_generations", rows)
+            writer.insert_with("writes.sql", "append_planned_prompts",
+                               [{"plan_id": plan_id, "prompt_id": prompt_id, "body": body}
+                                for prompt_id, body in prompts.items()])
         planned += len(window)
     with store.writer() as writer:
         writer.execute("writes.sql", "complete_generation_plan", plan_id=plan_id,
@@ -217,14 +237,16 @@ def _store_plan(store: LineageStore, plan_id: str, label: str, plan: GenerationP
     return planned
 
 
-def _body(planned: PlannedGeneration) -> str:
-    """What rebuilds a planned generation besides its ids, teacher and seed."""
+def _prompt_body(planned: PlannedGeneration) -> str:
+    """What rebuilds the planned generations of one prompt besides their ids, teacher, sample
+    index and sampling seed (the one request parameter that differs between samples)."""
     prompt, request = planned.prompt, planned.request
     return json.dumps({
-        "recipe": prompt.recipe, "prompt_id": prompt.prompt_id, "seed_id": prompt.seed.seed_id,
-        "messages": prompt.messages, "attributes": prompt.attributes, "draw": prompt.draw,
-        "model": request.model, "api_base": request.api_base, "params": request.params,
-        "sample_index": request.sample_index, "round": planned.round, "reader": planned.reader,
+        "recipe": prompt.recipe, "seed_id": prompt.seed.seed_id, "messages": prompt.messages,
+        "attributes": prompt.attributes, "draw": prompt.draw, "model": request.model,
+        "api_base": request.api_base,
+        "params": {name: value for name, value in request.params.items() if name != "seed"},
+        "round": planned.round, "reader": planned.reader,
     }, ensure_ascii=False)
 
 
