@@ -11,8 +11,9 @@ import yaml
 from synth_assets.cli import main
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
+from synth_assets.stages.generation_plan import plan_generations
 from synth_assets.stages.seed_stage import run_seed_stage
-from synth_assets.stages.teacher_stage import plan_generations, run_teacher_stage
+from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.stages.verify_stage import run_verify_stage
 from synth_assets.verify import Verdict
 from synth_assets.verify.admission import NO_VERDICT, rejections, verdict_admits

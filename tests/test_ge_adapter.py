@@ -163,3 +163,44 @@ def test_passing_blocking_check_lets_downstream_run() -> None:
     assert evaluation.passed
     assert _materialized(result) == {"upstream", "downstream"}
     assert result.success
+
+
+def test_a_stored_outcome_is_reused_only_for_the_same_frame_and_suite(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synth_assets.defs import ge_adapter
+
+    from synth_assets.lineage.store import LineageStore
+
+    store = LineageStore(tmp_path / "synth.duckdb")
+    first = validate_frame(good_frame(), SEED_EXPECTATIONS, "seeds", store)
+    validated = []
+    real = ge_adapter._validated_rows
+
+    def counted(*args):
+        validated.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(ge_adapter, "_validated_rows", counted)
+    again = validate_frame(good_frame(), SEED_EXPECTATIONS, "seeds", store)
+    assert validated == []  # read back: GX did not run
+    assert (again.passed, again.description) == (first.passed, first.description)
+    assert {k: v.value for k, v in again.metadata.items()} == \
+        {k: v.value for k, v in first.metadata.items()}
+
+    # Whatever differs is validated again, and judged on its own: one value out of range, a
+    # float a hair above the ceiling, an integer column turned float, another expectation.
+    out_of_range = good_frame().assign(difficulty=[1, 2, 6, 3])
+    assert not validate_frame(out_of_range, SEED_EXPECTATIONS, "seeds", store).passed
+    ceiling = [Expectation("ExpectColumnValuesToBeBetween",
+                           {"column": "rate", "max_value": 0.1}, "rate at most 0.1")]
+    at = pd.DataFrame({"rate": [0.1]})
+    above = pd.DataFrame({"rate": [0.1 + 2 ** -56]})
+    assert validate_frame(at, ceiling, "rates", store).passed
+    assert not validate_frame(above, ceiling, "rates", store).passed
+    as_float = good_frame().astype({"difficulty": float})
+    assert validate_frame(as_float, SEED_EXPECTATIONS, "seeds", store).passed
+    stricter = [*SEED_EXPECTATIONS[:3], Expectation("ExpectTableRowCountToBeBetween",
+                                                    {"min_value": 5}, "at least 5 seeds")]
+    assert not validate_frame(good_frame(), stricter, "seeds", store).passed
+    assert validated == ["seeds", "rates", "rates", "seeds", "seeds"]

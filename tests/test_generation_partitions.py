@@ -9,13 +9,13 @@ import pytest
 from synth_assets.cli import main
 from synth_assets.defs.partitions import partition_key
 from synth_assets.lineage.store import ALL_PARTITIONS, LineageStore
+from synth_assets.stages.generation_plan import plan_generations
 from synth_assets.stages.partitions import (
     GenerationPartition,
     PartitionError,
     labelled_partition,
     partition_label,
 )
-from synth_assets.stages.teacher_stage import plan_generations
 from tests.teacher_fixture import seeded
 from tests.test_recipes_builtin import write_spec
 

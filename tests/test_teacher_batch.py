@@ -29,9 +29,10 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.spec.model import TeacherSpec
 from synth_assets.stages.budget_stage import check_generation_budget
+from synth_assets.stages.generation_plan import plan_generations
 from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.teacher_batch_stage import run_batch_stage
-from synth_assets.stages.teacher_stage import plan_generations, run_teacher_stage
+from synth_assets.stages.teacher_stage import run_teacher_stage
 from synth_assets.teacher.batch import batch_states, record_batches
 from synth_assets.teacher.batch_files import input_file, input_line, split_into_files
 from synth_assets.teacher.batch_provider import BatchProvider

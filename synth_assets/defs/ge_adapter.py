@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import importlib.metadata
+import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
+
+from synth_assets.defs.resources import SynthStore
+from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.store import LineageStore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,14 +45,51 @@ class Expectation:
 
 
 def validate_frame(
-    frame: pd.DataFrame, expectations: Sequence[Expectation], suite_name: str
+    frame: pd.DataFrame, expectations: Sequence[Expectation], suite_name: str,
+    store: LineageStore | None = None,
 ) -> dg.AssetCheckResult:
     """Validate `frame` against `expectations` with GX; failure has severity ERROR.
+
+    With a store, the outcome of validating an identical frame (same columns, types, index and
+    values) against the same expectations with the same GX version is read back from it
+    (ge_results) instead of validated again: a rerun that changed nothing imports no GX.
 
     Raises ValueError for an unknown expectation type, bad arguments or an empty suite.
     """
     if not expectations:
         raise ValueError(f"expectation suite {suite_name!r} has no expectations")
+    if store is None:
+        return _check_result(_validated_rows(frame, expectations, suite_name), len(frame),
+                             suite_name)
+    key = _result_key(frame, expectations, suite_name)
+    stored = store.query("ge_result", result_key=key)
+    if stored:
+        return _check_result(json.loads(stored[0]["rows"]), len(frame), suite_name)
+    rows = _validated_rows(frame, expectations, suite_name)
+    with store.writer() as writer:
+        writer.insert_new("ge_results", [{"result_key": key, "suite": suite_name,
+                                          "rows": json.dumps(rows)}])
+    return _check_result(rows, len(frame), suite_name)
+
+
+def _result_key(frame: pd.DataFrame, expectations: Sequence[Expectation], suite_name: str
+                ) -> str:
+    """Everything the outcome depends on: the frame's exact values (float bits included), its
+    columns and types, the expectations and the GX version."""
+    import pandas as pd
+
+    values = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return content_id(
+        "gxr", importlib.metadata.version("great_expectations"), suite_name,
+        [[e.type, dict(e.kwargs), e.description] for e in expectations],
+        [str(column) for column in frame.columns], [str(dtype) for dtype in frame.dtypes],
+        values.hexdigest(),
+    )
+
+
+def _validated_rows(frame: pd.DataFrame, expectations: Sequence[Expectation],
+                    suite_name: str) -> list[dict[str, Any]]:
+    """One row per expectation, in the suite's order, as GX judged it."""
     suite = _build_suite(expectations, suite_name)
     with _VALIDATION_LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
@@ -59,7 +103,11 @@ def validate_frame(
 
     # GX returns results in its own order, not the suite's: match them back by our index.
     by_index = {res.expectation_config.meta[_INDEX_KEY]: res for res in result.results}
-    rows = [_row(exp, by_index[i]) for i, exp in enumerate(expectations)]
+    return [_row(exp, by_index[i]) for i, exp in enumerate(expectations)]
+
+
+def _check_result(rows: list[dict[str, Any]], frame_rows: int, suite_name: str
+                  ) -> dg.AssetCheckResult:
     failed = [row for row in rows if not row["success"]]
     failed_text = "; ".join(f"{row['description']} ({row['type']})" for row in failed)
     summary = (
@@ -73,7 +121,7 @@ def validate_frame(
         description=summary,
         metadata={
             "suite": dg.MetadataValue.text(suite_name),
-            "rows": dg.MetadataValue.int(len(frame)),
+            "rows": dg.MetadataValue.int(frame_rows),
             "evaluated": dg.MetadataValue.int(len(rows)),
             "failed": dg.MetadataValue.int(len(failed)),
             "failed_expectations": dg.MetadataValue.text(failed_text or "none"),
@@ -197,3 +245,16 @@ def _cell(text: str) -> str:
     if len(text) > _MAX_CELL_CHARS:
         text = text[: _MAX_CELL_CHARS - 1] + "…"
     return text
+
+
+SuiteFrame = tuple["pd.DataFrame", list[Expectation]]  # what a suite validates, and how
+
+
+def suite_result(synth: SynthStore, suite_name: str, suite: Callable[..., SuiteFrame],
+                 *snapshots: object) -> dg.AssetCheckResult:
+    """Build the suite's frame and validate it, the store kept open meanwhile: a suite makes no
+    LLM call, and each of its queries would otherwise open and close the file (tens of ms)."""
+    store = synth.store()
+    with store.kept_open():
+        frame, expectations = suite(store, synth.load_spec(), *snapshots)
+        return validate_frame(frame, expectations, suite_name, store)

@@ -65,4 +65,8 @@ def remove(store: LineageStore, removal: Removal) -> dict[str, int]:
                 deleted[table] = writer.delete(table, column, ids)
         deleted["edges"] = writer.unlink(removal.ids)
         writer.insert_new("forgotten_records", [{"record_id": removal.record_id}])
+        # Stored generation plans hold rendered prompts, stored GE outcomes may quote values:
+        # both are caches, rebuilt by the next run.
+        writer.execute("writes.sql", "delete_every_generation_plan")
+        writer.execute("writes.sql", "delete_every_ge_result")
     return deleted

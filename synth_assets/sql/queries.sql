@@ -598,3 +598,39 @@ WHERE teacher_batches.partition_key = $partition_key
 SELECT count(DISTINCT batch_key) AS ended
 FROM teacher_batch_events JOIN teacher_batches USING (batch_key)
 WHERE partition_key = $partition_key AND event = 'ingested';
+
+-- name: generation_plan
+SELECT generations, derived_seeds FROM generation_plans WHERE plan_id = $plan_id;
+
+-- name: plan_window_generations
+-- One window of a stored generation plan, in order: each generation's ids, and its prompt's
+-- body unless the generation is stored already (a rerun decodes nothing; a generation stored
+-- when the plan was made has no prompt written).
+SELECT planned.generation_id, planned.call_id, planned.teacher, planned.prompt_id,
+       planned.sample_index, planned.sampling_seed,
+       CASE WHEN generations.generation_id IS NULL THEN prompts.body END AS prompt
+FROM planned_generations AS planned
+LEFT JOIN generations ON generations.generation_id = planned.generation_id
+LEFT JOIN planned_prompts AS prompts
+       ON prompts.plan_id = planned.plan_id AND prompts.prompt_id = planned.prompt_id
+WHERE planned.plan_id = $plan_id AND planned.position >= $first
+  AND planned.position < $first + $size
+ORDER BY planned.position;
+
+-- name: plan_window_calls
+-- One window of a stored generation plan, in order: each teacher call's id, and its prompt's
+-- body unless the call is cached (a generation stored when the plan was made, whose call is
+-- cached, has no prompt written).
+SELECT planned.generation_id, planned.call_id, planned.teacher, planned.prompt_id,
+       planned.sample_index, planned.sampling_seed,
+       CASE WHEN teacher_calls.call_id IS NULL THEN prompts.body END AS prompt
+FROM planned_generations AS planned
+LEFT JOIN teacher_calls ON teacher_calls.call_id = planned.call_id
+LEFT JOIN planned_prompts AS prompts
+       ON prompts.plan_id = planned.plan_id AND prompts.prompt_id = planned.prompt_id
+WHERE planned.plan_id = $plan_id AND planned.position >= $first
+  AND planned.position < $first + $size
+ORDER BY planned.position;
+
+-- name: ge_result
+SELECT rows FROM ge_results WHERE result_key = $result_key;

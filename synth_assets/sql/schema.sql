@@ -350,3 +350,44 @@ CREATE TABLE IF NOT EXISTS verify_runs (
     summary       JSON NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+
+-- A partition's generation plan, planned once per run (stages/generation_plan.py) and read by
+-- the run's budget check, budget gate and teacher step; deleted once the teacher step has
+-- answered it, and a partition keeps at most one. `generations` stays NULL until every
+-- planned row is written.
+CREATE TABLE IF NOT EXISTS generation_plans (
+    plan_id        VARCHAR PRIMARY KEY,   -- run, partition, spec hash and seeds
+    partition_key  VARCHAR NOT NULL,
+    generations    BIGINT,
+    derived_seeds  JSON NOT NULL,         -- recipe -> [{seed, parent_ids}] of later rounds
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS planned_generations (
+    plan_id        VARCHAR NOT NULL,
+    position       BIGINT NOT NULL,       -- order of planning; windows are position ranges
+    generation_id  VARCHAR NOT NULL,
+    call_id        VARCHAR NOT NULL,
+    teacher        VARCHAR NOT NULL,
+    prompt_id      VARCHAR NOT NULL,
+    sample_index   INTEGER NOT NULL,
+    sampling_seed  BIGINT NOT NULL        -- the request's seed parameter
+);
+
+-- The prompts of a stored plan whose generations were not stored when it was planned, once
+-- per prompt: recipe, seed id, messages, attributes, draw, and the request apart from its seed.
+CREATE TABLE IF NOT EXISTS planned_prompts (
+    plan_id        VARCHAR NOT NULL,
+    prompt_id      VARCHAR NOT NULL,
+    body           JSON NOT NULL
+);
+
+-- The outcome of a Great Expectations suite on one frame (checks/ge_adapter.py), keyed by the
+-- frame's exact values, the expectations and the GX version: a check that validates the same
+-- frame again (a rerun that changed nothing) reads it back instead of running GX.
+CREATE TABLE IF NOT EXISTS ge_results (
+    result_key  VARCHAR PRIMARY KEY,
+    suite       VARCHAR NOT NULL,
+    rows        JSON NOT NULL,        -- per expectation: description, type, kwargs, success, observed
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);

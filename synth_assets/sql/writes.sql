@@ -39,3 +39,46 @@ WHERE child_id IN (SELECT record_id FROM staged_rows)
 -- unique without a primary-key index.
 INSERT INTO contamination_verdicts BY NAME
 SELECT * FROM staged_rows ANTI JOIN contamination_verdicts USING (scan_id);
+
+-- name: delete_partition_planned_generations
+-- The rows of every stored generation plan of a partition (a partition keeps one plan at most:
+-- stages/generation_plan.py deletes them, then the plans, before storing a new one).
+DELETE FROM planned_generations WHERE plan_id IN
+    (SELECT plan_id FROM generation_plans WHERE partition_key = $partition_key);
+
+-- name: delete_partition_planned_prompts
+DELETE FROM planned_prompts WHERE plan_id IN
+    (SELECT plan_id FROM generation_plans WHERE partition_key = $partition_key);
+
+-- name: delete_partition_plans
+DELETE FROM generation_plans WHERE partition_key = $partition_key;
+
+-- name: complete_generation_plan
+UPDATE generation_plans SET generations = $generations WHERE plan_id = $plan_id;
+
+-- name: delete_planned_generations
+DELETE FROM planned_generations WHERE plan_id = $plan_id;
+
+-- name: delete_planned_prompts
+DELETE FROM planned_prompts WHERE plan_id = $plan_id;
+
+-- name: delete_generation_plan
+DELETE FROM generation_plans WHERE plan_id = $plan_id;
+
+-- name: delete_every_generation_plan
+-- Every stored generation plan: they hold rendered prompts, so a data-removal request ends them.
+DELETE FROM planned_generations;
+DELETE FROM planned_prompts;
+DELETE FROM generation_plans;
+
+-- name: delete_every_ge_result
+-- Every stored GE outcome (they may quote unexpected values): a data-removal request ends them.
+DELETE FROM ge_results;
+
+-- name: append_planned_generations
+-- A window of a generation plan being stored (no key: the plan is new, its positions unique).
+INSERT INTO planned_generations BY NAME SELECT * FROM staged_rows;
+
+-- name: append_planned_prompts
+-- The prompts first met in that window (stages/generation_plan.py writes each once).
+INSERT INTO planned_prompts BY NAME SELECT * FROM staged_rows;

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.generation_plan import plan_of_run
 from synth_assets.stages.partitions import GenerationPartition
-from synth_assets.stages.teacher_stage import plan_generations, planned_windows
 from synth_assets.teacher.estimate import (
     TeacherEstimate,
     add_estimates,
@@ -52,26 +52,27 @@ class BudgetVerdict:
 
 def check_generation_budget(
     store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
-    partitions: Sequence[GenerationPartition] | None = None,
+    partitions: Sequence[GenerationPartition] | None = None, run_id: str | None = None,
 ) -> BudgetVerdict:
-    """The estimate for the given partitions together (none given: every recipe, no day),
-    planned and estimated a window at a time, as the stage runs them (memory flat in the
-    number of calls; a call planned twice in different windows is counted twice)."""
+    """The estimate for the given partitions together (none given: every recipe, no day), read
+    a window at a time from the run's plan of each (stages.generation_plan: planned once per
+    run), as the stage answers them (memory flat in the number of calls; a call planned twice
+    in different windows is counted twice)."""
     spec = loaded.spec
     planned = cached = 0
     by_teacher: dict[str, TeacherEstimate] = {}
     for partition in partitions or [None]:
-        for window in planned_windows(plan_generations(store, loaded, seeds, partition)):
-            planned += len(window)
-            requests = {p.request.call_id: p for p in window}
-            stored = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"])
-            cached += len(stored)
-            to_call: dict[str, list] = {}
-            for call_id, generation in requests.items():
-                if call_id not in stored:
-                    to_call.setdefault(generation.teacher, []).append(generation.request)
-            for name, window_requests in to_call.items():
-                estimate = estimate_requests(name, spec.teachers[name], window_requests,
+        plan = plan_of_run(store, loaded, seeds, partition, run_id)
+        for first in plan.window_starts():
+            window_planned, window_cached, uncached = plan.calls_at(first)
+            planned += window_planned
+            cached += len(window_cached)
+            to_call: dict[str, dict[str, object]] = {}
+            for generation in uncached:
+                to_call.setdefault(generation.teacher, {})[generation.request.call_id] = \
+                    generation.request
+            for name, requests in to_call.items():
+                estimate = estimate_requests(name, spec.teachers[name], list(requests.values()),
                                              spec.budget.expected_completion_tokens)
                 by_teacher[name] = (add_estimates(by_teacher[name], estimate)
                                     if name in by_teacher else estimate)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.generation_plan import plan_of_run
 from synth_assets.stages.partitions import GenerationPartition
-from synth_assets.stages.teacher_stage import plan_generations, planned_windows
 from synth_assets.teacher.batch import (
     BatchState,
     Ingested,
@@ -81,7 +81,7 @@ def run_batch_stage(
 
     asyncio.run(finish_started())
     if submit:
-        requests = _requests_to_submit(store, loaded, seeds, partition)
+        requests = _requests_to_submit(store, loaded, seeds, partition, run_id)
         admitted = _within_budget(loaded, name, requests, result)
         if admitted:
             log(f"submitting {len(admitted)} requests to {teacher.model} as batches")
@@ -92,15 +92,15 @@ def run_batch_stage(
 
 
 def _requests_to_submit(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
-                        partition: GenerationPartition) -> list[TeacherRequest]:
-    """The partition's requests with no cached answer and in no open batch, each once."""
+                        partition: GenerationPartition, run_id: str) -> list[TeacherRequest]:
+    """The requests of the run's plan with no cached answer and in no open batch, each once."""
     pending = pending_call_ids(store, partition.key)
+    plan = plan_of_run(store, loaded, seeds, partition, run_id)
     wanted: dict[str, TeacherRequest] = {}
-    for window in planned_windows(plan_generations(store, loaded, seeds, partition)):
-        requests = {p.request.call_id: p.request for p in window
-                    if p.request.call_id not in pending}
-        cached = set(store.query_with_ids("stored_call_ids", list(requests))["call_id"])
-        wanted.update((call_id, r) for call_id, r in requests.items() if call_id not in cached)
+    for first in plan.window_starts():
+        _, _, uncached = plan.calls_at(first)
+        wanted.update((p.request.call_id, p.request) for p in uncached
+                      if p.request.call_id not in pending)
     return list(wanted.values())
 
 

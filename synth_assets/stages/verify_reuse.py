@@ -48,12 +48,13 @@ def run_verify_stage_reusing(
     log: Callable[[str], None] = print, partition_key: str = UNPARTITIONED,
 ) -> VerifyStageResult:
     """run_verify_stage, or the stored result of a run with the same inputs."""
-    key = verify_input_key(store, loaded, generation_snapshot_id, partition_key)
-    stored = store.query("verify_run", input_key=key)
-    if stored:
-        log("every input of this verification is unchanged: reusing its stored result")
-        return _reused(store, stored[0]["snapshot_id"], json.loads(stored[0]["summary"]),
-                       partition_key)
+    with store.kept_open():  # no judge call before run_verify_stage: one open of the file
+        key = verify_input_key(store, loaded, generation_snapshot_id, partition_key)
+        stored = store.query("verify_run", input_key=key)
+        if stored:
+            log("every input of this verification is unchanged: reusing its stored result")
+            return _reused(store, stored[0]["snapshot_id"], json.loads(stored[0]["summary"]),
+                           partition_key)
     result = run_verify_stage(store, loaded, generation_snapshot_id, log=log,
                               partition_key=partition_key)
     if not result.judge_failures:

@@ -25,8 +25,9 @@ def teacher_budget(context: dg.AssetCheckExecutionContext, synth: SynthStore, se
     partition = run_partition(context.run)
     partitions = ([partition] if partition is not None
                   else [GenerationPartition(today(), recipe) for recipe in loaded.spec.recipes])
-    verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets),
-                                      partitions)
+    with store.kept_open():  # no LLM call here; each window's query would reopen the file
+        verdict = check_generation_budget(store, loaded, seeds_of_snapshot(store, seed_sets),
+                                          partitions, context.run.run_id)
     # With allow_partial an over-budget estimate only warns: the run spends up to the budget.
     partial = loaded.spec.budget.allow_partial
     return dg.AssetCheckResult(

@@ -35,10 +35,10 @@ def budget_metadata(verdict: BudgetVerdict, loaded: LoadedSpec) -> dict[str, obj
 
 
 def refuse_over_budget(store: LineageStore, loaded: LoadedSpec, seeds: list[SeedRecord],
-                       partition: GenerationPartition) -> None:
+                       partition: GenerationPartition, run_id: str) -> None:
     if loaded.spec.budget.allow_partial:
         return
-    verdict = check_generation_budget(store, loaded, seeds, [partition])
+    verdict = check_generation_budget(store, loaded, seeds, [partition], run_id)
     if not verdict.within_budget:
         raise dg.Failure(description=f"budget gate: {verdict.summary()}",
                          metadata=budget_metadata(verdict, loaded))

@@ -4,7 +4,7 @@ checks.py declares its check with this description and returns `diversity_result
 import dagster as dg
 
 from synth_assets.defs.diversity.suite import diversity_suite
-from synth_assets.defs.ge_adapter import validate_frame
+from synth_assets.defs.ge_adapter import suite_result
 from synth_assets.defs.resources import SynthStore
 
 DESCRIPTION = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-size samples) at "
@@ -13,5 +13,4 @@ DESCRIPTION = ("GE suite: no recipe's records collapse: distinct-2 (on fixed-siz
 
 
 def diversity_result(synth: SynthStore, snapshot_id: str, asset: str) -> dg.AssetCheckResult:
-    frame, expectations = diversity_suite(synth.store(), synth.load_spec(), snapshot_id)
-    return validate_frame(frame, expectations, f"{asset}_diversity")
+    return suite_result(synth, f"{asset}_diversity", diversity_suite, snapshot_id)

@@ -3,16 +3,16 @@
 import dagster as dg
 
 from synth_assets.defs.final_mixtures.suite import final_mixtures_suite
-from synth_assets.defs.ge_adapter import validate_frame
+from synth_assets.defs.ge_adapter import suite_result
 from synth_assets.defs.resources import SynthStore
+from synth_assets.lineage.stages import FINAL_MIXTURES
 
 
-@dg.asset_check(asset="final_mixtures", blocking=True,
+@dg.asset_check(asset=FINAL_MIXTURES, blocking=True,
                 description="GE suite: each mixture against its spec: component ratios, counts "
                             "or token budgets, the real-data floor, no contaminated record, no "
                             "duplicate ids, no empty texts, a minimum count.")
 def final_mixtures_expectations(
     synth: SynthStore, final_mixtures: dict[str, str]
 ) -> dg.AssetCheckResult:
-    frame, expectations = final_mixtures_suite(synth.store(), synth.load_spec(), final_mixtures)
-    return validate_frame(frame, expectations, "final_mixtures")
+    return suite_result(synth, FINAL_MIXTURES, final_mixtures_suite, final_mixtures)

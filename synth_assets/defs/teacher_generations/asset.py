@@ -35,8 +35,9 @@ def teacher_generations(
     materialized); batch_sensor starts the run that stores their answers."""
     store, loaded = synth.store(), synth.load_spec()
     partition = generation_partition(context.partition_key)
-    seeds = seeds_of_snapshot(store, seed_sets)
-    refuse_over_budget(store, loaded, seeds, partition)
+    with store.kept_open():  # the file is closed again before any teacher call
+        seeds = seeds_of_snapshot(store, seed_sets)
+        refuse_over_budget(store, loaded, seeds, partition, context.run.run_id)
     batches = None
     if batch_teacher(loaded, partition):
         batches = run_batch_stage(store, loaded, seeds, partition, context.run.run_id,
@@ -56,9 +57,11 @@ def teacher_generations(
     if result.calls.budget_stop:
         context.log.warning("stopped early, keeping what was answered: "
                             f"{result.calls.budget_stop}")
-    yield dg.Output(result.snapshot_id, metadata={
-        **teacher_generations_metadata(result, store),
-        **(ingest_metadata(batches) if batches is not None else {}),
-        **diversity_metadata(store, result.snapshot_id),
-        **table_metadata(store, "generations", [result.snapshot_id]),
-    })
+    with store.kept_open():
+        metadata = {
+            **teacher_generations_metadata(result, store),
+            **(ingest_metadata(batches) if batches is not None else {}),
+            **diversity_metadata(store, result.snapshot_id),
+            **table_metadata(store, "generations", [result.snapshot_id]),
+        }
+    yield dg.Output(result.snapshot_id, metadata=metadata)

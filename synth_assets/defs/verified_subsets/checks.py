@@ -3,27 +3,26 @@
 import dagster as dg
 
 from synth_assets.defs.diversity.checks import DESCRIPTION, diversity_result
-from synth_assets.defs.ge_adapter import validate_frame
+from synth_assets.defs.ge_adapter import suite_result
 from synth_assets.defs.partitions import GENERATION_PARTITIONS
 from synth_assets.defs.resources import SynthStore
 from synth_assets.defs.verified_subsets.suite import verified_subsets_suite
+from synth_assets.lineage.stages import TEACHER_GENERATIONS, VERIFIED_SUBSETS
 
 
-@dg.asset_check(asset="verified_subsets", blocking=True,
+@dg.asset_check(asset=VERIFIED_SUBSETS, blocking=True,
                 partitions_def=GENERATION_PARTITIONS,
-                additional_ins={"teacher_generations": dg.AssetIn("teacher_generations")},
+                additional_ins={TEACHER_GENERATIONS: dg.AssetIn(TEACHER_GENERATIONS)},
                 description="GE suite: the overall verifier pass rate is at least the spec's "
                             "quality.min_pass_rate.")
 def verified_subsets_expectations(
     synth: SynthStore, verified_subsets: str, teacher_generations: str
 ) -> dg.AssetCheckResult:
-    frame, expectations = verified_subsets_suite(
-        synth.store(), synth.load_spec(), verified_subsets, teacher_generations
-    )
-    return validate_frame(frame, expectations, "verified_subsets")
+    return suite_result(synth, VERIFIED_SUBSETS, verified_subsets_suite, verified_subsets,
+                        teacher_generations)
 
 
-@dg.asset_check(asset="verified_subsets", blocking=True, description=DESCRIPTION,
+@dg.asset_check(asset=VERIFIED_SUBSETS, blocking=True, description=DESCRIPTION,
                 partitions_def=GENERATION_PARTITIONS)
 def verified_subsets_diversity(synth: SynthStore, verified_subsets: str) -> dg.AssetCheckResult:
-    return diversity_result(synth, verified_subsets, "verified_subsets")
+    return diversity_result(synth, verified_subsets, VERIFIED_SUBSETS)
