@@ -169,7 +169,6 @@ def test_a_stored_outcome_is_reused_only_for_the_same_frame_and_suite(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from synth_assets.defs import ge_adapter
-
     from synth_assets.lineage.store import LineageStore
 
     store = LineageStore(tmp_path / "synth.duckdb")
