@@ -46,18 +46,25 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
 
 
-class Code(NamedTuple):
-    """A version of the mixture stage and what it understands."""
-    name: str
-    root: Path
+class Version(NamedTuple):
+    """A version of the mixture stage: what it is and what it understands."""
+    label: str
     takes_judged_snapshot: bool = True    # run_mixture_stage(store, loaded, clean, judged, ...)
     unknown_recipe_keys: tuple[str, ...] = ()  # recipe keys its spec model rejects
 
 
+class Code(NamedTuple):
+    """A version's source tree."""
+    name: str
+    root: Path
+    version: Version
+
+
+OURS = Version("this working tree")
 REFERENCES = {
-    "6bbd488": dict(label="main before issue 17"),
-    "872fec4": dict(label="main before issue 6 (pandas)", takes_judged_snapshot=False,
-                    unknown_recipe_keys=("skip_filters",)),
+    "6bbd488": Version("main before issue 17"),
+    "872fec4": Version("main before issue 6 (pandas)", takes_judged_snapshot=False,
+                       unknown_recipe_keys=("skip_filters",)),
 }
 MIXTURE = {"recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.2,
            "seed": 5, "formats": ["jsonl", "parquet"]}
@@ -133,7 +140,8 @@ def write_inputs(work: Path, size: int, codes: list[Code]) -> None:
     spec = yaml.safe_load((work / "pipeline.yaml").read_text())
     spec["real_sources"]["human"]["path"] = "real.jsonl"
     for code in codes:
-        recipes = {name: {k: v for k, v in recipe.items() if k not in code.unknown_recipe_keys}
+        unknown = code.version.unknown_recipe_keys
+        recipes = {name: {k: v for k, v in recipe.items() if k not in unknown}
                    for name, recipe in spec["recipes"].items()}
         spec_file(work, code).write_text(yaml.safe_dump({**spec, "recipes": recipes},
                                                         sort_keys=False))
@@ -164,9 +172,11 @@ with LineageStore({str(store_file(work, code))!r}).connection() as connection:
     for sql, params in json.load(sys.stdin):
         connection.execute(sql, params)
 """
-    subprocess.run([sys.executable, "-c", program], input=json.dumps(fill_statements(size)),
-                   text=True, env=child_env(code, "1GB"), cwd=code.root, check=True,
-                   timeout=3600)
+    done = subprocess.run([sys.executable, "-c", program], input=json.dumps(fill_statements(size)),
+                          capture_output=True, text=True, env=child_env(code, "1GB"),
+                          cwd=code.root, timeout=3600)
+    if done.returncode:
+        raise RuntimeError(f"{code.name} (filling its store): {done.stderr[-3000:]}")
 
 
 def measure(code: Code, work: Path, memory_limit: str, phases: bool) -> dict:
@@ -174,8 +184,9 @@ def measure(code: Code, work: Path, memory_limit: str, phases: bool) -> dict:
     data.jsonl and (with phases) where the time went."""
     exports = work / "exports"
     shutil.rmtree(exports, ignore_errors=True)
-    snapshots = (("snap_fixture_clean", "snap_fixture_judged") if code.takes_judged_snapshot
-                 else ("snap_fixture_clean",))
+    snapshots = ("snap_fixture_clean", "snap_fixture_judged")
+    if not code.version.takes_judged_snapshot:
+        snapshots = snapshots[:1]
     program = f"""
 import hashlib, json, sys, time
 from pathlib import Path
@@ -259,14 +270,11 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="1GB")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    ours = Code("ours", REPO)
+    ours = Code("ours", REPO, OURS)
     codes = [ours] + ([] if args.no_reference else [
-        Code(commit, reference_tree(commit), **{k: v for k, v in REFERENCES[commit].items()
-                                                 if k != "label"})
-        for commit in args.references])
+        Code(commit, reference_tree(commit), REFERENCES[commit]) for commit in args.references])
     figures: dict[str, dict[int, dict]] = {code.name: {} for code in codes}
-    print("reference versions: " + ", ".join(
-        f"{code.name} = {REFERENCES[code.name]['label']}" for code in codes[1:]))
+    print("versions: " + ", ".join(f"{code.name} = {code.version.label}" for code in codes))
     print(f"{'verified':>9} {'records':>9} {'version':>8} | {'wall s':>7} {'CPU s':>7} "
           f"{'peak MB':>8} {'(base)':>7} | {'ours faster, wall / CPU':>23} | same data")
     for size in args.sizes:
