@@ -14,7 +14,8 @@ The references:
 Each store is made by the code measured on it (its own schema, through its own LineageStore)
 and filled by the same statements (tests/mixture_fixture.fill_statements). Each measurement
 runs in its own process, so the peak RSS is that of one mixture build (baseline after imports
-shown separately); with --repeats, the versions take turns and the fastest run of each counts.
+shown separately); with --repeats, the versions take turns (in an order reversed every
+turn) and the fastest run of each counts.
 The mixture: every synthetic record plus real records at real_fraction 0.2 (N/4 real),
 exported as JSONL and Parquet; "same data" says whether a reference's data.jsonl has the same
 bytes as ours.
@@ -24,8 +25,8 @@ methods (one phase per named statement), the export writer, the real-source load
 commit that ends the write transaction.
 
 DuckDB uses memory as a cache up to its memory_limit (default 80% of RAM) before spilling to
-disk, so ours runs with SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB); the reference
-holds its data in pandas and does not read that variable.
+disk, so every version runs with SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB); the
+pandas reference (872fec4) holds its data in pandas and does not read that variable.
 
 Usage: python benchmarks/bench_mixture_scale.py [--sizes 10000 100000 1000000]
        [--references 6bbd488 872fec4 | --no-reference] [--repeats 1] [--memory-limit 1GB]
@@ -284,8 +285,10 @@ def main() -> None:
         write_inputs(work, size, codes)
         for code in codes:
             fill_store(work, size, code)
-        for _ in range(args.repeats):
-            for code in codes:
+        for turn in range(args.repeats):
+            # the order flips every turn, so that a load that rises or falls over the run
+            # does not favour whoever goes first
+            for code in codes if turn % 2 == 0 else codes[::-1]:
                 result = measure(code, work, args.memory_limit, phases=code is ours)
                 best = figures[code.name].get(size)
                 if best is None or result["seconds"] < best["seconds"]:
