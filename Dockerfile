@@ -7,10 +7,15 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake \
     && rm -rf /var/lib/apt/lists/*
 
+# A normal install, as a user's: the SQL, the shipped specs and the instance settings are read
+# from the installed package, and the sources it was built from are not kept.
+COPY pyproject.toml /tmp/synth-assets/
+COPY synth_assets /tmp/synth-assets/synth_assets
+RUN pip install --no-cache-dir "/tmp/synth-assets[deploy]" && rm -rf /tmp/synth-assets
+
+# The installed package's specs at a fixed path, for SYNTH_SPEC (docker-compose.yml names one).
 WORKDIR /opt/synth-assets
-COPY . .
-# Editable: the SQL files and the shipped spec are read from this source tree.
-RUN pip install --no-cache-dir -e ".[deploy]"
+RUN ln -s "$(python -c 'import pathlib, synth_assets; print(pathlib.Path(synth_assets.__file__).parent)')/default_spec" default_spec
 
 ENV DAGSTER_HOME=/opt/dagster/home \
     LITELLM_LOCAL_MODEL_COST_MAP=True \

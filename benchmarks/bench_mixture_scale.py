@@ -1,23 +1,35 @@
 """Build a mixture from N verified records (generated in DuckDB) at several sizes and print
-wall time and peak memory, side by side with the reference: the previous, pandas-based mixture
-stage of this repository (commit REFERENCE_COMMIT, extracted into a cache folder by this
-script), run on an identical copy of the store. Then the time ratios between consecutive sizes
-(linear cost: the ratio of the sizes) and where our time goes, phase by phase.
+wall time and peak memory, side by side with the references: earlier versions of this
+repository's mixture stage (REFERENCES; each extracted from git into a cache folder by this
+script), each on a store it made itself with the same records. Then the time ratios between
+consecutive sizes (linear cost: the ratio of the sizes) and where our time goes, phase by phase.
 
-Each measurement runs in its own process, so the peak RSS is that of one mixture build
-(baseline after imports shown separately). The mixture: every synthetic record plus real
-records at real_fraction 0.2 (N/4 real), exported as JSONL and Parquet.
+The references:
+- 6bbd488, main before issue 17 (SQL at the repository root, a schema without versions or
+  migrations): whether issue 17 made mixtures slower.
+- 872fec4, main before issue 6 (pandas frames, sorted in Python): what issue 6 gained. Its spec
+  model predates `skip_filters` (and the default filters it opts out of), so it reads the same
+  spec without that key, which means the same to it: recipes without verifiers.
+
+Each store is made by the code measured on it (its own schema, through its own LineageStore)
+and filled by the same statements (tests/mixture_fixture.fill_statements). Each measurement
+runs in its own process, so the peak RSS is that of one mixture build (baseline after imports
+shown separately); with --repeats, the versions take turns (in an order reversed every
+turn) and the fastest run of each counts.
+The mixture: every synthetic record plus real records at real_fraction 0.2 (N/4 real),
+exported as JSONL and Parquet; "same data" says whether a reference's data.jsonl has the same
+bytes as ours.
 
 Phases are timed from outside the code under test: the child wraps the store writer's
 methods (one phase per named statement), the export writer, the real-source load and the
 commit that ends the write transaction.
 
 DuckDB uses memory as a cache up to its memory_limit (default 80% of RAM) before spilling to
-disk, so ours runs with SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB); the reference
-holds its data in pandas and does not read that variable.
+disk, so every version runs with SYNTH_DUCKDB_MEMORY_LIMIT (--memory-limit, default 1GB); the
+pandas reference (872fec4) holds its data in pandas and does not read that variable.
 
-Usage: python benchmarks/bench_mixture_scale.py [--sizes 10000 100000 1000000] [--no-reference]
-       [--memory-limit 1GB]
+Usage: python benchmarks/bench_mixture_scale.py [--sizes 10000 100000 1000000]
+       [--references 6bbd488 872fec4 | --no-reference] [--repeats 1] [--memory-limit 1GB]
 """
 
 from __future__ import annotations
@@ -29,10 +41,32 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
-REFERENCE_COMMIT = "872fec4"          # main before issue 6: pandas frames, sorted in Python
+
+
+class Version(NamedTuple):
+    """A version of the mixture stage: what it is and what it understands."""
+    label: str
+    takes_judged_snapshot: bool = True    # run_mixture_stage(store, loaded, clean, judged, ...)
+    unknown_recipe_keys: tuple[str, ...] = ()  # recipe keys its spec model rejects
+
+
+class Code(NamedTuple):
+    """A version's source tree."""
+    name: str
+    root: Path
+    version: Version
+
+
+OURS = Version("this working tree")
+REFERENCES = {
+    "6bbd488": Version("main before issue 17"),
+    "872fec4": Version("main before issue 6 (pandas)", takes_judged_snapshot=False,
+                       unknown_recipe_keys=("skip_filters",)),
+}
 MIXTURE = {"recipes": ["math_cot", "chat"], "real_sources": ["human"], "real_fraction": 0.2,
            "seed": 5, "formats": ["jsonl", "parquet"]}
 
@@ -93,90 +127,116 @@ LineageStore.writer = writer
 """
 
 
-def build(work: Path, size: int) -> Path:
-    """The store with `size` verified records and a real JSONL source of size / 4 rows."""
-    sys.path.insert(0, str(REPO))
+def write_inputs(work: Path, size: int, codes: list[Code]) -> None:
+    """The spec (one per set of recipe keys a version rejects) and a real JSONL source of
+    size / 4 rows."""
     import duckdb
+    import yaml
 
-    from synth_assets.lineage.store import LineageStore
-    from tests.mixture_fixture import fill_verified_records, write_mixture_spec
+    from tests.mixture_fixture import write_mixture_spec
 
-    db = work / "store.duckdb"
-    fill_verified_records(LineageStore(db), size)
-    real = work / "real.parquet"
     write_mixture_spec(work, {"mix": MIXTURE}, real_count=size // 4)
-    duckdb.sql(f"COPY (SELECT * FROM '{real}') TO '{work / 'real.jsonl'}' (FORMAT json)")
-    spec = (work / "pipeline.yaml").read_text().replace("real.parquet", "real.jsonl")
-    (work / "pipeline.yaml").write_text(spec)
-    return db
+    duckdb.sql(f"COPY (SELECT * FROM '{work / 'real.parquet'}') TO '{work / 'real.jsonl'}' "
+               "(FORMAT json)")
+    spec = yaml.safe_load((work / "pipeline.yaml").read_text())
+    spec["real_sources"]["human"]["path"] = "real.jsonl"
+    for code in codes:
+        unknown = code.version.unknown_recipe_keys
+        recipes = {name: {k: v for k, v in recipe.items() if k not in unknown}
+                   for name, recipe in spec["recipes"].items()}
+        spec_file(work, code).write_text(yaml.safe_dump({**spec, "recipes": recipes},
+                                                        sort_keys=False))
 
 
-def reference_store(db: Path, reference_root: Path) -> Path:
-    """A copy of the store for the reference, whose (still empty) mixture_records table is
-    the reference's own: its writes need the primary key this version no longer declares."""
-    import duckdb
-
-    copy = db.with_name("reference.duckdb")
-    shutil.copy(db, copy)
-    with duckdb.connect(str(copy)) as connection:
-        connection.execute("DROP TABLE mixture_records")
-        connection.execute((reference_root / "sql" / "schema.sql").read_text())
-    return copy
+def spec_file(work: Path, code: Code) -> Path:
+    return work / f"pipeline-{code.name}.yaml"
 
 
-def measure(code_root: Path, work: Path, db: Path, ours: bool, memory_limit: str) -> dict:
-    """Run one mixture build in a fresh process; its time, peak RSS and (ours) phases."""
+def store_file(work: Path, code: Code) -> Path:
+    return work / f"store-{code.name}.duckdb"
+
+
+def child_env(code: Code, memory_limit: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(code.root), "SYNTH_DUCKDB_MEMORY_LIMIT": memory_limit}
+
+
+def fill_store(work: Path, size: int, code: Code) -> None:
+    """The version's own store (its schema, made by its LineageStore) with `size` verified
+    records, from the statements of this repository's fixture."""
+    from tests.mixture_fixture import fill_statements
+
     program = f"""
-import json, sys, time
+import json, sys
+sys.path.insert(0, {str(code.root)!r})
+from synth_assets.lineage.store import LineageStore
+with LineageStore({str(store_file(work, code))!r}).connection() as connection:
+    for sql, params in json.load(sys.stdin):
+        connection.execute(sql, params)
+"""
+    done = subprocess.run([sys.executable, "-c", program], input=json.dumps(fill_statements(size)),
+                          capture_output=True, text=True, env=child_env(code, "1GB"),
+                          cwd=code.root, timeout=3600)
+    if done.returncode:
+        raise RuntimeError(f"{code.name} (filling its store): {done.stderr[-3000:]}")
+
+
+def measure(code: Code, work: Path, memory_limit: str, phases: bool) -> dict:
+    """Run one mixture build in a fresh process; its time, peak RSS, the sha256 of its
+    data.jsonl and (with phases) where the time went."""
+    exports = work / "exports"
+    shutil.rmtree(exports, ignore_errors=True)
+    snapshots = ("snap_fixture_clean", "snap_fixture_judged")
+    if not code.version.takes_judged_snapshot:
+        snapshots = snapshots[:1]
+    program = f"""
+import hashlib, json, sys, time
 from pathlib import Path
 
-sys.path.insert(0, {str(code_root)!r})
+sys.path.insert(0, {str(code.root)!r})
 sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 from process_memory import peak_mb
-{PHASE_TIMERS if ours else "PHASES = {}"}
+{PHASE_TIMERS if phases else "PHASES = {}"}
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
 from synth_assets.stages.mixture_stage import run_mixture_stage
 baseline = peak_mb()
-loaded = load_spec({str(work / 'pipeline.yaml')!r})
-store = LineageStore({str(db)!r})
-args = ("snap_fixture_clean", "snap_fixture_judged") if {ours} else ("snap_fixture_clean",)
+loaded = load_spec({str(spec_file(work, code))!r})
+store = LineageStore({str(store_file(work, code))!r})
 start, cpu_start = time.perf_counter(), time.process_time()
-results = run_mixture_stage(store, loaded, *args, Path({str(work / 'exports')!r}),
+results = run_mixture_stage(store, loaded, *{snapshots!r}, Path({str(exports)!r}),
                             run_id="bench", log=lambda _: None)
 seconds = time.perf_counter() - start
 cpu_seconds = time.process_time() - cpu_start
+data = hashlib.sha256(Path({str(exports / 'mix' / 'data.jsonl')!r}).read_bytes()).hexdigest()
 print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu_seconds,
-                  "records": results[0].manifest["counts"]["total"],
+                  "records": results[0].manifest["counts"]["total"], "data_sha256": data,
                   "baseline_mb": baseline, "peak_mb": peak_mb(), "phases": dict(PHASES)}}))
 """
-    env = {**os.environ, "PYTHONPATH": str(code_root), "SYNTH_DUCKDB_MEMORY_LIMIT": memory_limit}
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                          env=env, cwd=code_root, timeout=3600)
+                          env=child_env(code, memory_limit), cwd=code.root, timeout=3600)
     if done.returncode:
-        raise RuntimeError(done.stderr[-3000:])
+        raise RuntimeError(f"{code.name}: {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def reference_tree() -> Path:
-    """This repository at REFERENCE_COMMIT, extracted once into the cache."""
-    target = CACHE / f"synth-assets-{REFERENCE_COMMIT}"
+def reference_tree(commit: str) -> Path:
+    """This repository at `commit`, extracted once into the cache."""
+    target = CACHE / f"synth-assets-{commit}"
     if not (target / "synth_assets").exists():
         target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", REFERENCE_COMMIT],
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return target
 
 
-def print_ratios(sizes: list[int], ours: dict[int, dict], reference: dict[int, dict]) -> None:
+def print_ratios(sizes: list[int], figures: dict[str, dict[int, dict]]) -> None:
     print("\ntime ratios between consecutive sizes (linear cost: the size ratio), wall / CPU")
     for small, large in zip(sizes, sizes[1:], strict=False):
         line = f"{large:>9,} / {small:<9,} size x{large / small:<5.1f}"
-        for name, results in (("ours", ours), ("reference", reference)):
-            if results:
-                line += (f"  {name} x{results[large]['seconds'] / results[small]['seconds']:.1f}"
-                         f" / x{results[large]['cpu_seconds'] / results[small]['cpu_seconds']:.1f}")
+        for name, results in figures.items():
+            line += (f"  {name} x{results[large]['seconds'] / results[small]['seconds']:.1f}"
+                     f" / x{results[large]['cpu_seconds'] / results[small]['cpu_seconds']:.1f}")
         print(line)
 
 
@@ -203,35 +263,51 @@ def print_phases(sizes: list[int], ours: dict[int, dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--references", nargs="+", choices=list(REFERENCES),
+                        default=list(REFERENCES))
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each version per size, taking turns; the fastest counts")
     parser.add_argument("--memory-limit", default="1GB")
     args = parser.parse_args()
-    reference_root = None if args.no_reference else reference_tree()
-    ours: dict[int, dict] = {}
-    reference: dict[int, dict] = {}
-    print(f"{'verified':>9} {'records':>9} | {'ours s':>7} {'CPU s':>7} {'peak MB':>8} "
-          f"{'(base)':>7} | {'reference s':>11} {'CPU s':>7} {'peak MB':>8} {'(base)':>7} | "
-          f"{'speed-up':>8}")
+    sys.path.insert(0, str(REPO))
+    ours = Code("ours", REPO, OURS)
+    codes = [ours] + ([] if args.no_reference else [
+        Code(commit, reference_tree(commit), REFERENCES[commit]) for commit in args.references])
+    figures: dict[str, dict[int, dict]] = {code.name: {} for code in codes}
+    print("versions: " + ", ".join(f"{code.name} = {code.version.label}" for code in codes))
+    print(f"{'verified':>9} {'records':>9} {'version':>8} | {'wall s':>7} {'CPU s':>7} "
+          f"{'peak MB':>8} {'(base)':>7} | {'ours faster, wall / CPU':>23} | same data")
     for size in args.sizes:
         work = CACHE / f"mixture-{size}"
         shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        db = build(work, size)
-        reference_db = None if reference_root is None else reference_store(db, reference_root)
-        result = ours[size] = measure(REPO, work, db, ours=True, memory_limit=args.memory_limit)
-        line = (f"{size:>9,} {result['records']:>9,} | {result['seconds']:>7.2f} "
-                f"{result['cpu_seconds']:>7.2f} {result['peak_mb']:>8.0f} "
-                f"{result['baseline_mb']:>7.0f} | ")
-        if reference_root is not None:
-            shutil.rmtree(work / "exports", ignore_errors=True)
-            ref = reference[size] = measure(reference_root, work, reference_db, ours=False,
-                                            memory_limit=args.memory_limit)
-            line += (f"{ref['seconds']:>11.2f} {ref['cpu_seconds']:>7.2f} {ref['peak_mb']:>8.0f} "
-                     f"{ref['baseline_mb']:>7.0f} | {ref['seconds'] / result['seconds']:>7.1f}x")
-        print(line, flush=True)
+        work.mkdir(parents=True, mode=0o700)   # the stores' folder: ours only
+        write_inputs(work, size, codes)
+        for code in codes:
+            fill_store(work, size, code)
+        for turn in range(args.repeats):
+            # the order flips every turn, so that a load that rises or falls over the run
+            # does not favour whoever goes first
+            for code in codes if turn % 2 == 0 else codes[::-1]:
+                result = measure(code, work, args.memory_limit, phases=code is ours)
+                best = figures[code.name].get(size)
+                if best is None or result["seconds"] < best["seconds"]:
+                    figures[code.name][size] = result
+        mine = figures["ours"][size]
+        for code in codes:
+            result = figures[code.name][size]
+            line = (f"{size:>9,} {result['records']:>9,} {code.name:>8} | "
+                    f"{result['seconds']:>7.2f} {result['cpu_seconds']:>7.2f} "
+                    f"{result['peak_mb']:>8.0f} {result['baseline_mb']:>7.0f} |")
+            if code is not ours:
+                speed_up = (f"x{result['seconds'] / mine['seconds']:.2f} / "
+                            f"x{result['cpu_seconds'] / mine['cpu_seconds']:.2f}")
+                same = result["data_sha256"] == mine["data_sha256"]
+                line += f" {speed_up:>23} | {'yes' if same else 'NO'}"
+            print(line, flush=True)
         shutil.rmtree(work, ignore_errors=True)
-    print_ratios(args.sizes, ours, reference)
-    print_phases(args.sizes, ours)
+    print_ratios(args.sizes, figures)
+    print_phases(args.sizes, figures["ours"])
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ def run_one_size(size: int, detectors: str, gsm8k: Path) -> dict:
     import dagster as dg
     from bench_teacher_throughput import API_KEY, bench_server
 
+    from synth_assets.cli import INSTANCE_YAML
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
 
@@ -210,7 +211,7 @@ def run_one_size(size: int, detectors: str, gsm8k: Path) -> dict:
         folder = Path(tmp)
         home = folder / "dagster_home"
         home.mkdir()
-        (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+        (home / "dagster.yaml").write_text(INSTANCE_YAML.read_text())
         os.environ.update(DAGSTER_HOME=str(home), SYNTH_DB=str(home / "synth.duckdb"),
                           SYNTH_EXPORT_DIR=str(home / "exports"), BENCH_API_KEY=API_KEY)
         (folder / "inputs").mkdir()

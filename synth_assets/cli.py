@@ -4,6 +4,7 @@ on your own candidate answers."""
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,14 +18,19 @@ if TYPE_CHECKING:
 
     from synth_assets.lineage.store import LineageStore
 
-REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
+# Without DAGSTER_HOME: ./dagster_home in the working directory, where the lineage store and
+# exports default to as well; an installed package has no repository folder to fall back on.
+DEFAULT_DAGSTER_HOME = Path("dagster_home")
+# The local instance's settings (the DuckDB pool), shipped in the package for a new home.
+INSTANCE_YAML = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
 
 
 def _ensure_dagster_home() -> Path:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_DAGSTER_HOME))).resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the store: ours only
-    (home / "dagster.yaml").touch(exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_YAML, home / "dagster.yaml")
     return home
 
 

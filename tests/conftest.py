@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from synth_assets.cli import INSTANCE_YAML
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 # GSM8K (MIT, openai/grade-school-math): the whole test split as the file a spec can name, the
@@ -34,11 +36,10 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 @pytest.fixture
 def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary DAGSTER_HOME with the repo's dagster.yaml, plus SYNTH_DB and exports in it."""
+    """A temporary DAGSTER_HOME with the shipped dagster.yaml, plus SYNTH_DB and exports in it."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    repo_yaml = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
-    (home / "dagster.yaml").write_text(repo_yaml.read_text())
+    (home / "dagster.yaml").write_text(INSTANCE_YAML.read_text())
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("SYNTH_DB", str(home / "synth.duckdb"))
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(home / "exports"))

@@ -54,15 +54,23 @@ DROP TABLE fixture;
 """
 
 
+def fill_statements(count: int, start: int = 0, tag: str = "", judged: str = JUDGED,
+                    clean: str = CLEAN) -> list[tuple[str, dict[str, Any]]]:
+    """FILL_SQL's statements, each with its parameters: plain data, so that the benchmark can
+    fill a store of an earlier version of this package with the same records."""
+    params = {"start": start, "count": count, "tag": tag, "fingerprint": FINGERPRINT,
+              "judged": judged, "clean": clean}
+    return [(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+            for sql in filter(str.strip, FILL_SQL.split(";"))]
+
+
 def fill_verified_records(store: LineageStore, count: int, start: int = 0, tag: str = "",
                           judged: str = JUDGED, clean: str = CLEAN) -> None:
     """`count` verified, clean generations (ids start..start+count) in the judged and clean
     snapshots named."""
-    params = {"start": start, "count": count, "tag": tag, "fingerprint": FINGERPRINT,
-              "judged": judged, "clean": clean}
     with store.connection() as connection:
-        for sql in filter(str.strip, FILL_SQL.split(";")):
-            connection.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+        for sql, params in fill_statements(count, start, tag, judged, clean):
+            connection.execute(sql, params)
 
 
 def write_real_parquet(path: Path, count: int) -> Path:

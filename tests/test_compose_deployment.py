@@ -25,7 +25,8 @@ from synth_assets.teacher.cached import TeacherJob, run_through_cache
 from synth_assets.teacher.requests import build_request
 
 REPO = Path(__file__).resolve().parents[1]
-IMAGE_SOURCE = "/opt/synth-assets"  # where the Dockerfile puts this repository
+IMAGE_WORKDIR = "/opt/synth-assets"  # the Dockerfile links the installed package's specs here
+IMAGE_SPECS = f"{IMAGE_WORKDIR}/default_spec"
 COMPOSE_SPEC = REPO / "synth_assets" / "default_spec" / "pipeline.compose.yaml"
 SERVICES = {"postgres", "webserver", "daemon", "user_code", "teacher"}
 
@@ -70,7 +71,10 @@ def test_compose_file_validates_with_every_service(compose: dict) -> None:
     assert mounts[env["SYNTH_EXPORT_DIR"]]["type"] == "bind"  # exports land on the host
     assert mounts["/opt/dagster/home/dagster.yaml"]["source"] == str(
         REPO / "dagster_home" / "docker" / "dagster.yaml")
-    spec_in_image = Path(env["SYNTH_SPEC"].replace(IMAGE_SOURCE, str(REPO)))
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert f"WORKDIR {IMAGE_WORKDIR}\n" in dockerfile
+    assert '/default_spec" default_spec\n' in dockerfile
+    spec_in_image = Path(env["SYNTH_SPEC"].replace(IMAGE_SPECS, str(COMPOSE_SPEC.parent)))
     assert spec_in_image == COMPOSE_SPEC
     assert "synth_assets.definitions" in user_code["command"]
     for service in ("webserver", "daemon"):

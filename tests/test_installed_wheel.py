@@ -1,6 +1,7 @@
 """The package as a user installs it: a wheel built from this repository, installed (not
 editable) into a fresh virtual environment, runs `synth check-spec` and a stub-teacher pipeline
-with no access to the source tree (its SQL, default spec and builtin recipes come from the wheel).
+with no access to the source tree (its SQL, default spec, builtin recipes and instance settings
+come from the wheel) and no DAGSTER_HOME set (the home is ./dagster_home where it runs).
 
 To stay fast, the fresh environment borrows the already installed dependencies through a .pth
 file naming this interpreter's site-packages, instead of installing dagster, Great Expectations,
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from synth_assets.cli import INSTANCE_YAML
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import EXPECTED, TEST_DAY, stub_answer, write_pipeline_spec
 
@@ -63,8 +65,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_installed(bin_folder: Path, args: list[str], cwd: Path, env: dict[str, str]
                   ) -> subprocess.CompletedProcess[str]:
     """Run a command of the installed environment from outside the repository, with nothing of
-    the source tree on its path."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SYNTH_DB")}
+    the source tree on its path, and no Dagster home, store or export folder chosen for it."""
+    chosen = ("PYTHONPATH", "DAGSTER_HOME", "SYNTH_DB", "SYNTH_EXPORT_DIR")
+    clean = {k: v for k, v in os.environ.items() if k not in chosen}
     return subprocess.run([str(bin_folder / args[0]), *args[1:]], cwd=cwd, env={**clean, **env},
                           capture_output=True, text=True, timeout=600)
 
@@ -84,26 +87,28 @@ def test_the_wheel_holds_the_sql_and_imports_from_itself(installed: Path, tmp_pa
 
 def test_check_spec_and_a_stub_teacher_pipeline_run_from_the_wheel(installed: Path,
                                                                    tmp_path: Path) -> None:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
+    work = tmp_path / "work"   # where the user runs synth
+    work.mkdir()
+    home = work / "dagster_home"
     with OpenAIStub(stub_answer) as stub:
         spec = write_pipeline_spec(tmp_path / "spec", stub.base_url)
-        env = {"DAGSTER_HOME": str(home), "SYNTH_SPEC": str(spec),
-               "SYNTH_EXPORT_DIR": str(home / "exports"),
-               "STUB_TEACHER_KEY": "sk-test-not-a-secret", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-        checked = run_installed(installed, ["synth", "check-spec", str(spec)], tmp_path, env)
+        env = {"SYNTH_SPEC": str(spec), "STUB_TEACHER_KEY": "sk-test-not-a-secret",
+               "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+        checked = run_installed(installed, ["synth", "check-spec", str(spec)], work, env)
         assert checked.returncode == 0, checked.stderr
         assert ": ok (3 seed sets, 3 recipes, 1 mixtures" in checked.stdout
-        ran = run_installed(installed, ["synth", "run", "--first-day", TEST_DAY], tmp_path, env)
+        ran = run_installed(installed, ["synth", "run", "--first-day", TEST_DAY], work, env)
         assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"Dagster home: {home}" in ran.stdout
+    # a new home gets the shipped instance settings: the DuckDB pool, one step at a time
+    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML.read_text()
     with duckdb.connect(str(home / "synth.duckdb"), read_only=True) as store:
         mixture = store.execute("SELECT source_kind, count(*) FROM mixture_records "
                             "GROUP BY ALL ORDER BY 1").fetchall()
         some_record = store.execute("SELECT min(mixture_record_id) FROM mixture_records").fetchone()
     assert mixture == [("real", EXPECTED["mixture_real"]),
                        ("synthetic", EXPECTED["mixture_synthetic"])]
-    shown = run_installed(installed, ["synth", "lineage", some_record[0]], tmp_path, env)
+    shown = run_installed(installed, ["synth", "lineage", some_record[0]], work, env)
     assert shown.returncode == 0, shown.stderr
     assert some_record[0] in shown.stdout
     exported = list((home / "exports").rglob("data.jsonl"))

@@ -16,6 +16,7 @@ import yaml
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._daemon import execute_concurrency_slots_iteration
 
+from synth_assets.cli import INSTANCE_YAML
 from synth_assets.defs.partitions import partition_key, register_recipes
 from synth_assets.defs.resources import SynthStore
 from synth_assets.defs.seed_sets.asset import seed_sets
@@ -30,8 +31,7 @@ CHAT = partition_key(TEST_DAY, "chat")
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 REPO = Path(__file__).resolve().parents[1]
-INSTANCE_FILES = [REPO / "dagster_home" / "dagster.yaml",
-                  REPO / "dagster_home" / "docker" / "dagster.yaml"]
+INSTANCE_FILES = [INSTANCE_YAML, REPO / "dagster_home" / "docker" / "dagster.yaml"]
 POOL = "synth_duckdb"
 PROMPTS = [f"question number {i}" for i in range(40)]
 FLAKY = {PROMPTS[1], PROMPTS[7], PROMPTS[30]}  # a 500 on their first request
@@ -96,7 +96,7 @@ def test_instances_free_the_slots_of_killed_runs(dagster_home: Path) -> None:
     for the default run launcher (which cannot resume runs: it refuses a resume count)."""
     settings = [yaml.safe_load(path.read_text())["run_monitoring"] for path in INSTANCE_FILES]
     assert settings[0] == settings[1]
-    with dg.DagsterInstance.get() as instance:  # dagster_home holds the repo's dagster.yaml
+    with dg.DagsterInstance.get() as instance:  # dagster_home holds the shipped dagster.yaml
         assert instance.run_monitoring_enabled
         assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
 
