@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synth_assets.decontam.index import build_detectors
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
 from synth_assets.mix.preference_export import (
@@ -26,7 +27,6 @@ from synth_assets.mix.preferences import (
     load_samples,
 )
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.contamination_stage import build_detectors
 
 STAGE = "preference_sets"
 SOURCES = ("verifier", "score", "revision")
