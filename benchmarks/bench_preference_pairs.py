@@ -83,10 +83,10 @@ def child(count: int, folder: Path) -> dict:
     import yaml
 
     from benchmarks.process_memory import peak_mb, rss_mb
+    from synth_assets.decontam.index import build_detectors
     from synth_assets.lineage.store import LineageStore
     from synth_assets.mix.preferences import build_pairs, contamination_scanner, load_samples
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import build_detectors
     from synth_assets.stages.verify_stage import current_verifiers
 
     (folder / "seeds.jsonl").write_text('{"question": "q", "answer": "1"}\n')
