@@ -93,10 +93,10 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records:
     from st_peer import QUERY
 
     from synth_assets.decontam.detectors import DetectorSuite
+    from synth_assets.decontam.index import index_dir, load_benchmarks
     from synth_assets.decontam.index_cache import ArrayCache
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import index_dir, load_benchmarks
 
     loaded = load_spec(spec_path)
     rows = duckdb.connect(db, read_only=True).execute(
@@ -153,9 +153,10 @@ def main() -> None:
     base = work / "base.duckdb"
     snapshots = build_store(base, sizes)
 
+    from synth_assets.decontam.index import build_detectors, load_benchmarks
+    from synth_assets.decontam.minilm import model_zip_path
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import build_detectors, load_benchmarks
 
     start = time.perf_counter()
     build_detectors(LineageStore(base), load_spec(spec_path))
@@ -177,7 +178,8 @@ def main() -> None:
                        str(base), snapshots[size], str(items_json), str(args.batch)],
                       args.memory_limit)
         st = run_child([str(st_python), str(REPO / "benchmarks" / "st_peer.py"), str(base),
-                        snapshots[size], str(args.st_texts)], args.memory_limit)
+                        snapshots[size], str(args.st_texts), str(model_zip_path())],
+                       args.memory_limit)
         st_rate = st["texts"] / st["seconds"] * st["records"] / st["distinct_texts"]
         ours, janitor = s["records"] / s["seconds"], j["records"] / j["seconds"]
         print(f"{size:>7}   ours, stage, default detectors {ours:>9,.0f} "
@@ -192,7 +194,9 @@ def main() -> None:
               f"  ({st['texts']} of {st['distinct_texts']} distinct texts embedded in "
               f"{st['seconds']:.0f} s, torch {st['torch_threads']} threads; extrapolated)")
         print(f"{'':10}ratios: stage / janitor {ours / janitor:.2f}x, "
-              f"stage / sentence-transformers {ours / st_rate:.0f}x", flush=True)
+              f"stage / sentence-transformers {ours / st_rate:.0f}x; stage per CPU second "
+              f"{s['records'] / s['cpu']:,.0f} records (the wall figure depends on the load)",
+              flush=True)
         print(f"{'':10}detectors {s['detectors']}; encoder on {s['runtime']}; BLAS: "
               f"{s['blas']}", flush=True)
     detectors = run_child([sys.executable, __file__, "--detector-records",

@@ -42,10 +42,10 @@ import venv
 from pathlib import Path
 
 import yaml
+from gsm8k_data import TEST, read_rows, write_train_jsonl
 from process_memory import peak_mb, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
-GSM8K = REPO.parent / "shared" / "data" / "gsm8k"
 CACHE = Path.home() / ".cache" / "synth-assets-bench"
 PEER_VENV = CACHE / "lm-eval-venv"
 PLANT_EVERY = 250
@@ -74,11 +74,11 @@ def write_spec(folder: Path, contamination: dict | None = None) -> Path:
     the n-gram detector alone unless `contamination` says otherwise."""
     spec = {
         "version": 1,
-        "seed_sets": {"gsm8k_train": {"path": str(GSM8K / "train.jsonl"), "kind": "math"}},
+        "seed_sets": {"gsm8k_train": {"path": str(write_train_jsonl(folder)), "kind": "math"}},
         "teachers": {"none": {"model": "openai/unused"}},
         "recipes": {"bench": {"seed_set": "gsm8k_train", "teacher": "none", "domain": "math",
                               "template": "{{ question }}"}},
-        "benchmarks": {"gsm8k_test": {"type": "file", "path": str(GSM8K / "test.jsonl")},
+        "benchmarks": {"gsm8k_test": {"type": "file", "path": str(TEST)},
                        "humaneval": {"type": "humaneval"}},
         "contamination": NGRAM_ONLY if contamination is None else contamination,
     }
@@ -94,9 +94,8 @@ def build_store(path: Path, sizes: list[int]) -> dict[int, str]:
     from synth_assets.lineage.ids import content_id
     from synth_assets.lineage.store import LineageStore
 
-    train = [json.loads(line) for line in (GSM8K / "train.jsonl").read_text().splitlines()]
-    test = [json.loads(line)["question"] for line in (GSM8K / "test.jsonl").read_text()
-            .splitlines()]
+    train = read_rows()
+    test = [row["question"] for row in read_rows(TEST)]
     humaneval = [problem["prompt"] for problem in read_problems().values()]
     rng = random.Random(13)
     seed_ids = [content_id("seed", "bench", i) for i in range(len(train))]
@@ -131,13 +130,11 @@ def build_store(path: Path, sizes: list[int]) -> dict[int, str]:
 
 
 def child_ours(mode: str, db: str, spec_path: str, snapshot: str, batch: int) -> None:
+    from synth_assets.decontam.index import build_detectors
+    from synth_assets.decontam.scan import SegmentScanner
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import (
-        SegmentScanner,
-        build_detectors,
-        run_contamination_stage,
-    )
+    from synth_assets.stages.contamination_stage import run_contamination_stage
 
     store, loaded = LineageStore(db), load_spec(spec_path)
     baseline = rss_mb()
@@ -174,16 +171,16 @@ def run_child(command: list[str], memory_limit: str) -> dict:
 def index_costs(spec_path: Path) -> tuple[float, float, float]:
     """(seconds to build the n-gram index in-process, µs per record for salted hash() probe
     keys, µs per record for stable blake2b probe keys) on 20,000 records."""
+    from synth_assets.decontam.index import load_benchmarks
     from synth_assets.decontam.ngram import NgramIndex, grams
     from synth_assets.decontam.normalize import normalized_token_bytes
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import load_benchmarks
 
     items = load_benchmarks(load_spec(spec_path))
     start = time.perf_counter()
     NgramIndex.build(items, 13)
     build = time.perf_counter() - start
-    train = [json.loads(line) for line in (GSM8K / "train.jsonl").read_text().splitlines()]
+    train = read_rows()
     records = [normalized_token_bytes(f"{row['question']}\n{row['answer']}")
                for row in (train * 3)[:20000]]
 
@@ -224,8 +221,8 @@ def main() -> None:
     snapshots = build_store(base, sizes)
     print(f"store: {max(sizes)} records written to {base} in {time.perf_counter() - start:.1f} s")
 
+    from synth_assets.decontam.index import load_benchmarks
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import load_benchmarks
 
     items_json = work / "items.json"
     items_json.write_text(json.dumps([item.text for item in load_benchmarks(load_spec(spec_path))]))

@@ -7,29 +7,27 @@ Usage: python benchmarks/bench_numeric_threads.py [--gsm8k PATH] [--rounds 3] [-
 """
 
 import argparse
-import json
 import os
 import random
 import time
 from pathlib import Path
 
+from gsm8k_data import TRAIN, read_rows
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from synth_assets.decontam.minilm import shared_encoder
 
-DEFAULT_GSM8K = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k" / "train.jsonl"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gsm8k", type=Path, default=DEFAULT_GSM8K)
+    parser.add_argument("--gsm8k", type=Path, default=TRAIN)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--texts", type=int, default=64, help="texts per round and setting")
     args = parser.parse_args()
     encoder = shared_encoder()
     if encoder is None:
         raise SystemExit("the MiniLM weights are not installed (the [semantic] extra)")
-    solutions = [json.loads(line)["answer"] for line in args.gsm8k.open(encoding="utf-8")]
+    solutions = [row["answer"] for row in read_rows(args.gsm8k)]
     texts = random.Random(0).sample(solutions, args.texts * 2 * args.rounds)
     encoder.encode(texts[:32])  # warm up
     timings: dict[int, list[tuple[float, float]]] = {1: [], 2: []}

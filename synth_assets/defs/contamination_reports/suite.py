@@ -3,6 +3,7 @@ and per benchmark, each within its ceiling."""
 
 import pandas as pd
 
+from synth_assets.decontam.report import contamination_rates
 from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import LoadedSpec
@@ -20,14 +21,14 @@ def contamination_reports_suite(store: LineageStore, loaded: LoadedSpec, snapsho
              "contaminated_rate": (scanned - clean) / scanned if scanned else 0.0,
              "ceiling": ceiling}]
     fingerprint = store.query("snapshot_label", snapshot_id=snapshot_id)[0]["label"]
-    found = store.query_frame("contamination_by_benchmark", snapshot_id=verified_snapshot_id,
-                              index_fingerprint=fingerprint).set_index("benchmark")
-    for name, benchmark in loaded.spec.benchmarks.items():
-        hit = int(found["records_hit"].get(name, 0))
-        rows.append({"benchmark": name, "records_scanned": scanned, "records_clean": scanned - hit,
-                     "contaminated_rate": hit / scanned if scanned else 0.0,
-                     "ceiling": (benchmark.max_contaminated_rate
-                                 if benchmark.max_contaminated_rate is not None else ceiling)})
+    benchmarks = loaded.spec.benchmarks
+    for rate in contamination_rates(store, benchmarks, verified_snapshot_id,
+                                    fingerprint).itertuples():
+        own_ceiling = benchmarks[rate.benchmark].max_contaminated_rate
+        rows.append({"benchmark": rate.benchmark, "records_scanned": rate.records_scanned,
+                     "records_clean": rate.records_scanned - rate.records_hit,
+                     "contaminated_rate": rate.contaminated_rate,
+                     "ceiling": own_ceiling if own_ceiling is not None else ceiling})
     return pd.DataFrame(rows), [
         Expectation("ExpectColumnValuesToBeBetween",
                     {"column": "contaminated_rate", "min_value": 0.0, "max_value": ceiling},

@@ -6,6 +6,7 @@ count is met."""
 
 import pandas as pd
 
+from synth_assets.decontam.index import build_detectors
 from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.mix.preferences import (
@@ -16,7 +17,6 @@ from synth_assets.mix.preferences import (
     texts_that_hit,
 )
 from synth_assets.spec import LoadedSpec
-from synth_assets.stages.contamination_stage import build_detectors
 
 COLUMNS = ["preference_set", "source", "requested", "pairs", "short_of_request",
            "identical_sides", "empty_sides", "contaminated_sides"]
