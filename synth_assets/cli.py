@@ -14,7 +14,7 @@ from synth_assets.cli_mixtures import add_mixture_commands
 if TYPE_CHECKING:
     import dagster as dg
 
-    from synth_assets.lineage.store import LineageStore
+    from synth_assets.lineage.location import Store
 
 REPO_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
 
@@ -39,7 +39,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     from synth_assets.assets.partitions import check_day
     from synth_assets.assets.runner import run_days
     from synth_assets.definitions import defs
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
     from synth_assets.resources import SynthStore
     from synth_assets.spec import SpecError
     from synth_assets.stages.spec_check import check_spec_file
@@ -59,7 +59,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     if not check.ok:
         print(f"synth run: not started, no teacher call made.\n{check.report()}")
         return 2
-    store = LineageStore(default_db_path())
+    store = open_store()
     answers_before = _stored_teacher_answers(store)
     log_path = home / "logs" / f"synth-run-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
             runs = run_days(instance, defs, loaded, days, on_run=_print_run)
-    print(f"\nlineage store: {default_db_path()}\nDagster home: {home}")
+    print(f"\nlineage store: {store.path}\nDagster home: {home}")
     if runs.success:
         print("try: synth lineage <id from an export's data.jsonl>   |   dagster dev")
         return 0
@@ -106,7 +106,7 @@ def _failure_summary(name: str, result: "dg.ExecuteInProcessResult", not_run: in
     ])
 
 
-def _stored_teacher_answers(store: "LineageStore") -> int:
+def _stored_teacher_answers(store: "Store") -> int:
     counts = {row["table_name"]: row["row_count"] for row in store.query("table_row_counts")}
     return int(counts["teacher_calls"])
 
@@ -125,9 +125,9 @@ def days_between(first: str, last: str) -> list[str]:
 def show_lineage(args: argparse.Namespace) -> int:
     _ensure_dagster_home()
     from synth_assets.lineage.history import UnknownRecordError, format_chain, lineage_chain
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
 
-    store = LineageStore(args.db or default_db_path())
+    store = open_store(args.db)
     try:
         print(format_chain(lineage_chain(store, args.record_id), full=args.full), end="")
     except UnknownRecordError as error:

@@ -5,15 +5,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from synth_assets.lineage.store import LineageStore, default_db_path
+from synth_assets.lineage.location import Store, allows_concurrent_writers, open_store
 from synth_assets.spec import DEFAULT_SPEC_PATH, LoadedSpec, load_spec
 
 DUCKDB_POOL = "synth_duckdb"
+# The pool of the assets that write the store: DuckDB's one slot (one writing process per
+# file), or none on PostgreSQL, where the runs of different partitions write at once. Read when
+# the definitions load, from SYNTH_DB.
+STORE_WRITERS_POOL = None if allows_concurrent_writers() else DUCKDB_POOL
 
 
 class SynthStore(dg.ConfigurableResource):
-    """Spec file, DuckDB lineage file and export folder (defaults from SYNTH_SPEC, SYNTH_DB,
-    SYNTH_EXPORT_DIR, then the shipped spec and DAGSTER_HOME)."""
+    """Spec file, lineage store (a DuckDB file or a PostgreSQL URL) and export folder (defaults
+    from SYNTH_SPEC, SYNTH_DB, SYNTH_EXPORT_DIR, then the shipped spec and DAGSTER_HOME)."""
 
     spec_path: str = ""
     db_path: str = ""
@@ -25,8 +29,8 @@ class SynthStore(dg.ConfigurableResource):
     def load_spec(self) -> LoadedSpec:
         return load_spec(self.spec_file())
 
-    def store(self) -> LineageStore:
-        return LineageStore(self.db_path or default_db_path())
+    def store(self) -> Store:
+        return open_store(self.db_path or None)
 
     def export_root(self) -> Path:
         if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):

@@ -25,7 +25,7 @@ from synth_assets.assets.partitions import (
     register_recipes,
 )
 from synth_assets.assets.teacher_metadata import teacher_generations_metadata
-from synth_assets.resources import DUCKDB_POOL, SynthStore
+from synth_assets.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.mixture_stage import run_mixture_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
@@ -48,7 +48,7 @@ class ContaminationSnapshots:
     clean: str
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"})
 @input_errors_as_failure
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The
@@ -70,7 +70,7 @@ def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
 @input_errors_as_failure
 def teacher_generations(
@@ -93,7 +93,7 @@ def teacher_generations(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS)
 @input_errors_as_failure
 def verified_subsets(
@@ -120,7 +120,7 @@ def verified_subsets(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[verified_subsets])
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"}, deps=[verified_subsets])
 @input_errors_as_failure
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore
@@ -150,7 +150,7 @@ def contamination_reports(
     })
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=[teacher_generations])
 @input_errors_as_failure
 def final_mixtures(
@@ -182,7 +182,7 @@ def final_mixtures(
     return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata=metadata)
 
 
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=[teacher_generations])
 def preference_sets(
     context: dg.AssetExecutionContext, synth: SynthStore,
