@@ -1,11 +1,14 @@
 """The one resource the assets share: where the spec, the lineage store and exports live."""
 
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import dagster as dg
 
+from synth_assets.lineage.copy import analytic_store
 from synth_assets.lineage.location import Store, allows_concurrent_writers, open_store
+from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import DEFAULT_SPEC_PATH, LoadedSpec, load_spec
 
 DUCKDB_POOL = "synth_duckdb"
@@ -32,7 +35,15 @@ class SynthStore(dg.ConfigurableResource):
     def store(self) -> Store:
         return open_store(self.db_path or None)
 
+    def analytic_store(self) -> AbstractContextManager[LineageStore]:
+        """The store the analytic stages (contamination, mixtures, preferences) run on: the
+        DuckDB store itself, or a DuckDB working copy of a PostgreSQL one (lineage/copy.py)."""
+        return analytic_store(self.store(), self.dagster_home())
+
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME", "dagster_home"))
+
     def export_root(self) -> Path:
         if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):
             return Path(self.export_dir or os.environ["SYNTH_EXPORT_DIR"])
-        return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "exports"
+        return self.dagster_home() / "exports"

@@ -128,9 +128,9 @@ def contamination_reports(
     """The verified records of every day and recipe scanned for benchmarks (n-gram, coverage,
     MinHash, semantic, optional LLM judge); contaminated records and those derived from
     contaminated seeds are held back."""
-    store = synth.store()
-    scanned = all_partitions_snapshot(store, VERIFY_STAGE)
-    result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
+    with synth.analytic_store() as store:
+        scanned = all_partitions_snapshot(store, VERIFY_STAGE)
+        result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
     return dg.Output(ContaminationSnapshots(scanned=scanned, clean=result.snapshot_id), metadata={
         "snapshot_id": result.snapshot_id,
         "scanned_snapshot_id": scanned,
@@ -160,12 +160,12 @@ def final_mixtures(
     """Clean synthetic records of every day and recipe mixed with real data as each mixture's
     components ask, exported (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a
     card) with a manifest."""
-    store = synth.store()
-    judged = all_partitions_snapshot(store, TEACHER_STAGE)
-    results = run_mixture_stage(
-        store, synth.load_spec(), contamination_reports.clean, judged,
-        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
-    )
+    with synth.analytic_store() as store:
+        judged = all_partitions_snapshot(store, TEACHER_STAGE)
+        results = run_mixture_stage(
+            store, synth.load_spec(), contamination_reports.clean, judged,
+            synth.export_root(), run_id=context.run.run_id, log=context.log.info,
+        )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]
@@ -191,12 +191,12 @@ def preference_sets(
     """Preference pairs (verifier, score and revision pairs) of each preference set of the spec,
     both sides clear of benchmarks, exported for DPO/ORPO and KTO, with the prompts and what
     their verifiable reward needs for RL."""
-    store = synth.store()
-    results = run_preference_stage(
-        store, synth.load_spec(), contamination_reports.clean,
-        all_partitions_snapshot(store, TEACHER_STAGE), synth.export_root(),
-        run_id=context.run.run_id, log=context.log.info,
-    )
+    with synth.analytic_store() as store:
+        results = run_preference_stage(
+            store, synth.load_spec(), contamination_reports.clean,
+            all_partitions_snapshot(store, TEACHER_STAGE), synth.export_root(),
+            run_id=context.run.run_id, log=context.log.info,
+        )
     metadata: dict[str, object] = {"preference_sets": len(results)}
     for result in results:
         metadata[f"{result.name}/pairs"] = dg.MetadataValue.json(result.counts)

@@ -295,6 +295,17 @@ class PostgresLineageStore:
             while rows := cursor.fetchmany(batch_rows):
                 yield {column: [row[i] for row in rows] for i, column in enumerate(columns)}
 
+    def read_table(self, table: str, batch_rows: int) -> Iterator[pa.Table]:
+        """Every row of a table in Arrow batches, from a server-side cursor."""
+        require_table(table)
+        with self.connection() as conn, conn.cursor(name=f"read_{table}") as cursor:
+            cursor.execute(statement("writes.sql", "table_rows", "postgres").format(table=table),
+                           {})
+            columns = [column.name for column in cursor.description]
+            while rows := cursor.fetchmany(batch_rows):
+                yield pa.table({column: [row[i] for row in rows]
+                                for i, column in enumerate(columns)})
+
     def query_with_ids(self, name: str, ids: Sequence[str], **params: Any) -> pd.DataFrame:
         """Run a named query that reads the ids from a table named `wanted_ids(record_id)`."""
         with self.connection() as conn:

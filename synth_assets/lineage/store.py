@@ -24,6 +24,8 @@ from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
+# Tables DuckDB keeps without a primary-key index (its memory grew with every row), by id column.
+TABLES_WITHOUT_KEY = {"contamination_verdicts": "scan_id", "mixture_records": "mixture_record_id"}
 ALL_PARTITIONS = "all partitions"  # label of a snapshot joining every partition of a stage
 _SCHEMA_APPLIED: set[tuple[str, int]] = set()  # store files this process brought up to date
 _log = logging.getLogger(__name__)
@@ -140,6 +142,9 @@ class StoreWriter(SnapshotWrites):
     def insert_new(self, table: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
         """Insert the rows whose primary key is not stored yet; returns how many were new."""
         require_table(table)
+        if table in TABLES_WITHOUT_KEY:
+            return self._insert_staged(statement("writes.sql", "insert_new_rows_by_id").format(
+                table=table, id_column=TABLES_WITHOUT_KEY[table]), rows)
         return self._insert_staged(statement("writes.sql", "insert_new_rows").format(table=table),
                                    rows)
 
@@ -311,3 +316,14 @@ class LineageStore:
         with self.connection() as conn:
             conn.register("wanted_ids", pa.table({"record_id": pa.array(list(ids), pa.string())}))
             return conn.execute(statement("queries.sql", name), params or None).df()
+
+    def read_table(self, table: str, batch_rows: int, first_row: int = 0) -> Iterator[pa.Table]:
+        """Every row of a table in Arrow batches (from its first_row-th row on, in insertion
+        order: what was appended since)."""
+        require_table(table)
+        name = "rows_appended_since" if first_row else "table_rows"
+        with self.connection() as conn:
+            relation = conn.sql(statement("writes.sql", name).format(table=table),
+                                params={"first_row": first_row} if first_row else None)
+            for batch in relation.to_arrow_reader(batch_rows):
+                yield pa.Table.from_batches([batch])

@@ -4,13 +4,19 @@
 -- another writer stored first is skipped (INSERT ... ON CONFLICT DO NOTHING on the primary key).
 -- Text is COLLATE "C" (byte order, as in DuckDB and Python's sorted()): snapshot ids hash ids
 -- in that order, and exports list records in it, whatever the database's default collation.
--- JSON stays `json` (not jsonb), which keeps the text as written, so it reads back the same.
+-- JSON columns are json_text: the text as written (jsonb would reorder keys and respace it, so
+-- it would read back different from DuckDB's), checked to be JSON, and comparable (DISTINCT
+-- and GROUP BY work on text, not on json).
+DO $$ BEGIN
+    CREATE DOMAIN json_text AS TEXT CHECK (VALUE::json IS NOT NULL OR VALUE IS NULL);
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
 
 CREATE TABLE IF NOT EXISTS seeds (
     seed_id      TEXT COLLATE "C" PRIMARY KEY,
     seed_set     TEXT COLLATE "C" NOT NULL,
     kind         TEXT COLLATE "C" NOT NULL,          -- math | code | instruction
-    payload      JSON NOT NULL,
+    payload      json_text NOT NULL,
     source_file  TEXT COLLATE "C" NOT NULL,
     source_line  INTEGER NOT NULL,
     created_at   TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
@@ -20,7 +26,7 @@ CREATE TABLE IF NOT EXISTS prompts (
     prompt_id    TEXT COLLATE "C" PRIMARY KEY,
     recipe       TEXT COLLATE "C" NOT NULL,
     seed_id      TEXT COLLATE "C" NOT NULL,
-    messages     JSON NOT NULL,
+    messages     json_text NOT NULL,
     created_at   TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
@@ -29,8 +35,8 @@ CREATE TABLE IF NOT EXISTS prompts (
 CREATE TABLE IF NOT EXISTS teacher_calls (
     call_id            TEXT COLLATE "C" PRIMARY KEY,
     model              TEXT COLLATE "C" NOT NULL,
-    params             JSON NOT NULL,
-    messages           JSON NOT NULL,
+    params             json_text NOT NULL,
+    messages           json_text NOT NULL,
     sample_index       INTEGER NOT NULL,
     response_text      TEXT COLLATE "C" NOT NULL,
     finish_reason      TEXT COLLATE "C",
@@ -48,8 +54,8 @@ CREATE TABLE IF NOT EXISTS teacher_failures (
     call_id            TEXT COLLATE "C" NOT NULL,
     run_id             TEXT COLLATE "C" NOT NULL,
     model              TEXT COLLATE "C" NOT NULL,
-    params             JSON NOT NULL,
-    messages           JSON NOT NULL,
+    params             json_text NOT NULL,
+    messages           json_text NOT NULL,
     sample_index       INTEGER NOT NULL,
     error_kind         TEXT COLLATE "C" NOT NULL,    -- rate_limited | server_error | timeout | connection | invalid_answer | rejected
     error              TEXT COLLATE "C" NOT NULL,
@@ -80,7 +86,7 @@ CREATE TABLE IF NOT EXISTS prompt_attributes (
     recipe       TEXT COLLATE "C" NOT NULL,
     round        INTEGER NOT NULL,
     draw         INTEGER NOT NULL,
-    attributes   JSON NOT NULL,
+    attributes   json_text NOT NULL,
     created_at   TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
@@ -90,7 +96,7 @@ CREATE TABLE IF NOT EXISTS generation_fields (
     generation_id  TEXT COLLATE "C" PRIMARY KEY,
     parser         TEXT COLLATE "C" NOT NULL,
     parse_error    TEXT COLLATE "C",
-    fields         JSON,
+    fields         json_text,
     created_at     TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
@@ -221,8 +227,8 @@ CREATE TABLE IF NOT EXISTS mixture_materializations (
     clean_snapshot_id    TEXT COLLATE "C" NOT NULL,   -- contamination_reports: what this run cleared
     judged_snapshot_id   TEXT COLLATE "C" NOT NULL,   -- teacher_generations: what this run judged
     spec_hash            TEXT COLLATE "C" NOT NULL,
-    settings             JSON NOT NULL,      -- mixture, recipes, verifiers (+ versions), benchmarks
-    plan                 JSON NOT NULL,      -- per component: unit, requested, available, picked
+    settings             json_text NOT NULL,      -- mixture, recipes, verifiers (+ versions), benchmarks
+    plan                 json_text NOT NULL,      -- per component: unit, requested, available, picked
     first_run_id         TEXT COLLATE "C" NOT NULL,
     created_at           TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
@@ -259,16 +265,16 @@ CREATE TABLE IF NOT EXISTS contamination_quarantines (
 CREATE OR REPLACE VIEW lineage_nodes AS
     SELECT seed_id AS record_id, 'seed' AS kind, 1 AS stage_rank, created_at,
            json_build_object('seed_set', seed_set, 'kind', kind, 'source', source_file || ':' || source_line,
-                       'payload', payload) AS details
+                       'payload', payload::json) AS details
     FROM seeds
     UNION ALL
     SELECT prompts.prompt_id, 'prompt', 2, prompts.created_at,
            json_build_object('recipe', prompts.recipe, 'round', prompt_attributes.round,
-                       'attributes', prompt_attributes.attributes, 'messages', prompts.messages)
+                       'attributes', prompt_attributes.attributes::json, 'messages', prompts.messages::json)
     FROM prompts LEFT JOIN prompt_attributes USING (prompt_id)
     UNION ALL
     SELECT call_id, 'teacher_call', 3, created_at,
-           json_build_object('model', model, 'params', params, 'sample_index', sample_index,
+           json_build_object('model', model, 'params', params::json, 'sample_index', sample_index,
                        'prompt_tokens', prompt_tokens, 'completion_tokens', completion_tokens,
                        'cost_usd', cost_usd, 'latency_s', round(latency_s::numeric, 3),
                        'finish_reason', finish_reason)
@@ -276,7 +282,7 @@ CREATE OR REPLACE VIEW lineage_nodes AS
     UNION ALL
     SELECT generations.generation_id, 'generation', 4, generations.created_at,
            json_build_object('recipe', generations.recipe, 'sample_index', generations.sample_index,
-                       'text', generations.text, 'fields', generation_fields.fields,
+                       'text', generations.text, 'fields', generation_fields.fields::json,
                        'parse_error', generation_fields.parse_error)
     FROM generations LEFT JOIN generation_fields USING (generation_id)
     UNION ALL
@@ -342,6 +348,6 @@ CREATE TABLE IF NOT EXISTS diversity_measures (
 CREATE TABLE IF NOT EXISTS verify_runs (
     input_key     TEXT COLLATE "C" PRIMARY KEY,
     snapshot_id   TEXT COLLATE "C" NOT NULL,
-    summary       JSON NOT NULL,
+    summary       json_text NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
