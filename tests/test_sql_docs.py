@@ -1,4 +1,4 @@
-"""Every named statement in sql/ is documented in docs/lineage-queries.md."""
+"""Every named statement in synth_assets/sql/ is documented in docs/lineage-queries.md."""
 
 from pathlib import Path
 

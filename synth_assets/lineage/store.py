@@ -283,7 +283,7 @@ class LineageStore:
             conn.execute("COMMIT")
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run a named query from sql/queries.sql; rows as dicts."""
+        """Run a named query from synth_assets/sql/queries.sql; rows as dicts."""
         frame = self.query_frame(name, **params)
         return frame.to_dict(orient="records")
 

@@ -58,7 +58,7 @@ def find_materialization(store: LineageStore, id_: str) -> Materialization:
 def source_status(store: LineageStore, mat: Materialization, source_ids: Sequence[str]
                   ) -> dict[str, dict[str, Any]]:
     """source id -> where it stands in the materialization (see `source_status` in
-    sql/queries.sql), plus a `status` word."""
+    synth_assets/sql/queries.sql), plus a `status` word."""
     settings = mat.settings
     verifiers = settings["verifiers"]
     rows = store.query_rows(
