@@ -222,13 +222,14 @@ class PostgresLineageStore:
         while True:
             try:
                 return _engine(self.url).raw_connection()
-            except sa.exc.OperationalError as error:
+            except (sa.exc.OperationalError, psycopg.OperationalError) as error:
+                # psycopg's message names host and port, never the password
+                reason = getattr(error, "orig", error)
                 if time.monotonic() > deadline:
                     raise StoreUnavailableError(
                         f"the lineage store at {self.path} did not accept a connection for "
-                        f"{self.reconnect_timeout_s:.0f} s: {error.orig}") from None
-                _log.warning("lineage store at %s unreachable, retrying: %s", self.path,
-                             error.orig)
+                        f"{self.reconnect_timeout_s:g} s: {reason}") from None
+                _log.warning("lineage store at %s unreachable, retrying: %s", self.path, reason)
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
@@ -242,7 +243,10 @@ class PostgresLineageStore:
             self._ensure_schema(conn)
             yield conn
         finally:
-            pooled.rollback()
+            if pooled.driver_connection.closed:  # lost with the server: not back to the pool
+                pooled.invalidate()
+            else:
+                pooled.rollback()
             pooled.close()
 
     def _ensure_schema(self, conn: psycopg.Connection) -> None:
