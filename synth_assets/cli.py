@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synth_assets.cli_mixtures import add_mixture_commands
+from synth_assets.cli_store import STORE_HELP, add_store_commands
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -198,10 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=run_pipeline)
     lineage = commands.add_parser("lineage", help="print a record's full history")
     lineage.add_argument("record_id")
-    lineage.add_argument("--db", help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
+    lineage.add_argument("--db", help=f"{STORE_HELP} (default: SYNTH_DB, else in DAGSTER_HOME)")
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
-    add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
+    add_mixture_commands(commands, db_help=f"{STORE_HELP} (default: SYNTH_DB, else in "
+                                           "DAGSTER_HOME)")
+    add_store_commands(commands)
     verify = commands.add_parser(
         "verify", help="run a recipe's verifiers over a JSONL file of candidates "
                        '({"seed": {...}, "attributes": {...}, "response": "..."} a line)')
