@@ -22,8 +22,7 @@ def add_store_commands(commands: Any) -> None:
 
 def copy_command(args: argparse.Namespace) -> int:
     from synth_assets.lineage.copy import copy_store
-    from synth_assets.lineage.location import open_store
-    from synth_assets.lineage.postgres_store import is_store_url
+    from synth_assets.lineage.location import is_store_url, open_store
 
     if not is_store_url(args.source) and not Path(args.source).is_file():
         print(f"synth store copy: no DuckDB store at {args.source}", file=sys.stderr)

@@ -1,15 +1,21 @@
 """The one resource the assets share: where the spec, the lineage store and exports live."""
 
+from __future__ import annotations
+
 import os
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from synth_assets.lineage.copy import analytic_store
-from synth_assets.lineage.location import Store, allows_concurrent_writers, open_store
+from synth_assets.lineage.location import allows_concurrent_writers, open_store
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import DEFAULT_SPEC_PATH, LoadedSpec, load_spec
+
+if TYPE_CHECKING:
+    from synth_assets.lineage.location import Store
 
 DUCKDB_POOL = "synth_duckdb"
 # The pool of the assets that write the store: DuckDB's one slot (one writing process per

@@ -7,14 +7,19 @@ Rows keep their ids and created_at; a row the target already holds is skipped (t
 insert-if-absent), so a copy can be repeated or resumed.
 """
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from synth_assets.lineage.location import Store
 from synth_assets.lineage.sql_files import schema_tables
 from synth_assets.lineage.store import LineageStore
+
+if TYPE_CHECKING:
+    from synth_assets.lineage.location import Store
 
 COPY_BATCH_ROWS = 50_000
 # Tables whose rows a later write replaces instead of adding (partition heads move).

@@ -1,13 +1,23 @@
 """Which lineage store SYNTH_DB names: a DuckDB file (the embedded default) or a PostgreSQL
 database given as a SQLAlchemy URL (many writers at once). Both stores have the same methods."""
 
+from __future__ import annotations
+
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from synth_assets.lineage.postgres_store import PostgresLineageStore, is_store_url
 from synth_assets.lineage.store import LineageStore
 
-Store = LineageStore | PostgresLineageStore
+if TYPE_CHECKING:  # psycopg comes with the [postgres] extra: imported once a URL is used
+    from synth_assets.lineage.postgres_store import PostgresLineageStore
+
+    Store = LineageStore | PostgresLineageStore
+
+
+def is_store_url(location: str) -> bool:
+    """A SQLAlchemy URL of a PostgreSQL store (as opposed to a DuckDB file path)."""
+    return location.startswith(("postgresql://", "postgresql+"))
 
 
 def default_store_location() -> str:
@@ -21,7 +31,11 @@ def default_store_location() -> str:
 def open_store(location: str | Path | None = None) -> Store:
     """The store at a DuckDB file path or a PostgreSQL URL (default: default_store_location)."""
     location = str(location or default_store_location())
-    return PostgresLineageStore(location) if is_store_url(location) else LineageStore(location)
+    if is_store_url(location):
+        from synth_assets.lineage.postgres_store import PostgresLineageStore
+
+        return PostgresLineageStore(location)
+    return LineageStore(location)
 
 
 def allows_concurrent_writers(location: str | Path | None = None) -> bool:

@@ -45,11 +45,6 @@ class StoreUnavailableError(ConnectionError):
     """The PostgreSQL server did not accept a connection within the reconnect timeout."""
 
 
-def is_store_url(location: str) -> bool:
-    """A SQLAlchemy URL of a PostgreSQL store (as opposed to a DuckDB file path)."""
-    return location.startswith(("postgresql://", "postgresql+"))
-
-
 def _read_as_python(dbapi_connection: psycopg.Connection, _record: Any) -> None:
     """Read values as DuckDB returns them: JSON as its text (callers parse it), and numeric
     (what sums and averages of integers give) as float."""
