@@ -4,11 +4,14 @@ contamination hits as on a DuckDB store for the same inputs; `synth lineage` and
 more), each its own process, storing every row once with correct snapshots and partition
 heads."""
 
+from __future__ import annotations
+
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -16,7 +19,7 @@ import pytest
 
 from synth_assets.assets.partitions import register_recipes
 from synth_assets.cli import main
-from synth_assets.lineage.location import Store, open_store
+from synth_assets.lineage.location import open_store
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import (
@@ -26,6 +29,9 @@ from tests.pipeline_fixture import (
     varied_answer,
     write_pipeline_spec,
 )
+
+if TYPE_CHECKING:
+    from synth_assets.lineage.location import Store
 
 DAYS = ["2026-11-19", TEST_DAY]
 DAGSTER = str(Path(sys.executable).parent / "dagster")

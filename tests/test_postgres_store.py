@@ -3,19 +3,25 @@
 writers at once, storing each row once; a server that is down or restarts gives a clear error
 without the password, and a write batch it interrupted leaves nothing behind."""
 
+from __future__ import annotations
+
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
 from synth_assets.lineage.forget import plan_removal, remove
 from synth_assets.lineage.history import format_chain, lineage_chain
-from synth_assets.lineage.location import Store, open_store
+from synth_assets.lineage.location import open_store
 from synth_assets.lineage.postgres_store import PostgresLineageStore, StoreUnavailableError
 from synth_assets.verify.admission import verdict_admits
 from tests.postgres_fixture import PostgresServer
 from tests.test_admission import CASES
+
+if TYPE_CHECKING:
+    from synth_assets.lineage.location import Store
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
