@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
 from synth_assets.assets.partitions import register_recipes
 from synth_assets.cli import main
@@ -26,6 +27,7 @@ from tests.pipeline_fixture import (
     EXPECTED,
     TEST_DAY,
     run_pipeline,
+    stub_answer,
     varied_answer,
     write_pipeline_spec,
 )
@@ -37,9 +39,9 @@ DAYS = ["2026-11-19", TEST_DAY]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 
 
-def run_on(store_location: str, home: Path, spec: Path, monkeypatch: pytest.MonkeyPatch
-           ) -> dict[str, bytes]:
-    """Run the pipeline for DAYS against one store; every exported file's bytes."""
+def use_store(store_location: str, home: Path, spec: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> None:
+    """A new Dagster home whose runs use the store and the spec."""
     home.mkdir()
     repo_yaml = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
     (home / "dagster.yaml").write_text(repo_yaml.read_text())
@@ -47,6 +49,12 @@ def run_on(store_location: str, home: Path, spec: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("SYNTH_DB", store_location)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(home / "exports"))
     monkeypatch.setenv("SYNTH_SPEC", str(spec))
+
+
+def run_on(store_location: str, home: Path, spec: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> dict[str, bytes]:
+    """Run the pipeline for DAYS against one store; every exported file's bytes."""
+    use_store(store_location, home, spec, monkeypatch)
     with dg.DagsterInstance.get() as instance:
         runs = run_pipeline(instance, DAYS)
     assert runs.success
@@ -105,6 +113,60 @@ def test_the_pipeline_on_postgresql_exports_what_it_exports_on_duckdb(
     assert chains[0] == chains[1]
     assert [line.split()[0] for line in chains[0]][:2] == ["seed", "prompt"]
     assert chains[0][-1] == f"mixture_record  {record}"
+
+
+def test_diff_why_and_forget_on_postgresql(postgres_url: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """tests/test_forget_and_diff.py's cases on a PostgreSQL store: a raised verifier
+    threshold named as the reason a record left the mixture; forgetting a seed removes it and
+    what was derived from it, the mixture rebuilt without it, and a rerun does not bring it
+    back."""
+    monkeypatch.setenv("STUB_TEACHER_KEY", "sk-test-not-a-secret")
+    with OpenAIStub(stub_answer) as stub:
+        spec_path = write_pipeline_spec(tmp_path / "spec", stub.base_url)
+        use_store(postgres_url, tmp_path / "home", spec_path, monkeypatch)
+        store = open_store(postgres_url)
+        with dg.DagsterInstance.get() as instance:
+            assert run_pipeline(instance).success
+            seeds = stored(store, "seeds", "seed_id")
+            generations = stored(store, "generations", "generation_id")
+            sky_seed = seeds[seeds["payload"].str.contains("sky looks blue")]["seed_id"].item()
+            sky = generations[generations["seed_id"] == sky_seed]["generation_id"].item()
+            mixture = stored(store, "mixture_records", "mixture_record_id")
+            sky_mix = mixture[mixture["source_record_id"] == sky]["mixture_record_id"].item()
+
+            spec = yaml.safe_load(spec_path.read_text())
+            spec["verifiers"]["length"]["options"]["min_chars"] = 200
+            spec["quality"]["min_pass_rate"] = 0.0
+            spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+            assert run_pipeline(instance).success
+            capsys.readouterr()
+            assert main(["diff", "mix"]) == 0
+            out = capsys.readouterr().out
+            assert "removed (threshold changed): 1" in out
+            line = next(text for text in out.splitlines() if sky_mix in text)
+            assert sky in line and "now fails: length" in line
+            assert main(["why", sky]) == 0
+            why = capsys.readouterr().out
+            assert f"{sky} is NOT in the mixture" in why and "shorter than 200 characters" in why
+
+            tom = seeds[seeds["payload"].str.contains("Tom had 10 apples")]["seed_id"].item()
+            toms = set(generations[generations["seed_id"] == tom]["generation_id"])
+            mixture = stored(store, "mixture_records", "mixture_record_id")
+            (gone_mix,) = mixture[mixture["source_record_id"].isin(toms)]["mixture_record_id"]
+            assert main(["forget", tom]) == 0
+            out = capsys.readouterr().out
+            assert f"{gone_mix}: record deleted by a data-removal request" in out
+            assert gone_mix not in (tmp_path / "home" / "exports" / "mix" / "data.jsonl"
+                                    ).read_text()
+            edges = stored(store, "edges", ["child_id", "parent_id"])
+            assert not (set(edges["child_id"]) | set(edges["parent_id"])) & (toms | {tom})
+            assert not set(stored(store, "generations", "generation_id")["generation_id"]) & toms
+            calls = len(stub.requests)
+            assert run_pipeline(instance).success
+            assert len(stub.requests) == calls
+            assert tom not in set(stored(store, "seeds", "seed_id")["seed_id"])
+            assert store.query("forgotten_ids") == [{"record_id": tom}]
 
 
 def test_store_copy_moves_every_record_and_edge_and_back(

@@ -3,11 +3,13 @@ derived from it, re-materialize every mixture whose latest materialization held 
 report what changed in each."""
 
 import json
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth_assets.lineage.copy import analytic_store
 from synth_assets.lineage.forget import Removal, plan_removal, remove
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.explain import (
@@ -59,17 +61,21 @@ def forget_record(
 
     run_id = f"synth-forget-{uuid.uuid4().hex[:12]}"
     changed = {}
-    for mixture, before in affected.items():
-        sources = loaded.spec.mixtures[mixture].real_sources
-        inputs = MixtureInputs(before.row["clean_snapshot_id"], before.row["judged_snapshot_id"],
-                               load_real_records(store, loaded, sources))
-        result = materialize_mixture(store, loaded, mixture, inputs, export_root / mixture,
-                                     run_id, log)
-        after = find_materialization(store, result.materialization_id)
-        changed[mixture] = MixtureChange(before, after,
-                                         diff_materializations(store, before, after))
-    if removal.removed.get("preference_pair"):
-        rebuild_exported_sets(store, loaded, export_root, run_id, log)
+    # The mixtures are rebuilt in DuckDB (a working copy when the store is PostgreSQL), which
+    # keeps no files beside it: any temporary folder does.
+    with analytic_store(store, Path(tempfile.gettempdir())) as working:
+        for mixture, before in affected.items():
+            sources = loaded.spec.mixtures[mixture].real_sources
+            inputs = MixtureInputs(before.row["clean_snapshot_id"],
+                                   before.row["judged_snapshot_id"],
+                                   load_real_records(working, loaded, sources))
+            result = materialize_mixture(working, loaded, mixture, inputs,
+                                         export_root / mixture, run_id, log)
+            after = find_materialization(working, result.materialization_id)
+            changed[mixture] = MixtureChange(before, after,
+                                             diff_materializations(working, before, after))
+        if removal.removed.get("preference_pair"):
+            rebuild_exported_sets(working, loaded, export_root, run_id, log)
     return ForgetResult(removal, deleted, source, changed)
 
 

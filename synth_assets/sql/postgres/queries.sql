@@ -179,3 +179,51 @@ JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN teacher_calls ON teacher_calls.call_id = generations.call_id
 WHERE snapshot_members.snapshot_id = $snapshot_id
 GROUP BY generations.recipe ORDER BY generations.recipe;
+
+-- name: source_status
+-- Registered: wanted_ids(record_id), verifier_versions(verifier, version, min_score), as text.
+SELECT wanted.record_id AS source_id,
+       coalesce(generations.recipe, real_records.source) AS source_name,
+       CASE WHEN generations.generation_id IS NOT NULL THEN 'synthetic'
+            WHEN real_records.real_id IS NOT NULL THEN 'real' END AS source_kind,
+       coalesce(generations.created_at, real_records.created_at) AS created_at,
+       generations.seed_id, real_records.domain AS real_domain,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $judged_snapshot_id) AS judged,
+       wanted.record_id IN (SELECT record_id FROM snapshot_members
+                            WHERE snapshot_id = $pool_snapshot_id) AS in_pool,
+       (SELECT min(mixture_records.mixture_record_id)
+        FROM mixture_records JOIN snapshot_members
+          ON snapshot_members.record_id = mixture_records.mixture_record_id
+         AND snapshot_members.snapshot_id = $mixture_snapshot_id
+        WHERE mixture_records.source_record_id = wanted.record_id) AS mixture_record_id,
+       (SELECT string_agg(DISTINCT hits.benchmark || ' item ' || hits.item_id || ' ('
+                          || hits.evidence || ')', '; ')
+        FROM contamination_hits AS hits JOIN contamination_verdicts AS scans USING (scan_id)
+        WHERE hits.generation_id = wanted.record_id
+          AND scans.index_fingerprint = ANY($index_fingerprints)) AS contamination_hits,
+       (SELECT string_agg(verdicts.verifier || ' ' || verdicts.verifier_version || ': '
+                          || verdicts.reason || ' (score '
+                          || round(verdicts.score::NUMERIC, 3)::DOUBLE PRECISION
+                          || coalesce(', min_score ' || verifier_versions.min_score, '') || ')',
+                          '; ' ORDER BY verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id
+          AND NOT verdict_admits(verdicts.passed, verdicts.score, verifier_versions.min_score))
+           AS failed_verdicts,
+       (SELECT array_agg(DISTINCT verdicts.verifier)
+        FROM verdicts JOIN verifier_versions
+          ON verifier_versions.verifier = verdicts.verifier
+         AND verifier_versions.version = verdicts.verifier_version
+        WHERE verdicts.generation_id = wanted.record_id
+          AND NOT verdict_admits(verdicts.passed, verdicts.score, verifier_versions.min_score))
+           AS failed_verifiers,
+       (SELECT min(edges.parent_id) FROM edges
+        WHERE edges.child_id = wanted.record_id AND edges.relation = 'duplicate_of')
+           AS duplicate_of
+FROM wanted_ids AS wanted
+LEFT JOIN generations ON generations.generation_id = wanted.record_id
+LEFT JOIN real_records ON real_records.real_id = wanted.record_id
+ORDER BY wanted.record_id;
