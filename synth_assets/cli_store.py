@@ -32,8 +32,7 @@ def copy_command(args: argparse.Namespace) -> int:
         print(f"synth store copy: {source.path} is both source and target", file=sys.stderr)
         return 2
     print(f"synth store copy: {source.path} -> {target.path}")
-    with target.kept_open():
-        rows = copy_store(source, target)
+    rows = copy_store(source, target)
     for table, count in rows.items():
         print(f"  {table}: {count} rows")
     return 0

@@ -30,12 +30,13 @@ def copy_store(source: Store, target: Store, batch_rows: int = COPY_BATCH_ROWS
                ) -> dict[str, int]:
     """Copy every row of every table of source into target; rows read per table."""
     rows_read = {}
-    for table in sorted(schema_tables()):
-        rows_read[table] = 0
-        for batch in source.read_table(table, batch_rows):
-            with target.writer() as writer:  # one transaction per batch: nothing half-written
-                writer.insert_new(table, batch)
-            rows_read[table] += batch.num_rows
+    with source.kept_open(), target.kept_open():  # a DuckDB file opened once, not per batch
+        for table in sorted(schema_tables()):
+            rows_read[table] = 0
+            for batch in source.read_table(table, batch_rows):
+                with target.writer() as writer:  # a transaction per batch: none half-written
+                    writer.insert_new(table, batch)
+                rows_read[table] += batch.num_rows
     return rows_read
 
 
@@ -55,10 +56,10 @@ def analytic_store(store: Store, folder: Path) -> Iterator[LineageStore]:
     path = folder / f"synth-analytic-{uuid.uuid4().hex}.duckdb"
     try:
         working = LineageStore(path)
-        rows_before = copy_store(store, working)
         with working.kept_open():
+            rows_before = copy_store(store, working)
             yield working
-        _write_back(working, store, rows_before)
+            _write_back(working, store, rows_before)
     finally:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
