@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from synth_assets.assets.partitions import partition_key
 from synth_assets.cli import main
-from synth_assets.lineage.store import LineageStore
-from synth_assets.stages.partitions import GenerationPartition, PartitionError
+from synth_assets.lineage.store import ALL_PARTITIONS, LineageStore
+from synth_assets.stages.partitions import (
+    GenerationPartition,
+    PartitionError,
+    labelled_partition,
+    partition_label,
+)
 from synth_assets.stages.teacher_stage import plan_generations
 from tests.teacher_fixture import seeded
 from tests.test_recipes_builtin import write_spec
@@ -59,3 +65,14 @@ def test_synth_run_refuses_a_day_outside_the_partitions(
         capsys.readouterr().err
     assert main(["run", "--first-day", "2026-11-20", "--last-day", "2026-11-19"]) == 2
     assert "--last-day 2026-11-19 is before --first-day 2026-11-20" in capsys.readouterr().err
+
+
+def test_a_partition_key_is_built_and_read_in_one_place() -> None:
+    partition = GenerationPartition(day="2026-11-16", recipe="math_cot")
+    assert GenerationPartition.from_key(partition.key) == partition
+    assert str(partition_key("2026-11-16", "math_cot")) == partition.key   # as Dagster joins it
+    assert labelled_partition(partition_label(partition)) == partition
+    for label in (partition_label(None), ALL_PARTITIONS):   # labels that name no partition
+        assert labelled_partition(label) is None
+    with pytest.raises(PartitionError, match="not a generation partition key"):
+        GenerationPartition.from_key("2026-11-16")

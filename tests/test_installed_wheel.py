@@ -73,12 +73,13 @@ def test_the_wheel_holds_the_sql_and_imports_from_itself(installed: Path, tmp_pa
                                                          ) -> None:
     shown = run_installed(installed, ["python", "-c", (
         "import synth_assets; from synth_assets.lineage.sql_files import SQL_DIR; "
-        "print(synth_assets.__file__); print(sorted(p.name for p in SQL_DIR.glob('*.sql')))")],
+        "print(synth_assets.__file__); print(sorted(p.name for p in SQL_DIR.rglob('*.sql')))")],
         tmp_path, {})
     assert shown.returncode == 0, shown.stderr
     package_file, sql_files = shown.stdout.splitlines()
     assert Path(package_file).is_relative_to(installed.parent)
     assert "schema.sql" in sql_files and "queries.sql" in sql_files
+    assert "0001_contamination_hit_segments.sql" in sql_files     # migrations/
 
 
 def test_check_spec_and_a_stub_teacher_pipeline_run_from_the_wheel(installed: Path,

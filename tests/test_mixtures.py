@@ -222,8 +222,9 @@ EARLIER_MIXTURE_RECORDS = """CREATE TABLE mixture_records (
 @pytest.mark.parametrize("store_made", ["now", "before the index was dropped"])
 def test_reruns_store_each_mixture_record_once_with_its_edges(tmp_path: Path, store_made: str
                                                               ) -> None:
-    # mixture_records has no primary-key index (stores made before keep theirs): the write
-    # path alone keeps ids unique, over identical and overlapping reruns and repeated rows.
+    # mixture_records has no primary-key index (stores made before lose theirs, migration 0003):
+    # the write path alone keeps ids unique, over identical and overlapping reruns and repeated
+    # rows.
     if store_made != "now":
         with duckdb.connect(str(tmp_path / "synth.duckdb")) as connection:
             connection.execute(EARLIER_MIXTURE_RECORDS)

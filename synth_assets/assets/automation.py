@@ -23,12 +23,19 @@ from synth_assets.assets.partitions import (
     today,
 )
 from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.stages import (
+    CONTAMINATION_REPORTS,
+    FINAL_MIXTURES,
+    PREFERENCE_SETS,
+    TEACHER_GENERATIONS,
+    VERIFIED_SUBSETS,
+)
 from synth_assets.recipes.plan import first_round_recipes, next_round_recipes
 from synth_assets.resources import SynthStore
 from synth_assets.spec.files import seed_file_hashes
 from synth_assets.spec.model import PipelineSpec
 
-VERIFIED = dg.AssetKey("verified_subsets")
+VERIFIED = dg.AssetKey(VERIFIED_SUBSETS)
 ROUND_BATCH = 100
 
 
@@ -43,18 +50,18 @@ def _follow(updated: dg.AutomationCondition) -> dg.AutomationCondition:
 
 ANY_DEP_UPDATED = dg.AutomationCondition.any_deps_updated()
 STAGE_AUTOMATION = {
-    dg.AssetKey("verified_subsets"): (
+    dg.AssetKey(VERIFIED_SUBSETS): (
         _follow(ANY_DEP_UPDATED) & ~dg.AutomationCondition.any_deps_missing()
     ).with_label("when its partition of teacher_generations changed and passed its checks"),
     # Reading every day and recipe, the last two stages do not wait for days never generated.
-    dg.AssetKey("contamination_reports"): _follow(ANY_DEP_UPDATED).with_label(
+    dg.AssetKey(CONTAMINATION_REPORTS): _follow(ANY_DEP_UPDATED).with_label(
         "when any partition of verified_subsets changed and passed its checks"),
     # teacher_generations is read only to say what was judged: the reports lead.
-    dg.AssetKey("final_mixtures"): _follow(
-        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
+    dg.AssetKey(FINAL_MIXTURES): _follow(
+        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets(TEACHER_GENERATIONS))
     ).with_label("when contamination_reports changed and passed its checks"),
-    dg.AssetKey("preference_sets"): _follow(
-        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets("teacher_generations"))
+    dg.AssetKey(PREFERENCE_SETS): _follow(
+        ANY_DEP_UPDATED.ignore(dg.AssetSelection.assets(TEACHER_GENERATIONS))
     ).with_label("when contamination_reports changed and passed its checks"),
 }
 

@@ -4,20 +4,29 @@ gate checks exactly what the run would spend."""
 
 import dagster as dg
 
+from synth_assets.lineage.stages import (
+    CONTAMINATION_REPORTS,
+    FINAL_MIXTURES,
+    PREFERENCE_SETS,
+    SEED_SETS,
+    TEACHER_GENERATIONS,
+    VERIFIED_SUBSETS,
+)
+
 GENERATE_JOB = "generate"
 PUBLISH_JOB = "publish"
 PIPELINE_JOB = "full_pipeline"
 
 generate = dg.define_asset_job(
     GENERATE_JOB,
-    selection=dg.AssetSelection.assets("seed_sets", "teacher_generations", "verified_subsets"),
+    selection=dg.AssetSelection.assets(SEED_SETS, TEACHER_GENERATIONS, VERIFIED_SUBSETS),
     description="One recipe on one day: seeds, the budget gate, teacher calls, verification.",
 )
 
 publish = dg.define_asset_job(
     PUBLISH_JOB,
-    selection=dg.AssetSelection.assets("contamination_reports", "final_mixtures",
-                                       "preference_sets"),
+    selection=dg.AssetSelection.assets(CONTAMINATION_REPORTS, FINAL_MIXTURES,
+                                       PREFERENCE_SETS),
     description="Every day and recipe together: contamination reports, the final mixtures and "
                 "the preference sets.",
 )

@@ -32,9 +32,8 @@ def partition_key(day: str, recipe: str) -> dg.MultiPartitionKey:
 
 
 def generation_partition(key: str | dg.MultiPartitionKey) -> GenerationPartition:
-    """From a key as Dagster writes it: the dimensions' keys in name order, joined by '|'."""
-    day, recipe = str(key).split("|", 1)
-    return GenerationPartition(day=day, recipe=recipe)
+    """From a key as Dagster writes it (a MultiPartitionKey prints as that text)."""
+    return GenerationPartition.from_key(str(key))
 
 
 def run_partition(run: dg.DagsterRun) -> GenerationPartition | None:

@@ -5,13 +5,14 @@ import dagster as dg
 
 from synth_assets.assets.budget import budget_metadata
 from synth_assets.assets.partitions import run_partition, today
+from synth_assets.lineage.stages import SEED_SETS
 from synth_assets.resources import SynthStore
 from synth_assets.stages.budget_stage import check_generation_budget
 from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.seed_stage import seeds_of_snapshot
 
 
-@dg.asset_check(asset="seed_sets", blocking=True,
+@dg.asset_check(asset=SEED_SETS, blocking=True,
                 description="Budget gate, before any teacher call: the tokens and cost of the "
                             "teacher calls this run would make for its partition (day and "
                             "recipe; for a run without one, today's partition of every recipe): "

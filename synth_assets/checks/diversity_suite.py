@@ -15,6 +15,7 @@ from synth_assets.lineage.store import LineageStore
 from synth_assets.metrics.diversity import diversity_by_recipe, measure
 from synth_assets.spec import LoadedSpec
 from synth_assets.spec.model import QualitySpec
+from synth_assets.stages.partitions import labelled_partition
 
 ALL_RECIPES = "*"  # the row of a snapshot's records of every recipe together
 EARLIER_PARTITIONS = 7  # how many earlier days a partition's distinct-2 is compared with
@@ -53,12 +54,14 @@ def earlier_distinct_2(store: LineageStore, stage: str, partition_key: str, reci
                        ) -> float | None:
     """Median sampled distinct-2 of the recipe over the partitions of up to EARLIER_PARTITIONS
     earlier days; None for an unpartitioned run or a recipe's first day."""
-    if "|" not in partition_key:
+    partition = labelled_partition(partition_key)
+    if partition is None:
         return None
-    day = partition_key.split("|", 1)[0]
-    rows = store.query("earlier_partitions_distinct_2", stage=stage, recipe=recipe, day=day,
-                       partitions=EARLIER_PARTITIONS)
-    return statistics.median(row["distinct_2"] for row in rows) if rows else None
+    measured = sorted(((labelled_partition(row["partition_key"]).day, row["distinct_2"])
+                       for row in store.query("partitions_distinct_2", stage=stage,
+                                              recipe=recipe)), reverse=True)
+    values = [value for day, value in measured if day < partition.day][:EARLIER_PARTITIONS]
+    return statistics.median(values) if values else None
 
 
 def with_drop_floor(per_recipe: pd.DataFrame, earlier: dict[str, float | None],

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
 
-from synth_assets.lineage.sql_files import schema_sql, statement
+from synth_assets.lineage.migrations import apply_schema
+from synth_assets.lineage.sql_files import statement
 from synth_assets.lineage.store import (
     SNAPSHOT_BATCH_ROWS,
     Columns,
@@ -249,7 +250,7 @@ class PostgresLineageStore:
         if key not in _SCHEMA_APPLIED:
             with conn.transaction():
                 conn.execute(statement("writes.sql", "take_schema_lock", "postgres"))
-                conn.execute(schema_sql("postgres"))
+                apply_schema(conn, self.path, "postgres")
             _SCHEMA_APPLIED.add(key)
         if not self._primary_keys:
             for row in _dict_rows(conn.execute(

@@ -18,6 +18,12 @@ _NAME_MARKER = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 _PARAMETER = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
 
 Dialect = Literal["duckdb", "postgres"]
+# Macros and views, replaced at every open (macros first: views may use them). records.sql's
+# macros serve mixtures.sql, which runs in DuckDB only (on PostgreSQL, in a DuckDB working copy).
+DERIVED_FILES: dict[Dialect, tuple[str, ...]] = {
+    "duckdb": ("admission.sql", "records.sql", "views.sql"),
+    "postgres": ("admission.sql", "views.sql"),
+}
 
 
 def _dialect_file(file_name: str, dialect: Dialect) -> Path:
@@ -27,15 +33,21 @@ def _dialect_file(file_name: str, dialect: Dialect) -> Path:
 
 
 @cache
-def schema_sql(dialect: Dialect = "duckdb") -> str:
-    """The tables and views, then the admission rule (sql/admission.sql)."""
+def tables_sql(dialect: Dialect = "duckdb") -> str:
+    """The tables as they are now (sql/schema.sql), each CREATE TABLE IF NOT EXISTS."""
+    return _dialect_file("schema.sql", dialect).read_text(encoding="utf-8")
+
+
+@cache
+def derived_sql(dialect: Dialect = "duckdb") -> str:
+    """The macros and views over the tables (the admission rule, lineage_edges, ...)."""
     return "\n".join(_dialect_file(name, dialect).read_text(encoding="utf-8")
-                     for name in ("schema.sql", "admission.sql"))
+                     for name in DERIVED_FILES[dialect])
 
 
 @cache
 def schema_tables() -> frozenset[str]:
-    return frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema_sql()))
+    return frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", tables_sql()))
 
 
 def _parse(path: Path) -> dict[str, str]:

@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from synth_assets.lineage.ids import canonical_json, content_id
-from synth_assets.lineage.sql_files import schema_sql, schema_tables, statement
+from synth_assets.lineage.migrations import bring_up_to_date
+from synth_assets.lineage.sql_files import schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
@@ -255,7 +256,7 @@ class LineageStore:
             # The schema DDL costs ~25 ms an open: once per file (and inode) per process.
             stored_file = (str(self.path.resolve()), self.path.stat().st_ino)
             if not existed or stored_file not in _SCHEMA_APPLIED:
-                conn.execute(schema_sql())
+                bring_up_to_date(conn, self.path)
                 _SCHEMA_APPLIED.add(stored_file)
             yield conn
         finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.stages import FINAL_MIXTURES, FINAL_MIXTURES_POOL
 from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.mix.card import CardFacts, dataset_card
 from synth_assets.mix.export import FILE_NAMES, stage_export
@@ -18,8 +19,8 @@ from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import current_verifiers
 
 SQL = "mixtures.sql"
-STAGE = "final_mixtures"
-POOL_STAGE = "final_mixtures_pool"
+STAGE = FINAL_MIXTURES
+POOL_STAGE = FINAL_MIXTURES_POOL
 EXPORT_BATCH_ROWS = 10_000
 PREVIEW_ROWS = 6
 

@@ -10,7 +10,7 @@ from typing import Any
 from synth_assets.lineage.ids import canonical_json, content_id
 from synth_assets.recipes.parsers import ParseError, Parser, build_parser
 from synth_assets.recipes.render import render_template
-from synth_assets.recipes.seeds import TASK_FIELD, SeedRecord
+from synth_assets.recipes.seeds import SeedRecord, seed_task
 from synth_assets.spec.model import ParserSpec, RecipeSpec
 
 # The raw answer's name in record templates (a seed's own `text`, e.g. a document's, keeps its
@@ -79,11 +79,18 @@ def record_fields(seed_payload: str | dict, fields: str | dict | None) -> dict[s
     return {**payload, **(json.loads(own) if own else {})}
 
 
+def user_turn(seed_kind: str, seed_payload: str, fields: str | None) -> str:
+    """The record's user turn, what a trained model is asked: its rendered `instruction`, else
+    (a record stored before recipes had records) its seed's task. The `user_turn` macro in
+    sql/records.sql is the same rule for queries (tests/test_user_turn.py checks they agree)."""
+    instruction = json.loads(fields).get("instruction") if optional_text(fields) else None
+    return seed_task(seed_kind, seed_payload) if instruction is None else instruction
+
+
 def training_pair(seed_kind: str, seed_payload: str, fields: str | None, text: str
                   ) -> tuple[str, str]:
-    """(instruction, response) a trained model sees; records stored before recipes had
-    records fall back to the seed's task and the raw answer."""
-    if optional_text(fields):
-        record = json.loads(fields)
-        return record["instruction"], record["response"]
-    return json.loads(seed_payload)[TASK_FIELD[seed_kind]], text
+    """(user turn, response) a trained model sees; the response is the record's rendered
+    `response`, else the raw answer."""
+    response = json.loads(fields).get("response") if optional_text(fields) else None
+    return (user_turn(seed_kind, seed_payload, fields),
+            text if response is None else response)

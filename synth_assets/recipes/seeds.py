@@ -1,5 +1,6 @@
 """Seed records: the validated rows of one seed set, with content-derived ids."""
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,16 @@ REQUIRED_FIELDS = {
     "instruction": ("instruction",),
     "document": ("title", "text"),
 }
-# The field holding the task a trained model will see as the user turn.
+# The field holding a seed's task (seed_task); SQL reads this map as the `task_fields` table.
 TASK_FIELD = {"math": "question", "code": "prompt", "instruction": "instruction",
               "document": "title"}
+
+
+def seed_task(kind: str, payload: str | dict[str, Any]) -> str:
+    """A seed's task: the user turn of the records made from it, unless their recipe renders
+    its own `instruction` (records.user_turn)."""
+    fields = json.loads(payload) if isinstance(payload, str) else payload
+    return fields[TASK_FIELD[kind]]
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class SeedRecord:
 
     @property
     def task(self) -> str:
-        return self.payload[TASK_FIELD[self.kind]]
+        return seed_task(self.kind, self.payload)
 
 
 def missing_required_fields(kind: str, payload: dict[str, Any]) -> list[str]:

@@ -58,13 +58,11 @@ cleared AS (
     SELECT generation_id, scan_id FROM carried_scans
 ),
 candidates AS (
-    -- the training pair: the record's rendered fields, else the seed's task and the answer
+    -- the training pair (user_turn and record_response in records.sql)
     SELECT sources.component, 'synthetic' AS source_kind, generations.generation_id AS source_id,
            cleared.scan_id, recipe_domains.domain,
-           coalesce(json_extract_string(generation_fields.fields, '$.instruction'),
-                    json_extract_string(seeds.payload, '$.' || task_fields.field)) AS instruction,
-           coalesce(json_extract_string(generation_fields.fields, '$.response'),
-                    generations.text) AS response
+           user_turn(generation_fields.fields, seeds.payload, task_fields.field) AS instruction,
+           record_response(generation_fields.fields, generations.text) AS response
     FROM cleared
     JOIN generations USING (generation_id)
     LEFT JOIN generation_fields USING (generation_id)

@@ -330,7 +330,7 @@ FROM snapshots
 JOIN snapshot_members USING (snapshot_id)
 JOIN generations ON generations.generation_id = snapshot_members.record_id
 JOIN prompts ON prompts.prompt_id = generations.prompt_id
-WHERE snapshots.stage = 'verified_subsets';
+WHERE snapshots.stage = $verified_stage;
 
 -- name: duplicates_among
 -- Which of the wanted generations verified_subsets dropped as duplicates, and of which
@@ -468,16 +468,13 @@ ORDER BY generations.generation_id;
 SELECT * EXCLUDE (snapshot_id, created_at) FROM diversity_measures
 WHERE snapshot_id = $snapshot_id ORDER BY recipe;
 
--- name: earlier_partitions_distinct_2
--- distinct-2 of one recipe in the snapshot each partition of the stage holds now, for the
--- partitions of days before the given one (keys are 'YYYY-MM-DD|recipe'), latest first.
-SELECT split_part(partition_heads.partition_key, '|', 1) AS day, diversity_measures.distinct_2
+-- name: partitions_distinct_2
+-- distinct-2 of one recipe in the snapshot each partition of the stage holds now (the caller
+-- reads the day out of the key: stages/partitions.py is the one place that knows its format).
+SELECT partition_heads.partition_key, diversity_measures.distinct_2
 FROM partition_heads
 JOIN diversity_measures ON diversity_measures.snapshot_id = partition_heads.snapshot_id
-WHERE partition_heads.stage = $stage AND diversity_measures.recipe = $recipe
-  AND split_part(partition_heads.partition_key, '|', 1) < $day
-ORDER BY day DESC
-LIMIT $partitions;
+WHERE partition_heads.stage = $stage AND diversity_measures.recipe = $recipe;
 
 -- name: snapshot_stage_and_label
 SELECT stage, label FROM snapshots WHERE snapshot_id = $snapshot_id;
@@ -539,7 +536,7 @@ WITH snapshot_generations AS (
     FROM snapshots
     JOIN snapshot_members USING (snapshot_id)
     JOIN generations ON generations.generation_id = snapshot_members.record_id
-    WHERE snapshots.stage = 'verified_subsets'
+    WHERE snapshots.stage = $verified_stage
       AND generations.created_at <= (SELECT max(created_at) FROM snapshot_generations)
       AND generations.generation_id NOT IN (SELECT generation_id FROM snapshot_generations)
 )

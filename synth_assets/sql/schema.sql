@@ -1,6 +1,21 @@
--- synth-assets lineage store. Every record is written once and never edited; ids are
--- content-derived (see synth_assets/lineage/ids.py), so re-running a stage inserts nothing new.
--- `edges` links each record to the records it was made from; sql/queries.sql walks them.
+-- synth-assets lineage store: its tables as they are now. Every record is written once and never
+-- edited; ids are content-derived (see synth_assets/lineage/ids.py), so re-running a stage
+-- inserts nothing new. `edges` links each record to the records it was made from (lineage_edges
+-- in views.sql adds the edges a contamination verdict holds); queries.sql walks them.
+--
+-- A new store is made from this file and stamped with the latest migration's number. A store
+-- made earlier is brought here by the numbered files in migrations/, each applied once, in
+-- order (synth_assets/lineage/migrations.py). To change a table, add a migration and make the
+-- same change here; a new table needs only its CREATE TABLE IF NOT EXISTS here, which creates
+-- it in every store. Views and macros (views.sql, admission.sql) are replaced at each open.
+
+-- The migrations this store has been through (migrations/NNNN_name.sql); a store made from
+-- this file has one row, the latest number, since it already has their shape.
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
 
 CREATE TABLE IF NOT EXISTS seeds (
     seed_id      VARCHAR PRIMARY KEY,
@@ -105,14 +120,16 @@ CREATE TABLE IF NOT EXISTS verdicts (
 
 -- One row per scanned record and benchmark index: the record's contamination verdict. scan_id
 -- is unique, kept so by the one statement that writes the table (append_contamination_verdicts)
--- rather than by a primary-key index, whose memory grew with every record scanned (stores made
--- before keep theirs).
+-- rather than by a primary-key index, whose memory grew with every record scanned. The row holds
+-- its lineage edges (to the generation it scans and the verdicts that admitted it; see
+-- lineage_edges in views.sql) instead of one edges row each.
 CREATE TABLE IF NOT EXISTS contamination_verdicts (
     scan_id             VARCHAR NOT NULL,
     generation_id       VARCHAR NOT NULL,
     index_fingerprint   VARCHAR NOT NULL,
     contaminated        BOOLEAN NOT NULL,
     hit_count           INTEGER NOT NULL,
+    admitted_by         VARCHAR[] NOT NULL DEFAULT [],  -- the verdicts that admitted it
     created_at          TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
@@ -126,6 +143,8 @@ CREATE TABLE IF NOT EXISTS contamination_hits (
     score           DOUBLE NOT NULL,
     evidence        VARCHAR NOT NULL,
     item_excerpt    VARCHAR NOT NULL,
+    segment         VARCHAR NOT NULL,    -- the part of the record that matched: task | response
+    record_excerpt  VARCHAR NOT NULL,    -- an excerpt of that part
     created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
@@ -143,7 +162,7 @@ CREATE TABLE IF NOT EXISTS real_records (
 
 -- A record's place in a mixture; which materialization holds it is in snapshot_members.
 -- No primary-key index (it made large mixtures slow to store): insert_mixture_records in
--- sql/mixtures.sql keeps mixture_record_id unique. Stores created earlier keep their index.
+-- mixtures.sql keeps mixture_record_id unique.
 CREATE TABLE IF NOT EXISTS mixture_records (
     mixture_record_id  VARCHAR NOT NULL,
     mixture            VARCHAR NOT NULL,
@@ -230,25 +249,6 @@ CREATE TABLE IF NOT EXISTS forgotten_records (
     forgotten_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
--- Contamination evidence added later: which part of the record matched and an excerpt of it.
--- ALTER ... IF NOT EXISTS also upgrades stores created before these columns existed.
-ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS segment VARCHAR DEFAULT 'text';
-ALTER TABLE contamination_hits ADD COLUMN IF NOT EXISTS record_excerpt VARCHAR DEFAULT '';
--- The verdicts that admitted the scanned generation. A verdict row with this list holds its own
--- lineage edges (see lineage_edges); rows written before it have theirs in edges.
-ALTER TABLE contamination_verdicts ADD COLUMN IF NOT EXISTS admitted_by VARCHAR[];
-
--- Every lineage edge: those stored in edges, plus the ones a contamination verdict holds (the
--- generation it scans, the verdicts that admitted it), which are not copied into edges: one
--- edge row per scanned record made the edges index grow with every record scanned.
-CREATE OR REPLACE VIEW lineage_edges AS
-    SELECT child_id, parent_id, relation FROM edges
-    UNION ALL
-    SELECT scan_id, generation_id, 'scans' FROM contamination_verdicts
-    WHERE admitted_by IS NOT NULL
-    UNION ALL
-    SELECT scan_id, unnest(admitted_by), 'after_verdict' FROM contamination_verdicts;
-
 -- A record held back because the seed it derives from (through any chain of edges) matched a
 -- benchmark item itself; hit_id is one hit showing that.
 CREATE TABLE IF NOT EXISTS contamination_quarantines (
@@ -259,67 +259,6 @@ CREATE TABLE IF NOT EXISTS contamination_quarantines (
     index_fingerprint  VARCHAR NOT NULL,
     created_at         TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
-
--- Every record as (record_id, kind, stage_rank, created_at, details) for lineage walks.
-CREATE OR REPLACE VIEW lineage_nodes AS
-    SELECT seed_id AS record_id, 'seed' AS kind, 1 AS stage_rank, created_at,
-           json_object('seed_set', seed_set, 'kind', kind, 'source', source_file || ':' || source_line,
-                       'payload', payload) AS details
-    FROM seeds
-    UNION ALL
-    SELECT prompts.prompt_id, 'prompt', 2, prompts.created_at,
-           json_object('recipe', prompts.recipe, 'round', prompt_attributes.round,
-                       'attributes', prompt_attributes.attributes, 'messages', prompts.messages)
-    FROM prompts LEFT JOIN prompt_attributes USING (prompt_id)
-    UNION ALL
-    SELECT call_id, 'teacher_call', 3, created_at,
-           json_object('model', model, 'params', params, 'sample_index', sample_index,
-                       'prompt_tokens', prompt_tokens, 'completion_tokens', completion_tokens,
-                       'cost_usd', cost_usd, 'latency_s', round(latency_s, 3),
-                       'finish_reason', finish_reason)
-    FROM teacher_calls
-    UNION ALL
-    SELECT generations.generation_id, 'generation', 4, generations.created_at,
-           json_object('recipe', generations.recipe, 'sample_index', generations.sample_index,
-                       'text', generations.text, 'fields', generation_fields.fields,
-                       'parse_error', generation_fields.parse_error)
-    FROM generations LEFT JOIN generation_fields USING (generation_id)
-    UNION ALL
-    SELECT verdict_id, 'verdict', 5, created_at,
-           json_object('verifier', verifier, 'version', verifier_version, 'passed', passed,
-                       'score', score, 'reason', reason, 'evidence', evidence,
-                       'duration_s', round(duration_s, 3))
-    FROM verdicts
-    UNION ALL
-    SELECT scan_id, 'contamination_verdict', 6, created_at,
-           json_object('contaminated', contaminated, 'hit_count', hit_count,
-                       'index_fingerprint', index_fingerprint)
-    FROM contamination_verdicts
-    UNION ALL
-    SELECT hit_id, 'contamination_hit', 7, created_at,
-           json_object('benchmark', benchmark, 'item_id', item_id, 'detector', detector,
-                       'score', score, 'evidence', evidence)
-    FROM contamination_hits
-    UNION ALL
-    SELECT real_id, 'real_record', 1, created_at,
-           json_object('source', source, 'domain', domain, 'license', license,
-                       'file', source_file || ':' || source_line, 'instruction', instruction)
-    FROM real_records
-    UNION ALL
-    SELECT mixture_record_id, 'mixture_record', 8, created_at,
-           json_object('mixture', mixture, 'source_kind', source_kind, 'domain', domain,
-                       'instruction', instruction, 'response', response)
-    FROM mixture_records
-    UNION ALL
-    SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
-           json_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
-    FROM contamination_quarantines
-    UNION ALL
-    SELECT pair_id, 'preference_pair', 8, created_at,
-           json_object('preference_set', preference_set, 'source', source, 'prompt', prompt,
-                       'chosen', chosen, 'rejected', rejected, 'chosen_score', chosen_score,
-                       'rejected_score', rejected_score)
-    FROM preference_pairs;
 
 -- The diversity of one snapshot's records per recipe (recipe '*': all of them together), as
 -- synth_assets.metrics.diversity measures it: written once per snapshot, so a rerun reads it

@@ -14,7 +14,6 @@ its table has no primary-key index, so no index grows in memory with the records
 import gc
 import heapq
 import itertools
-import json
 import os
 import tempfile
 import time
@@ -36,7 +35,7 @@ from synth_assets.decontam.judge import judge_messages, parse_judgement
 from synth_assets.decontam.registry import load_benchmark
 from synth_assets.lineage.ids import content_id, string_content_id
 from synth_assets.lineage.store import Columns, LineageStore, StoreWriter
-from synth_assets.recipes.seeds import TASK_FIELD
+from synth_assets.recipes.seeds import seed_task
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.verify_stage import AdmittingVerdicts
 from synth_assets.teacher.cached import TeacherJob, run_through_cache
@@ -95,7 +94,7 @@ def build_detectors(store: LineageStore, loaded: LoadedSpec) -> DetectorSuite:
 
 def task_text(seed_kind: str, seed_payload: str) -> str:
     """The task a trained model sees as the user turn: the seed's task field."""
-    return json.loads(seed_payload)[TASK_FIELD[seed_kind]]
+    return seed_task(seed_kind, seed_payload)
 
 
 def run_contamination_stage(

@@ -5,12 +5,13 @@ from collections.abc import Callable, Sequence
 from itertools import islice
 from pathlib import Path
 
+from synth_assets.lineage.stages import FINAL_MIXTURES
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.materialize import MixtureInputs, MixtureResult, materialize_mixture
 from synth_assets.mix.real_sources import load_real_source
 from synth_assets.spec import LoadedSpec
 
-STAGE = "final_mixtures"
+STAGE = FINAL_MIXTURES
 REAL_BATCH_ROWS = 20_000
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synth_assets.lineage.stages import PREFERENCE_SETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
 from synth_assets.mix.preference_export import (
@@ -28,7 +29,7 @@ from synth_assets.mix.preferences import (
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.contamination_stage import build_detectors
 
-STAGE = "preference_sets"
+STAGE = PREFERENCE_SETS
 SOURCES = ("verifier", "score", "revision")
 
 

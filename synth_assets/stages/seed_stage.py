@@ -3,11 +3,12 @@
 import json
 from dataclasses import dataclass
 
+from synth_assets.lineage.stages import SEED_SETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord, load_seed_set
 from synth_assets.spec import LoadedSpec
 
-STAGE = "seed_sets"
+STAGE = SEED_SETS
 
 
 @dataclass(frozen=True)

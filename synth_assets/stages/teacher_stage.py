@@ -9,6 +9,7 @@ from functools import cached_property
 from itertools import islice
 
 from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.stages import TEACHER_GENERATIONS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.plan import RenderedPrompt, plan_prompts, recipe_chain, recipe_rounds
 from synth_assets.recipes.records import build_record, reader_fingerprint
@@ -26,7 +27,7 @@ from synth_assets.teacher.cached import (
 from synth_assets.teacher.client import TeacherFailure
 from synth_assets.teacher.requests import TeacherRequest, build_request
 
-STAGE = "teacher_generations"
+STAGE = TEACHER_GENERATIONS
 FAILURES_LOGGED = 10
 # Generations planned, answered and stored together: all that memory holds of the calls (with
 # their failures). Large enough that a window's slowest call barely idles the teacher.

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from synth_assets.lineage.ids import content_id
+from synth_assets.lineage.stages import VERIFIED_SUBSETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.partitions import UNPARTITIONED
@@ -32,7 +33,7 @@ def verify_input_key(store: LineageStore, loaded: LoadedSpec, generation_snapsho
                      partition_key: str) -> str:
     spec = loaded.spec
     versions = {name: version for name, (_, version) in current_verifiers(loaded).items()}
-    [verified_before] = store.query("verified_before_snapshot",
+    [verified_before] = store.query("verified_before_snapshot", verified_stage=VERIFIED_SUBSETS,
                                     snapshot_id=generation_snapshot_id)
     return content_id(
         "vrun", generation_snapshot_id, partition_key, versions,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from synth_assets.lineage.ids import content_id, string_content_id
+from synth_assets.lineage.stages import VERIFIED_SUBSETS
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.records import optional_text, record_fields
 from synth_assets.spec import LoadedSpec
@@ -23,7 +24,7 @@ from synth_assets.verify.base import may_need_siblings, needs_siblings
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
 from synth_assets.verify.llm_judge import LlmJudgeVerifier
 
-STAGE = "verified_subsets"
+STAGE = VERIFIED_SUBSETS
 DEDUP = "dedup"  # the name rejections by deduplication go under, beside the verifiers'
 REJECTION_COLUMNS = ["generation_id", "recipe", "verifier", "reason"]
 
@@ -320,7 +321,7 @@ def _duplicates(store: LineageStore, loaded: LoadedSpec, generations: pd.DataFra
                 admitted: list[str]) -> dict[str, str]:
     """Admitted generation -> the earlier verified record it duplicates (exact or near)."""
     current = generations[generations["generation_id"].isin(admitted)]
-    before = store.query_frame("previously_verified_generations")
+    before = store.query_frame("previously_verified_generations", verified_stage=STAGE)
     pool = pd.concat([before, current[before.columns]], ignore_index=True)
     pool = pool.drop_duplicates("generation_id").sort_values(
         ["created_at", "sample_index", "generation_id"]

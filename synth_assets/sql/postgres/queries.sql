@@ -155,7 +155,7 @@ WITH snapshot_generations AS (
     FROM snapshots
     JOIN snapshot_members USING (snapshot_id)
     JOIN generations ON generations.generation_id = snapshot_members.record_id
-    WHERE snapshots.stage = 'verified_subsets'
+    WHERE snapshots.stage = $verified_stage
       AND generations.created_at <= (SELECT max(created_at) FROM snapshot_generations)
       AND generations.generation_id NOT IN (SELECT generation_id FROM snapshot_generations)
 )

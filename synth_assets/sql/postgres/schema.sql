@@ -7,10 +7,18 @@
 -- JSON columns are json_text: the text as written (jsonb would reorder keys and respace it, so
 -- it would read back different from DuckDB's), checked to be JSON, and comparable (DISTINCT
 -- and GROUP BY work on text, not on json).
+-- Views and functions are in views.sql and admission.sql. A new PostgreSQL store is made from
+-- this file, stamped with the latest migration's number (synth_assets/lineage/migrations.py).
 DO $$ BEGIN
     CREATE DOMAIN json_text AS TEXT CHECK (VALUE::json IS NOT NULL OR VALUE IS NULL);
 EXCEPTION WHEN duplicate_object THEN NULL;
 END $$;
+
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    name        TEXT COLLATE "C" NOT NULL,
+    applied_at  TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
+);
 
 CREATE TABLE IF NOT EXISTS seeds (
     seed_id      TEXT COLLATE "C" PRIMARY KEY,
@@ -121,8 +129,8 @@ CREATE TABLE IF NOT EXISTS contamination_verdicts (
     index_fingerprint   TEXT COLLATE "C" NOT NULL,
     contaminated        BOOLEAN NOT NULL,
     hit_count           INTEGER NOT NULL,
-    created_at          TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
-    admitted_by         TEXT[] COLLATE "C"
+    admitted_by         TEXT[] COLLATE "C" NOT NULL DEFAULT '{}',
+    created_at          TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS contamination_hits (
@@ -135,9 +143,9 @@ CREATE TABLE IF NOT EXISTS contamination_hits (
     score           DOUBLE PRECISION NOT NULL,
     evidence        TEXT COLLATE "C" NOT NULL,
     item_excerpt    TEXT COLLATE "C" NOT NULL,
-    created_at      TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
-    segment         TEXT COLLATE "C" DEFAULT 'text',   -- which part of the record matched
-    record_excerpt  TEXT COLLATE "C" DEFAULT ''
+    segment         TEXT COLLATE "C" NOT NULL,    -- the part of the record that matched
+    record_excerpt  TEXT COLLATE "C" NOT NULL,    -- an excerpt of that part
+    created_at      TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS real_records (
@@ -239,17 +247,6 @@ CREATE TABLE IF NOT EXISTS forgotten_records (
     forgotten_at  TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
--- Every lineage edge: those stored in edges, plus the ones a contamination verdict holds (the
--- generation it scans, the verdicts that admitted it), which are not copied into edges: one
--- edge row per scanned record made the edges index grow with every record scanned.
-CREATE OR REPLACE VIEW lineage_edges AS
-    SELECT child_id, parent_id, relation FROM edges
-    UNION ALL
-    SELECT scan_id, generation_id, 'scans' FROM contamination_verdicts
-    WHERE admitted_by IS NOT NULL
-    UNION ALL
-    SELECT scan_id, unnest(admitted_by), 'after_verdict' FROM contamination_verdicts;
-
 -- A record held back because the seed it derives from (through any chain of edges) matched a
 -- benchmark item itself; hit_id is one hit showing that.
 CREATE TABLE IF NOT EXISTS contamination_quarantines (
@@ -260,67 +257,6 @@ CREATE TABLE IF NOT EXISTS contamination_quarantines (
     index_fingerprint  TEXT COLLATE "C" NOT NULL,
     created_at         TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
-
--- Every record as (record_id, kind, stage_rank, created_at, details) for lineage walks.
-CREATE OR REPLACE VIEW lineage_nodes AS
-    SELECT seed_id AS record_id, 'seed' AS kind, 1 AS stage_rank, created_at,
-           json_build_object('seed_set', seed_set, 'kind', kind, 'source', source_file || ':' || source_line,
-                       'payload', payload::json) AS details
-    FROM seeds
-    UNION ALL
-    SELECT prompts.prompt_id, 'prompt', 2, prompts.created_at,
-           json_build_object('recipe', prompts.recipe, 'round', prompt_attributes.round,
-                       'attributes', prompt_attributes.attributes::json, 'messages', prompts.messages::json)
-    FROM prompts LEFT JOIN prompt_attributes USING (prompt_id)
-    UNION ALL
-    SELECT call_id, 'teacher_call', 3, created_at,
-           json_build_object('model', model, 'params', params::json, 'sample_index', sample_index,
-                       'prompt_tokens', prompt_tokens, 'completion_tokens', completion_tokens,
-                       'cost_usd', cost_usd, 'latency_s', round(latency_s::numeric, 3),
-                       'finish_reason', finish_reason)
-    FROM teacher_calls
-    UNION ALL
-    SELECT generations.generation_id, 'generation', 4, generations.created_at,
-           json_build_object('recipe', generations.recipe, 'sample_index', generations.sample_index,
-                       'text', generations.text, 'fields', generation_fields.fields::json,
-                       'parse_error', generation_fields.parse_error)
-    FROM generations LEFT JOIN generation_fields USING (generation_id)
-    UNION ALL
-    SELECT verdict_id, 'verdict', 5, created_at,
-           json_build_object('verifier', verifier, 'version', verifier_version, 'passed', passed,
-                       'score', score, 'reason', reason, 'evidence', evidence,
-                       'duration_s', round(duration_s::numeric, 3))
-    FROM verdicts
-    UNION ALL
-    SELECT scan_id, 'contamination_verdict', 6, created_at,
-           json_build_object('contaminated', contaminated, 'hit_count', hit_count,
-                       'index_fingerprint', index_fingerprint)
-    FROM contamination_verdicts
-    UNION ALL
-    SELECT hit_id, 'contamination_hit', 7, created_at,
-           json_build_object('benchmark', benchmark, 'item_id', item_id, 'detector', detector,
-                       'score', score, 'evidence', evidence)
-    FROM contamination_hits
-    UNION ALL
-    SELECT real_id, 'real_record', 1, created_at,
-           json_build_object('source', source, 'domain', domain, 'license', license,
-                       'file', source_file || ':' || source_line, 'instruction', instruction)
-    FROM real_records
-    UNION ALL
-    SELECT mixture_record_id, 'mixture_record', 8, created_at,
-           json_build_object('mixture', mixture, 'source_kind', source_kind, 'domain', domain,
-                       'instruction', instruction, 'response', response)
-    FROM mixture_records
-    UNION ALL
-    SELECT quarantine_id, 'contamination_quarantine', 7, created_at,
-           json_build_object('seed_id', seed_id, 'hit_id', hit_id, 'index_fingerprint', index_fingerprint)
-    FROM contamination_quarantines
-    UNION ALL
-    SELECT pair_id, 'preference_pair', 8, created_at,
-           json_build_object('preference_set', preference_set, 'source', source, 'prompt', prompt,
-                       'chosen', chosen, 'rejected', rejected, 'chosen_score', chosen_score,
-                       'rejected_score', rejected_score)
-    FROM preference_pairs;
 
 -- The diversity of one snapshot's records per recipe (recipe '*': all of them together), as
 -- synth_assets.metrics.diversity measures it: written once per snapshot, so a rerun reads it
