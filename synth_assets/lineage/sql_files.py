@@ -47,7 +47,8 @@ def derived_sql(dialect: Dialect = "duckdb") -> str:
 
 @cache
 def schema_tables() -> frozenset[str]:
-    return frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", tables_sql()))
+    # at a line's start: schema.sql's comments say "CREATE TABLE IF NOT EXISTS" too
+    return frozenset(re.findall(r"^CREATE TABLE IF NOT EXISTS (\w+)", tables_sql(), re.MULTILINE))
 
 
 def _parse(path: Path) -> dict[str, str]:
