@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -96,8 +95,16 @@ def _measure(step: str, source: str, target: str, folder: str, queue: multiproce
     else:
         with analytic_store(open_store(source), Path(folder)):
             pass
-    queue.put((time.perf_counter() - started, time.process_time() - cpu,
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((time.perf_counter() - started, time.process_time() - cpu, peak_rss_mb()))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: ru_maxrss would carry over the high-water
+    mark of the process that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def measure(step: str, source: str, target: str, folder: str) -> tuple[float, float, float]:
