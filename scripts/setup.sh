@@ -3,6 +3,15 @@
 # for this platform and builds from source (about 5 minutes on 2 cores, cached by pip after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# PostgreSQL's server for the tests that run the lineage store on it (tests/postgres_fixture.py
+# starts one in a temporary folder): Debian's package, where it is missing and we may install.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null && ! command -v initdb > /dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
+    else
+        echo "setup: PostgreSQL's server is not installed (apt-get install postgresql): the tests on PostgreSQL will fail" >&2
+    fi
+fi
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from synth_assets.cli_batches import add_batch_commands
 from synth_assets.cli_mixtures import add_mixture_commands
+from synth_assets.cli_store import STORE_HELP, add_store_commands
 
 if TYPE_CHECKING:
     import dagster as dg
 
-    from synth_assets.lineage.store import LineageStore
+    from synth_assets.lineage.location import Store
 
 # Without DAGSTER_HOME: ./dagster_home in the working directory, where the lineage store and
 # exports default to as well; an installed package has no repository folder to fall back on.
@@ -46,7 +47,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     from synth_assets.definitions import defs
     from synth_assets.defs.partitions import check_day
     from synth_assets.defs.resources import SynthStore
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
     from synth_assets.runs.runner import run_days
     from synth_assets.spec import SpecError
     from synth_assets.stages.spec_check import check_spec_file
@@ -66,14 +67,14 @@ def run_pipeline(args: argparse.Namespace) -> int:
     if not check.ok:
         print(f"synth run: not started, no teacher call made.\n{check.report()}")
         return 2
-    store = LineageStore(default_db_path())
+    store = open_store()
     answers_before = _stored_teacher_answers(store)
     log_path = dagster_log_path(home, "run")
     print(f"synth run: {loaded.path}, {len(days)} day(s); Dagster's log: {log_path}")
     with dg.DagsterInstance.get() as instance, log_path.open("w", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
             runs = run_days(instance, defs, loaded, days, on_run=_print_run)
-    print(f"\nlineage store: {default_db_path()}\nDagster home: {home}")
+    print(f"\nlineage store: {store.path}\nDagster home: {home}")
     if runs.success:
         print("try: synth lineage <id from an export's data.jsonl>   |   dagster dev")
         return 0
@@ -119,7 +120,7 @@ def _failure_summary(name: str, result: "dg.ExecuteInProcessResult", not_run: in
     ])
 
 
-def _stored_teacher_answers(store: "LineageStore") -> int:
+def _stored_teacher_answers(store: "Store") -> int:
     counts = {row["table_name"]: row["row_count"] for row in store.query("table_row_counts")}
     return int(counts["teacher_calls"])
 
@@ -138,9 +139,9 @@ def days_between(first: str, last: str) -> list[str]:
 def show_lineage(args: argparse.Namespace) -> int:
     _ensure_dagster_home()
     from synth_assets.lineage.history import UnknownRecordError, format_chain, lineage_chain
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
 
-    store = LineageStore(args.db or default_db_path())
+    store = open_store(args.db)
     try:
         print(format_chain(lineage_chain(store, args.record_id), full=args.full), end="")
     except UnknownRecordError as error:
@@ -211,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=run_pipeline)
     lineage = commands.add_parser("lineage", help="print a record's full history")
     lineage.add_argument("record_id")
-    lineage.add_argument("--db", help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
+    lineage.add_argument("--db", help=f"{STORE_HELP} (default: SYNTH_DB, else in DAGSTER_HOME)")
     lineage.add_argument("--full", action="store_true", help="do not shorten long texts")
     lineage.set_defaults(handler=show_lineage)
-    add_mixture_commands(commands, db_help="DuckDB file (default: SYNTH_DB, else in DAGSTER_HOME)")
+    add_mixture_commands(commands, db_help=f"{STORE_HELP} (default: SYNTH_DB, else in "
+                                           "DAGSTER_HOME)")
+    add_store_commands(commands)
     verify = commands.add_parser(
         "verify", help="run a recipe's verifiers over a JSONL file of candidates "
                        '({"seed": {...}, "attributes": {...}, "response": "..."} a line)')

@@ -26,10 +26,10 @@ def add_batch_commands(commands: Any, db_help: str) -> None:
 
 def batches_command(args: argparse.Namespace) -> int:
     from synth_assets.defs.resources import SynthStore
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
     from synth_assets.teacher.batch import batch_states
 
-    store = LineageStore(args.db or default_db_path())
+    store = open_store(args.db)
     spec = SynthStore(spec_path=args.spec or "").load_spec().spec
     states = batch_states(store)
     if args.action == "cancel":

@@ -36,10 +36,10 @@ def add_mixture_commands(commands: Any, db_help: str) -> None:
 
 def _store(args: argparse.Namespace) -> Any:
     from synth_assets.cli import _ensure_dagster_home
-    from synth_assets.lineage.store import LineageStore, default_db_path
+    from synth_assets.lineage.location import open_store
 
     _ensure_dagster_home()
-    return LineageStore(args.db or default_db_path())
+    return open_store(args.db)
 
 
 def why_command(args: argparse.Namespace) -> int:

@@ -12,6 +12,9 @@ from synth_assets.cli import INSTANCE_YAML
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+# postgres_server / postgres_url: a real PostgreSQL for the tests that run on both engines.
+pytest_plugins = ["tests.postgres_fixture"]
+
 # GSM8K (MIT, openai/grade-school-math): the whole test split as the file a spec can name, the
 # train split gzipped.
 GSM8K_DIR = Path(__file__).resolve().parent / "data" / "gsm8k"

@@ -16,6 +16,7 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 import yaml
 from dagster._core.instance.config import dagster_instance_config
 
@@ -62,12 +63,21 @@ def compose() -> dict:
 def test_compose_file_validates_with_every_service(compose: dict) -> None:
     services = compose["services"]
     assert set(services) == SERVICES
-    assert {"postgres-data", "synth-db", "dagster-storage"} <= {
+    assert {"postgres-data", "dagster-storage"} == {
         volume.split("_", 1)[-1] for volume in (v["name"] for v in compose["volumes"].values())}
     user_code = services["user_code"]
     env = user_code["environment"]
     mounts = {m["target"]: m for m in user_code["volumes"]}
-    assert Path(env["SYNTH_DB"]).parent.as_posix() in mounts  # DuckDB on a volume
+    # the lineage store: its own database on the compose PostgreSQL, the password from the
+    # environment (libpq's PGPASSWORD), not in the URL
+    store = sqlalchemy.make_url(env["SYNTH_DB"])
+    assert (store.drivername, store.host, store.database) == ("postgresql+psycopg", "postgres",
+                                                              "synth")
+    assert store.password is None and env["PGPASSWORD"]
+    assert store.database != services["postgres"]["environment"]["POSTGRES_DB"]
+    init = {m["target"]: m for m in services["postgres"]["volumes"]}
+    created = Path(init["/docker-entrypoint-initdb.d/lineage-database.sql"]["source"])
+    assert "CREATE DATABASE synth;" in created.read_text()
     assert mounts[env["SYNTH_EXPORT_DIR"]]["type"] == "bind"  # exports land on the host
     assert mounts["/opt/dagster/home/dagster.yaml"]["source"] == str(
         REPO / "dagster_home" / "docker" / "dagster.yaml")
@@ -96,6 +106,7 @@ def test_compose_instance_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> No
     assert config["storage"]["postgres"]["postgres_db"]["hostname"] == {"env":
                                                                         "DAGSTER_POSTGRES_HOST"}
     assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] > 1  # a PostgreSQL store
     for part in ("run_coordinator", "run_launcher"):
         assert hasattr(import_module(config[part]["module"]), config[part]["class"])
     import_module("dagster_postgres")  # the storage the image needs is installed

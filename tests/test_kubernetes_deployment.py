@@ -5,13 +5,20 @@ step mounts the lineage store's volume. No cluster is contacted."""
 from pathlib import Path
 
 import kubernetes
+import sqlalchemy
 import yaml
 from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
 from dagster_k8s.container_context import K8sContainerContext
 from dagster_k8s.job import DagsterK8sJobConfig, construct_dagster_k8s_job
 
 from synth_assets import definitions_k8s
-from synth_assets.definitions_k8s import DATA_CLAIM, DATA_MOUNT, defs, step_pods
+from synth_assets.definitions_k8s import (
+    DATA_CLAIM,
+    DATA_MOUNT,
+    LINEAGE_STORE_SECRET,
+    defs,
+    step_pods,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
@@ -42,7 +49,8 @@ def resolved_executor_config() -> dict:
 
 def test_step_job_mounts_the_lineage_store() -> None:
     config = resolved_executor_config()
-    context = K8sContainerContext(env_vars=config["env_vars"], volumes=config["volumes"],
+    context = K8sContainerContext(env_vars=config["env_vars"], env_secrets=config["env_secrets"],
+                                  volumes=config["volumes"],
                                   volume_mounts=config["volume_mounts"], namespace="dagster")
     job_config = DagsterK8sJobConfig(job_image="registry.example.com/synth-assets:0.1.0",
                                      dagster_home="/opt/dagster/dagster_home",
@@ -56,7 +64,9 @@ def test_step_job_mounts_the_lineage_store() -> None:
                                "persistentVolumeClaim": {"claimName": DATA_CLAIM}}]
     assert container["volumeMounts"] == [{"name": DATA_CLAIM, "mountPath": DATA_MOUNT}]
     env = {item["name"]: item.get("value") for item in container["env"]}
-    assert env["SYNTH_DB"].startswith(DATA_MOUNT + "/")
+    store = sqlalchemy.make_url(env["SYNTH_DB"])  # PostgreSQL: no volume, no password in it
+    assert store.get_backend_name() == "postgresql" and store.password is None
+    assert {"secretRef": {"name": LINEAGE_STORE_SECRET}} in container["envFrom"]
     assert env["SYNTH_EXPORT_DIR"].startswith(DATA_MOUNT + "/")
     assert env["DAGSTER_HOME"] == "/opt/dagster/dagster_home"
     assert container["image"] == "registry.example.com/synth-assets:0.1.0"
@@ -71,6 +81,8 @@ def test_helm_values_serve_the_kubernetes_location_on_the_same_claim() -> None:
     deployment_env = {item["name"]: item["value"] for item in deployment["env"]}
     step_env = dict(item.split("=", 1) for item in resolved_executor_config()["env_vars"])
     assert deployment_env == step_env  # code server, run pods and step pods see one store
+    assert {"name": LINEAGE_STORE_SECRET} in deployment["envSecrets"]
+    assert resolved_executor_config()["env_secrets"] == [LINEAGE_STORE_SECRET]
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
     claim = yaml.safe_load((REPO / "deploy" / "kubernetes" / "pvc.yaml").read_text())
     assert claim["metadata"]["name"] == DATA_CLAIM

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.lineage.store import LineageStore, default_db_path
+from synth_assets.lineage.location import default_store_location
+from synth_assets.lineage.store import LineageStore
 
 
 def mode(path: Path) -> int:
@@ -17,7 +18,7 @@ def test_a_new_store_and_its_folder_are_readable_by_their_owner_only(
 ) -> None:
     monkeypatch.delenv("SYNTH_DB", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    path = default_db_path()
+    path = Path(default_store_location())
     with LineageStore(path).writer() as writer:
         writer.link([("a", "b", "test")])
     assert mode(path.parent) == 0o700

@@ -1,19 +1,33 @@
 """The one resource the assets share: where the spec, the lineage store and exports live."""
 
+from __future__ import annotations
+
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from synth_assets.lineage.store import LineageStore, default_db_path
+from synth_assets.defs.io_manager import AtomicFilesystemIOManager
+from synth_assets.lineage.copy import analytic_store
+from synth_assets.lineage.location import allows_concurrent_writers, open_store
+from synth_assets.lineage.store import LineageStore
 from synth_assets.spec import DEFAULT_SPEC_PATH, LoadedSpec, load_spec
 
+if TYPE_CHECKING:
+    from synth_assets.lineage.location import Store
+
 DUCKDB_POOL = "synth_duckdb"
+# The pool of the assets that write the store: DuckDB's one slot (one writing process per
+# file), or none on PostgreSQL, where the runs of different partitions write at once. Read when
+# the definitions load, from SYNTH_DB.
+STORE_WRITERS_POOL = None if allows_concurrent_writers() else DUCKDB_POOL
 
 
 class SynthStore(dg.ConfigurableResource):
-    """Spec file, DuckDB lineage file and export folder (defaults from SYNTH_SPEC, SYNTH_DB,
-    SYNTH_EXPORT_DIR, then the shipped spec and DAGSTER_HOME)."""
+    """Spec file, lineage store (a DuckDB file or a PostgreSQL URL) and export folder (defaults
+    from SYNTH_SPEC, SYNTH_DB, SYNTH_EXPORT_DIR, then the shipped spec and DAGSTER_HOME)."""
 
     spec_path: str = ""
     db_path: str = ""
@@ -25,15 +39,24 @@ class SynthStore(dg.ConfigurableResource):
     def load_spec(self) -> LoadedSpec:
         return load_spec(self.spec_file())
 
-    def store(self) -> LineageStore:
-        return LineageStore(self.db_path or default_db_path())
+    def store(self) -> Store:
+        return open_store(self.db_path or None)
+
+    def analytic_store(self) -> AbstractContextManager[LineageStore]:
+        """The store the analytic stages (contamination, mixtures, preferences) run on: the
+        DuckDB store itself, or a DuckDB working copy of a PostgreSQL one (lineage/copy.py)."""
+        return analytic_store(self.store(), self.dagster_home())
+
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME", "dagster_home"))
 
     def export_root(self) -> Path:
         if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):
             return Path(self.export_dir or os.environ["SYNTH_EXPORT_DIR"])
-        return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "exports"
+        return self.dagster_home() / "exports"
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"synth": SynthStore()})
+    return dg.Definitions(resources={"synth": SynthStore(),
+                                     "io_manager": AtomicFilesystemIOManager()})

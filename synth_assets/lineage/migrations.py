@@ -1,4 +1,5 @@
-"""Brings a store file to the shape of sql/schema.sql.
+"""Brings a store (a DuckDB file, or a PostgreSQL database: apply_schema) to the shape of
+sql/schema.sql.
 
 A new store is made from schema.sql and stamped with the latest migration's number. A store
 made earlier goes through the numbered migrations (sql/migrations/NNNN_what_it_does.sql) it
@@ -14,10 +15,18 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from synth_assets.lineage.sql_files import SQL_DIR, derived_sql, tables_sql
+from synth_assets.lineage.sql_files import (
+    POSTGRES_DIR,
+    SQL_DIR,
+    Dialect,
+    derived_sql,
+    postgres_parameters,
+    tables_sql,
+)
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 _MIGRATION_FILE = re.compile(r"(\d{4})_(\w+)\.sql")
@@ -71,6 +80,21 @@ def stored_version(connection: duckdb.DuckDBPyConnection) -> int | None:
 def bring_up_to_date(connection: duckdb.DuckDBPyConnection, store: Path) -> list[Migration]:
     """Make a new store or migrate an earlier one (see the module docstring); returns the
     migrations applied."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        pending = apply_schema(connection, str(store), "duckdb")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return pending
+
+
+def apply_schema(connection: Any, store: str, dialect: Dialect) -> list[Migration]:
+    """bring_up_to_date's work inside the caller's transaction, for a DuckDB connection or a
+    PostgreSQL one (psycopg: the same execute/fetch calls). Versions are shared: a PostgreSQL
+    store is stamped with the same latest number, and a migration it still needs must exist in
+    sql/postgres/migrations/ under the same file name."""
     version = stored_version(connection)
     latest = latest_version()
     if version is not None and version > latest:
@@ -78,24 +102,29 @@ def bring_up_to_date(connection: duckdb.DuckDBPyConnection, store: Path) -> list
             f"{store} has schema version {version}, made by a newer synth-assets than this one "
             f"(which knows versions up to {latest}); open it with that version")
     pending = [] if version is None else list(migrations()[version:])
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        connection.execute(tables_sql())
-        if version is None:
-            _stamp(connection, latest, "schema.sql")
-        for migration in pending:
-            connection.execute(migration.path.read_text(encoding="utf-8"))
-            _stamp(connection, migration.version, migration.name)
-        connection.execute(derived_sql())
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+    connection.execute(tables_sql(dialect))
+    if version is None:
+        _stamp(connection, latest, "schema.sql", dialect)
+    for migration in pending:
+        connection.execute(_migration_file(migration, dialect).read_text(encoding="utf-8"))
+        _stamp(connection, migration.version, migration.name, dialect)
+    connection.execute(derived_sql(dialect))
     for migration in pending:
         _log.info("%s: applied migration %04d_%s", store, migration.version, migration.name)
     return pending
 
 
-def _stamp(connection: duckdb.DuckDBPyConnection, version: int, name: str) -> None:
-    connection.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)",
-                       [version, name])
+def _migration_file(migration: Migration, dialect: Dialect) -> Path:
+    if dialect == "duckdb":
+        return migration.path
+    path = POSTGRES_DIR / "migrations" / migration.path.name
+    if not path.exists():
+        raise FileNotFoundError(f"migration {migration.path.name} has no PostgreSQL version "
+                                f"({path})")
+    return path
+
+
+def _stamp(connection: Any, version: int, name: str, dialect: Dialect) -> None:
+    sql = "INSERT INTO schema_version (version, name) VALUES ($version, $name)"
+    connection.execute(postgres_parameters(sql) if dialect == "postgres" else sql,
+                       {"version": version, "name": name})

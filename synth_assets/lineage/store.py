@@ -9,7 +9,8 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,11 @@ from synth_assets.lineage.sql_files import schema_tables, statement
 
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_BATCH_ROWS = 100_000
+# Tables DuckDB keeps without a primary-key index (its memory grew with every row), by id column.
+TABLES_WITHOUT_KEY = {"contamination_verdicts": "scan_id", "mixture_records": "mixture_record_id"}
 ALL_PARTITIONS = "all partitions"  # label of a snapshot joining every partition of a stage
 _SCHEMA_APPLIED: set[tuple[str, int]] = set()  # store files this process brought up to date
 _log = logging.getLogger(__name__)
-
-
-def default_db_path() -> Path:
-    """SYNTH_DB if set, else synth.duckdb under DAGSTER_HOME (or ./dagster_home)."""
-    if os.environ.get("SYNTH_DB"):
-        return Path(os.environ["SYNTH_DB"])
-    return Path(os.environ.get("DAGSTER_HOME", "dagster_home")) / "synth.duckdb"
 
 
 def _private_folder(folder: Path) -> None:
@@ -65,34 +61,28 @@ class LockTimeoutError(RuntimeError):
     pass
 
 
-class StoreWriter:
-    """Writes inside one open transaction; see LineageStore.writer."""
+def require_table(table: str) -> None:
+    """Table names are formatted into statements: only the schema's own."""
+    if table not in schema_tables():
+        raise ValueError(f"unknown table {table!r}; tables: {sorted(schema_tables())}")
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self.connection = connection
 
+class SnapshotWrites(ABC):
+    """What a write transaction does in terms of each engine's primitives (insert_new, the
+    named statements): the same for DuckDB (StoreWriter) and PostgreSQL (PostgresWriter)."""
+
+    @abstractmethod
     def insert_new(self, table: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
         """Insert the rows whose primary key is not stored yet; returns how many were new."""
-        if table not in schema_tables():
-            raise ValueError(f"unknown table {table!r}; tables: {sorted(schema_tables())}")
-        return self._insert_staged(statement("writes.sql", "insert_new_rows").format(table=table),
-                                   rows)
 
-    def insert_with(self, file_name: str, name: str,
-                    rows: Sequence[dict[str, Any]] | pa.Table) -> int:
-        """Run a named INSERT that reads the rows as `staged_rows`; returns rows inserted."""
-        return self._insert_staged(statement(file_name, name), rows)
+    @abstractmethod
+    def execute(self, file_name: str, name: str, **params: Any) -> None:
+        """Run a named statement."""
 
-    def _insert_staged(self, sql: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
-        staged = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
-        if staged.num_rows == 0:
-            return 0
-        self.connection.register("staged_rows", staged)
-        try:
-            inserted = self.connection.execute(sql).fetchone()
-        finally:
-            self.connection.unregister("staged_rows")
-        return int(inserted[0]) if inserted else 0
+    @abstractmethod
+    def record_snapshot_of(self, stage: str, label: str, file_name: str, name: str,
+                           **params: Any) -> str:
+        """record_snapshot for the ids a named statement selects (as `record_id`)."""
 
     def link(self, edges: Sequence[tuple[str, str, str]]) -> int:
         """Store (child_id, parent_id, relation) edges."""
@@ -127,6 +117,54 @@ class StoreWriter:
         return self.record_snapshot_of(stage, ALL_PARTITIONS, "queries.sql",
                                        "partition_head_members", partitioned_stage=stage)
 
+    def _store_streamed_snapshot(self, stage: str, label: str,
+                                 quoted_batches: Iterable[list[str]]) -> tuple[str, int]:
+        """The id record_snapshot would give the ids arriving as JSON strings in order, hashed
+        while they stream (the list never sits in Python memory); stores the snapshots row."""
+        digest = hashlib.sha256(canonical_json([stage, label, []])[:-2].encode())
+        count = 0
+        for quoted in quoted_batches:
+            if quoted:
+                digest.update((("," if count else "") + ",".join(quoted)).encode())
+                count += len(quoted)
+        digest.update(b"]]")
+        snapshot_id = f"snap_{digest.hexdigest()[:20]}"
+        self.insert_new("snapshots", [{"snapshot_id": snapshot_id, "stage": stage,
+                                       "label": label, "member_count": count}])
+        return snapshot_id, count
+
+
+class StoreWriter(SnapshotWrites):
+    """Writes inside one open DuckDB transaction; see LineageStore.writer."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def insert_new(self, table: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
+        """Insert the rows whose primary key is not stored yet; returns how many were new."""
+        require_table(table)
+        if table in TABLES_WITHOUT_KEY:
+            return self._insert_staged(statement("writes.sql", "insert_new_rows_by_id").format(
+                table=table, id_column=TABLES_WITHOUT_KEY[table]), rows)
+        return self._insert_staged(statement("writes.sql", "insert_new_rows").format(table=table),
+                                   rows)
+
+    def insert_with(self, file_name: str, name: str,
+                    rows: Sequence[dict[str, Any]] | pa.Table) -> int:
+        """Run a named INSERT that reads the rows as `staged_rows`; returns rows inserted."""
+        return self._insert_staged(statement(file_name, name), rows)
+
+    def _insert_staged(self, sql: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
+        staged = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
+        if staged.num_rows == 0:
+            return 0
+        self.connection.register("staged_rows", staged)
+        try:
+            inserted = self.connection.execute(sql).fetchone()
+        finally:
+            self.connection.unregister("staged_rows")
+        return int(inserted[0]) if inserted else 0
+
     def register(self, name: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         """Make rows readable by the named statements as a table called `name` (no rows: an
         empty table of text columns)."""
@@ -154,27 +192,17 @@ class StoreWriter:
         self.connection.execute(
             statement("writes.sql", "stage_snapshot_ids").format(select=select), params or None
         )
-        digest = hashlib.sha256(canonical_json([stage, label, []])[:-2].encode())
-        count = 0
         ordered = self.connection.sql(
             statement("writes.sql", "staged_snapshot_ids_in_order")
         ).to_arrow_reader(SNAPSHOT_BATCH_ROWS)
-        for batch in ordered:
-            quoted = batch.column("quoted").to_pylist()
-            if quoted:
-                digest.update((("," if count else "") + ",".join(quoted)).encode())
-                count += len(quoted)
-        digest.update(b"]]")
-        snapshot_id = f"snap_{digest.hexdigest()[:20]}"
-        self.insert_new("snapshots", [{"snapshot_id": snapshot_id, "stage": stage,
-                                       "label": label, "member_count": count}])
+        snapshot_id, _ = self._store_streamed_snapshot(
+            stage, label, (batch.column("quoted").to_pylist() for batch in ordered))
         self.connection.execute(statement("writes.sql", "insert_staged_snapshot_ids"),
                                 {"snapshot_id": snapshot_id})
         return snapshot_id
 
     def delete(self, table: str, id_column: str, record_ids: Sequence[str]) -> int:
-        if table not in schema_tables():
-            raise ValueError(f"unknown table {table!r}")
+        require_table(table)
         sql = statement("writes.sql", "delete_records").format(table=table, id_column=id_column)
         return self._run_on_ids(sql, record_ids)
 
@@ -289,3 +317,14 @@ class LineageStore:
         with self.connection() as conn:
             conn.register("wanted_ids", pa.table({"record_id": pa.array(list(ids), pa.string())}))
             return conn.execute(statement("queries.sql", name), params or None).df()
+
+    def read_table(self, table: str, batch_rows: int, first_row: int = 0) -> Iterator[pa.Table]:
+        """Every row of a table in Arrow batches (from its first_row-th row on, in insertion
+        order: what was appended since)."""
+        require_table(table)
+        name = "rows_appended_since" if first_row else "table_rows"
+        with self.connection() as conn:
+            relation = conn.sql(statement("writes.sql", name).format(table=table),
+                                params={"first_row": first_row} if first_row else None)
+            for batch in relation.to_arrow_reader(batch_rows):
+                yield pa.Table.from_batches([batch])

@@ -4,6 +4,12 @@
 -- Insert staged rows whose primary key is not stored yet; stored records are never changed.
 INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM staged_rows;
 
+-- name: insert_new_rows_by_id
+-- The same for a table kept without a primary-key index (contamination_verdicts,
+-- mixture_records): rows whose id column holds an id not stored yet.
+INSERT INTO {table} BY NAME
+SELECT * FROM staged_rows ANTI JOIN {table} USING ({id_column});
+
 -- name: delete_records
 -- Remove records by id from one table (data-removal requests only).
 DELETE FROM {table} WHERE {id_column} IN (SELECT record_id FROM staged_rows);
@@ -82,3 +88,12 @@ INSERT INTO planned_generations BY NAME SELECT * FROM staged_rows;
 -- name: append_planned_prompts
 -- The prompts first met in that window (stages/generation_plan.py writes each once).
 INSERT INTO planned_prompts BY NAME SELECT * FROM staged_rows;
+
+-- name: table_rows
+-- Every row of one table, as stored (moving a store: `synth store copy`).
+SELECT * FROM {table};
+
+-- name: rows_appended_since
+-- The rows appended to a table after its first `first_row` rows (DuckDB numbers a table's rows
+-- in insertion order): what a stage added to a working copy of a store.
+SELECT * EXCLUDE (rowid) FROM (SELECT rowid, * FROM {table}) WHERE rowid >= $first_row;

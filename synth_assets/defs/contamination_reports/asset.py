@@ -8,7 +8,7 @@ from synth_assets.defs.automation import STAGE_AUTOMATION
 from synth_assets.defs.contamination_reports.metadata import worst_hits_markdown
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.contamination_stage import run_contamination_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
@@ -24,7 +24,7 @@ class ContaminationSnapshots:
 
 
 @with_code_references(run_contamination_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"}, deps=["verified_subsets"],
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"}, deps=["verified_subsets"],
           automation_condition=STAGE_AUTOMATION["contamination_reports"])
 @input_errors_as_failure
 def contamination_reports(
@@ -33,9 +33,9 @@ def contamination_reports(
     """The verified records of every day and recipe scanned for benchmarks (n-gram, coverage,
     MinHash, semantic, optional LLM judge); contaminated records and those derived from
     contaminated seeds are held back."""
-    store = synth.store()
-    scanned = all_partitions_snapshot(store, VERIFY_STAGE)
-    result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
+    with synth.analytic_store() as store:
+        scanned = all_partitions_snapshot(store, VERIFY_STAGE)
+        result = run_contamination_stage(store, synth.load_spec(), scanned, log=context.log.info)
     return dg.Output(ContaminationSnapshots(scanned=scanned, clean=result.snapshot_id), metadata={
         "snapshot_id": result.snapshot_id,
         "scanned_snapshot_id": scanned,
@@ -52,5 +52,5 @@ def contamination_reports(
         "judged_pairs": result.judged_pairs,
         "per_benchmark": markdown_table(result.per_benchmark),
         "worst_hits": worst_hits_markdown(result.worst_hits),
-        **table_metadata(store, "generations", [result.snapshot_id]),
+        **table_metadata(synth.store(), "generations", [result.snapshot_id]),
     })

@@ -9,7 +9,7 @@ from synth_assets.defs.automation import STAGE_AUTOMATION
 from synth_assets.defs.contamination_reports.asset import ContaminationSnapshots
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.mixture_stage import run_mixture_stage
 from synth_assets.stages.partitions import all_partitions_snapshot
@@ -17,7 +17,7 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 
 
 @with_code_references(run_mixture_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
           automation_condition=STAGE_AUTOMATION["final_mixtures"])
 @input_errors_as_failure
@@ -28,12 +28,12 @@ def final_mixtures(
     """Clean synthetic records of every day and recipe mixed with real data as each mixture's
     components ask, exported (JSONL, Parquet, OpenAI chat, a datasets-loadable folder with a
     card) with a manifest."""
-    store = synth.store()
-    judged = all_partitions_snapshot(store, TEACHER_STAGE)
-    results = run_mixture_stage(
-        store, synth.load_spec(), contamination_reports.clean, judged,
-        synth.export_root(), run_id=context.run.run_id, log=context.log.info,
-    )
+    with synth.analytic_store() as store:
+        judged = all_partitions_snapshot(store, TEACHER_STAGE)
+        results = run_mixture_stage(
+            store, synth.load_spec(), contamination_reports.clean, judged,
+            synth.export_root(), run_id=context.run.run_id, log=context.log.info,
+        )
     metadata: dict[str, object] = {"mixtures": len(results)}
     for result in results:
         counts = result.manifest["counts"]
@@ -50,7 +50,7 @@ def final_mixtures(
     return dg.Output({r.mixture: r.snapshot_id for r in results}, metadata={
         **metadata,
         **export_root_metadata(synth.export_root()),
-        **table_metadata(store, "mixture_records", [r.snapshot_id for r in results]),
+        **table_metadata(synth.store(), "mixture_records", [r.snapshot_id for r in results]),
     })
 
 

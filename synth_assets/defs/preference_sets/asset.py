@@ -5,7 +5,7 @@ import dagster as dg
 from synth_assets.defs.automation import STAGE_AUTOMATION
 from synth_assets.defs.contamination_reports.asset import ContaminationSnapshots
 from synth_assets.defs.final_mixtures.asset import export_root_metadata
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.partitions import all_partitions_snapshot
 from synth_assets.stages.preference_stage import run_preference_stage
@@ -13,7 +13,7 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 
 
 @with_code_references(run_preference_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
           automation_condition=STAGE_AUTOMATION["preference_sets"])
 def preference_sets(
@@ -23,12 +23,12 @@ def preference_sets(
     """Preference pairs (verifier, score and revision pairs) of each preference set of the spec,
     both sides clear of benchmarks, exported for DPO/ORPO and KTO, with the prompts and what
     their verifiable reward needs for RL."""
-    store = synth.store()
-    results = run_preference_stage(
-        store, synth.load_spec(), contamination_reports.clean,
-        all_partitions_snapshot(store, TEACHER_STAGE), synth.export_root(),
-        run_id=context.run.run_id, log=context.log.info,
-    )
+    with synth.analytic_store() as store:
+        results = run_preference_stage(
+            store, synth.load_spec(), contamination_reports.clean,
+            all_partitions_snapshot(store, TEACHER_STAGE), synth.export_root(),
+            run_id=context.run.run_id, log=context.log.info,
+        )
     metadata: dict[str, object] = {"preference_sets": len(results)}
     for result in results:
         metadata[f"{result.name}/pairs"] = dg.MetadataValue.json(result.counts)
@@ -39,5 +39,5 @@ def preference_sets(
     return dg.Output({r.name: r.snapshot_id for r in results}, metadata={
         **metadata,
         **export_root_metadata(synth.export_root()),
-        **table_metadata(store, "preference_pairs", [r.snapshot_id for r in results]),
+        **table_metadata(synth.store(), "preference_pairs", [r.snapshot_id for r in results]),
     })

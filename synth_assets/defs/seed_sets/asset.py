@@ -6,14 +6,14 @@ import pandas as pd
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import register_recipes
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.seed_stage import run_seed_stage
 from synth_assets.stages.spec_check import require_valid_inputs
 
 
 @with_code_references(run_seed_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"})
 @input_errors_as_failure
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The

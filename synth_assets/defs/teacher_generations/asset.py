@@ -8,7 +8,7 @@ from synth_assets.defs.budget.gate import refuse_over_budget
 from synth_assets.defs.diversity.metadata import diversity_metadata
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.partitions import GENERATION_PARTITIONS, generation_partition
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.defs.teacher_generations.batch_metadata import (
     ingest_metadata,
@@ -23,7 +23,7 @@ from synth_assets.stages.teacher_stage import run_teacher_stage
 
 
 @with_code_references(run_teacher_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS, output_required=False)
 @input_errors_as_failure
 def teacher_generations(

@@ -7,7 +7,7 @@ from synth_assets.defs.diversity.metadata import diversity_metadata
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import GENERATION_PARTITIONS, generation_partition
-from synth_assets.defs.resources import DUCKDB_POOL, SynthStore
+from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.defs.verified_subsets.metadata import rejections_metadata
 from synth_assets.stages.verify_reuse import run_verify_stage_reusing
@@ -15,7 +15,7 @@ from synth_assets.stages.verify_stage import run_verify_stage
 
 
 @with_code_references(run_verify_stage_reusing, run_verify_stage)
-@dg.asset(group_name=GROUP, pool=DUCKDB_POOL, kinds={"duckdb"},
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS,
           automation_condition=STAGE_AUTOMATION["verified_subsets"])
 @input_errors_as_failure
