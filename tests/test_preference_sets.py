@@ -570,10 +570,11 @@ def test_a_rerun_with_nothing_new_reuses_and_any_changed_input_rebuilds(tmp_path
     assert len(preference_materializations(fixture.store, "p")) == 1
 
     # Each input that decides the pairs rebuilds: the seed, a source's count, a recipe
-    # verifier's threshold, dedup, the detectors (their fingerprint).
+    # verifier's threshold or options (its version), dedup, the detectors (their fingerprint).
     for changed in [loaded_with(seed=1),
                     loaded_with(**{"preference_sets.p.verifier_pairs": {"count": 1}}),
                     loaded_with(**{"verifiers.judge.min_score": 0.5}),
+                    loaded_with(**{"verifiers.length.options": {"min_chars": 2}}),
                     loaded_with(**{"dedup.enabled": False}),
                     loaded_with(**{"contamination.ngram_n": 8})]:
         assert not run(changed, "run-3")[0]

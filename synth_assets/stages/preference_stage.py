@@ -77,9 +77,18 @@ def run_preference_stage(
 
 def preference_input_key(loaded: LoadedSpec, name: str, clean_snapshot_id: str,
                          judged_snapshot_id: str, scan: BenchmarkScan) -> str:
+    """The settings that decide the pairs, the snapshots they are paired from, and what else
+    reaches the export: the set's recipes (parser, revision) with their verifiers in full (an
+    RL prompt carries them) and the benchmark names its cards list."""
+    spec = loaded.spec
     versions = {v: version for v, (_, version) in current_verifiers(loaded).items()}
+    recipes = spec.preference_sets[name].recipes
     return content_id("prefrun", name, clean_snapshot_id, judged_snapshot_id,
-                      preference_settings(loaded, name, versions, scan.fingerprint))
+                      preference_settings(loaded, name, versions, scan.fingerprint),
+                      {r: spec.recipes[r].model_dump(mode="json") for r in recipes},
+                      {v: spec.verifiers[v].model_dump(mode="json")
+                       for r in recipes for v in spec.recipes[r].verifiers},
+                      sorted(spec.benchmarks))
 
 
 def build_preference_set_reusing(store: LineageStore, loaded: LoadedSpec, name: str,
