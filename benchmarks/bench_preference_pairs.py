@@ -7,6 +7,11 @@ detectors, storing pairs, edges, snapshots and the materialization, the RL promp
 dpo/, kto/ and rl_prompts/ exports. Then the ratio between consecutive sizes (linear cost: the
 ratio of the sizes). Each size runs in its own process, so the peak RSS is one build's.
 
+Then a cached rerun side by side, CPU and wall: the build and the blocking GE suite as every run
+paid them before issue 21 (build, suite scanning every pair text), against a rerun with nothing
+new (the stored build reused, the suite reading its stored scan). Both include loading the
+detectors (build_detectors), which the stage and the suite still do to know their fingerprint.
+
 No peer builds preference pairs from a verdict ledger, so there is no reference to run beside.
 
 Usage: python benchmarks/bench_preference_pairs.py [--sizes 100000 1000000]
@@ -91,10 +96,11 @@ def child(count: int, folder: Path) -> dict:
 
     from benchmarks.process_memory import peak_mb, rss_mb
     from synth_assets.decontam.index import build_detectors
+    from synth_assets.defs.preference_sets.suite import preference_sets_suite
     from synth_assets.lineage.store import LineageStore
     from synth_assets.mix.preferences import contamination_scanner
     from synth_assets.spec import load_spec
-    from synth_assets.stages.preference_stage import build_preference_set
+    from synth_assets.stages.preference_stage import build_preference_set_reusing
     from synth_assets.verdict_ledger import current_verifiers
 
     (folder / "seeds.jsonl").write_text('{"question": "q", "answer": "1"}\n')
@@ -106,20 +112,37 @@ def child(count: int, folder: Path) -> dict:
         for sql in filter(str.strip, FILL_SQL.split(";")):
             connection.execute(sql, {k: v for k, v in {"count": count, "version": version}.items()
                                      if f"${k}" in sql})
+    detectors_wall, detectors_cpu = time.perf_counter(), time.process_time()
     scan = contamination_scanner(build_detectors(store, loaded))
+    detectors = [time.perf_counter() - detectors_wall, time.process_time() - detectors_cpu]
     baseline = rss_mb()
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = build_preference_set(store, loaded, "prefs", "snap_clean", "snap_judged",
-                                  folder / "exports" / "prefs", "bench", scan,
-                                  log=lambda _: None)
+
+    def stage(run_id: str) -> tuple:
+        wall, cpu = time.perf_counter(), time.process_time()
+        built = build_preference_set_reusing(store, loaded, "prefs", "snap_clean", "snap_judged",
+                                             folder / "exports" / "prefs", run_id, scan,
+                                             log=lambda _: None)
+        return built, [time.perf_counter() - wall + detectors[0],
+                       time.process_time() - cpu + detectors[1]]
+
+    def suite(snapshot_id: str) -> list[float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        preference_sets_suite(store, loaded, {"prefs": snapshot_id})
+        return [time.perf_counter() - wall, time.process_time() - cpu]
+
+    result, build = stage("bench-1")
     phases = {phase: [t.wall_s, t.cpu_s] for phase, t in result.timings.items()}
-    phases["total"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    phases["total"] = [build[0] - detectors[0], build[1] - detectors[1]]
+    rerun = {"stage (build)": build, "suite (scan)": suite(result.snapshot_id)}
+    again, rerun["stage (reused)"] = stage("bench-2")
+    assert again.reused and again.snapshot_id == result.snapshot_id
+    rerun["suite (stored scan)"] = suite(result.snapshot_id)
     blas = "; ".join(f"{pool['internal_api']} {pool.get('architecture', '?')} "
                      f"{pool['num_threads']} threads" for pool in threadpool_info())
     return {"blas": blas or "none loaded", "verdicts": count,
             "prompts": count // SAMPLES_PER_PROMPT, "pairs": sum(result.counts.values()),
             "rl_prompts": result.rl_prompts,
-            "phases": phases, "baseline_mb": baseline, "peak_mb": peak_mb()}
+            "phases": phases, "rerun": rerun, "baseline_mb": baseline, "peak_mb": peak_mb()}
 
 
 def main() -> None:
@@ -153,6 +176,16 @@ def main() -> None:
               f"BLAS: {result['blas']}")
         for phase, (wall, cpu) in result["phases"].items():
             print(f"    {phase:<18} {wall:8.2f} s wall {cpu:8.2f} s CPU")
+        before = [sum(pair) for pair in zip(result["rerun"]["stage (build)"],
+                                            result["rerun"]["suite (scan)"], strict=True)]
+        after = [sum(pair) for pair in zip(result["rerun"]["stage (reused)"],
+                                           result["rerun"]["suite (stored scan)"], strict=True)]
+        print("  cached rerun, stage + blocking GE suite (detectors loaded in each):")
+        for phase, (wall, cpu) in result["rerun"].items():
+            print(f"    {phase:<20} {wall:8.2f} s wall {cpu:8.2f} s CPU")
+        print(f"    rebuilt (before)     {before[0]:8.2f} s wall {before[1]:8.2f} s CPU\n"
+              f"    reused (after)       {after[0]:8.2f} s wall {after[1]:8.2f} s CPU "
+              f"(x{before[1] / after[1]:.1f} less CPU)")
     for small, large in zip(results, results[1:], strict=False):
         print(f"x{large['verdicts'] / small['verdicts']:.0f} verdicts: peak RSS "
               f"x{large['peak_mb'] / small['peak_mb']:.2f}; time (wall / CPU):")

@@ -17,6 +17,7 @@ import yaml
 from synth_assets.cli import main
 from synth_assets.defs.ge_adapter import validate_frame
 from synth_assets.defs.preference_sets.suite import preference_sets_suite
+from synth_assets.lineage.forget import plan_removal, remove
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.mix.preference_diff import diff_preference_sets, preference_materializations
@@ -129,6 +130,20 @@ def test_pairs_exports_lineage_and_rewards(preference_pipeline, dagster_home: Pa
     assert {"prompt", "completion", "label"} <= set(kto.column_names)
     card = (exports / "dpo" / "README.md").read_text()
     assert "How pairs were formed" in card and "| verifier | 1 |" in card
+
+    # A second `synth run` with nothing new reuses the set: its metadata says so, its check
+    # passes again, and the export files keep their bytes and times.
+    def reused() -> bool:
+        event = instance.get_latest_materialization_event(dg.AssetKey("preference_sets"))
+        return event.asset_materialization.metadata["prefs/reused"].value
+
+    built = export_files(exports)
+    assert not reused()
+    rerun = run_pipeline(instance)
+    assert rerun.success and reused()
+    assert ("preference_sets_expectations", True) in [
+        (e.check_name, e.passed) for e in rerun.check_evaluations()]
+    assert export_files(exports) == built
 
     # Determinism: the same inputs and seed give the same pairs and the same bytes.
     manifest = json.loads((exports / "dpo" / "manifest.json").read_text())
@@ -507,3 +522,120 @@ def test_the_suite_catches_pairs_that_slipped_past_the_builder(tmp_path: Path) -
     assert not validate_frame(frame, expectations, "preference_sets").passed
     frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": honest})
     assert validate_frame(frame, expectations, "preference_sets").passed
+
+
+def export_files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under the folder: its bytes and modification time (ns)."""
+    return {path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_rerun_with_nothing_new_reuses_and_any_changed_input_rebuilds(tmp_path: Path) -> None:
+    fixture = PairingStore(tmp_path, [passing("g1", "The answer is 4."),
+                                      failing("g2", "The answer is 5."),
+                                      passing("h1", "4", prompt="What is 3 + 1?"),
+                                      failing("h2", "3", prompt="What is 3 + 1?")])
+    exports = tmp_path / "exports"
+    sources = {"verifier_pairs": {}}
+
+    def loaded_with(seed: int = 0, **changes: object) -> LoadedSpec:
+        """The fixture's spec with one value replaced: {"dotted.key": value}."""
+        fixture.loaded(sources, seed)
+        path = fixture.folder / "pipeline.yaml"
+        spec = yaml.safe_load(path.read_text())
+        for dotted, value in changes.items():
+            *parents, last = dotted.split(".")
+            node = spec
+            for key in parents:
+                node = node[key]
+            node[last] = value
+        path.write_text(yaml.safe_dump(spec))
+        return load_spec(path)
+
+    def run(loaded: LoadedSpec, run_id: str) -> tuple[bool, list[str]]:
+        log: list[str] = []
+        [result] = run_preference_stage(fixture.store, loaded, fixture.clean, fixture.judged,
+                                        exports, run_id, log=log.append)
+        assert result.reused == any("reusing its stored result" in line for line in log)
+        return result.reused, log
+
+    first = loaded_with()
+    assert not run(first, "run-1")[0]
+    built = export_files(exports / "p")
+    assert "dpo/data.jsonl" in built
+    # Nothing new: reused, the export untouched (bytes and mtimes), whatever the run id.
+    reused, log = run(first, "run-2")
+    assert reused and "preference set p" in log[0]
+    assert export_files(exports / "p") == built
+    assert len(preference_materializations(fixture.store, "p")) == 1
+
+    # Each input that decides the pairs rebuilds: the seed, a source's count, a recipe
+    # verifier's threshold or options (its version), dedup, the detectors (their fingerprint).
+    for changed in [loaded_with(seed=1),
+                    loaded_with(**{"preference_sets.p.verifier_pairs": {"count": 1}}),
+                    loaded_with(**{"verifiers.judge.min_score": 0.5}),
+                    loaded_with(**{"verifiers.length.options": {"min_chars": 2}}),
+                    loaded_with(**{"dedup.enabled": False}),
+                    loaded_with(**{"contamination.ngram_n": 8})]:
+        assert not run(changed, "run-3")[0]
+        assert run(changed, "run-3")[0]
+        assert not run(first, "run-3")[0]       # back to the first spec: its export was replaced
+        assert run(first, "run-3")[0]
+
+    # The export folder tampered with, or gone: rebuilt.
+    (exports / "p" / "dpo" / "data.jsonl").write_text("")
+    assert not run(first, "run-4")[0]
+    assert (exports / "p" / "dpo" / "data.jsonl").read_text() != ""
+    for path in sorted((exports / "p").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    assert not run(first, "run-4")[0] and run(first, "run-4")[0]
+
+    # New judged generations, or a chosen side found contaminated later: new snapshots, rebuilt.
+    fixture.add([failing("g3", "The answer is 4.5.")])
+    assert not run(first, "run-5")[0] and run(first, "run-5")[0]
+    fixture.contaminate("h1")
+    assert not run(first, "run-6")[0] and run(first, "run-6")[0]
+
+    # `synth forget` of a rejected side: the snapshots the key holds are unchanged, but the
+    # stored build held a pair made from it, so the next run rebuilds without it.
+    remove(fixture.store, plan_removal(fixture.store, "g2"))
+    reused, _ = run(first, "run-7")
+    assert not reused
+    exported = (exports / "p" / "dpo" / "data.jsonl").read_text()
+    assert "g2" not in exported and "The answer is 5." not in exported
+
+
+def test_the_suite_scans_a_snapshot_once_per_detector_fingerprint(tmp_path: Path) -> None:
+    """The suite stores its scan of the pair texts under the snapshot and the detectors'
+    fingerprint: checking the same snapshot again reads it, other detectors scan again, and a
+    forget ends what was stored."""
+    fixture = PairingStore(tmp_path, [passing("g1", "The answer is 4."),
+                                      failing("g2", "The answer is 5.")])
+    fixture.pairs(verifier_pairs={})
+    snapshot = preference_materializations(fixture.store, "p")[0].row["pairs_snapshot_id"]
+    loaded = fixture.loaded({"verifier_pairs": {}})
+
+    def stored_scans() -> list[tuple]:
+        return rows(fixture.store.path, "SELECT pairs_snapshot_id, hits FROM "
+                                        "preference_pair_scans ORDER BY scan_fingerprint")
+
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": snapshot})
+    assert validate_frame(frame, expectations, "preference_sets").passed
+    assert stored_scans() == [(snapshot, '{}')]  # no pair with a hit
+    again, _ = preference_sets_suite(fixture.store, loaded, {"p": snapshot})
+    assert again.equals(frame) and len(stored_scans()) == 1
+    # A stored scan is what the suite reads: one claiming a hit fails the check (so an
+    # unchanged snapshot is not rescanned) ...
+    with fixture.store.writer() as writer:
+        writer.connection.execute("UPDATE preference_pair_scans SET hits = '{\"verifier\": 1}'")
+    frame, expectations = preference_sets_suite(fixture.store, loaded, {"p": snapshot})
+    assert frame["contaminated_sides"].tolist() == [1]
+    # ... and other detectors (another n) scan again, under their own fingerprint.
+    spec = yaml.safe_load((fixture.folder / "pipeline.yaml").read_text())
+    spec["contamination"]["ngram_n"] = 8
+    (fixture.folder / "pipeline.yaml").write_text(yaml.safe_dump(spec))
+    other = load_spec(fixture.folder / "pipeline.yaml")
+    frame, _ = preference_sets_suite(fixture.store, other, {"p": snapshot})
+    assert frame["contaminated_sides"].tolist() == [0] and len(stored_scans()) == 2
+    remove(fixture.store, plan_removal(fixture.store, "g2"))
+    assert stored_scans() == []

@@ -65,8 +65,11 @@ def remove(store: LineageStore, removal: Removal) -> dict[str, int]:
                 deleted[table] = writer.delete(table, column, ids)
         deleted["edges"] = writer.unlink(removal.ids)
         writer.insert_new("forgotten_records", [{"record_id": removal.record_id}])
-        # Stored generation plans hold rendered prompts, stored GE outcomes may quote values:
-        # both are caches, rebuilt by the next run.
+        # Stored generation plans hold rendered prompts, stored GE outcomes may quote values,
+        # stored preference set builds and pair scans may hold what was removed: all caches,
+        # rebuilt by the next run.
         writer.execute("writes.sql", "delete_every_generation_plan")
         writer.execute("writes.sql", "delete_every_ge_result")
+        writer.execute("preferences.sql", "delete_every_preference_run")
+        writer.execute("preferences.sql", "delete_every_preference_pair_scan")
     return deleted

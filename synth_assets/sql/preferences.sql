@@ -383,3 +383,26 @@ WHERE snapshot_members.snapshot_id = $snapshot_id
   AND (prompt IN (SELECT text FROM hit_texts) OR chosen IN (SELECT text FROM hit_texts)
        OR rejected IN (SELECT text FROM hit_texts))
 GROUP BY source;
+
+-- name: preference_run
+-- The stored result of a build of a preference set with these inputs (stages/preference_stage.py).
+SELECT materialization_id, pairs_snapshot_id, counts, rl_prompts, export_digest
+FROM preference_runs WHERE input_key = $input_key;
+
+-- name: store_preference_run
+-- A build's result under its input key, replacing an earlier build of the same inputs (whose
+-- export folder has since changed).
+INSERT OR REPLACE INTO preference_runs BY NAME SELECT * FROM staged_rows;
+
+-- name: preference_pair_scan
+-- Pairs per source with a text the detectors hit, from an earlier GE suite scan of the snapshot.
+SELECT hits FROM preference_pair_scans
+WHERE pairs_snapshot_id = $snapshot_id AND scan_fingerprint = $scan_fingerprint;
+
+-- name: delete_every_preference_run
+-- Every stored preference set build: a data-removal request ends them (the next run rebuilds).
+DELETE FROM preference_runs;
+
+-- name: delete_every_preference_pair_scan
+-- Every stored GE suite scan of pair texts: a data-removal request ends them.
+DELETE FROM preference_pair_scans;

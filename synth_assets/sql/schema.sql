@@ -344,6 +344,31 @@ CREATE TABLE IF NOT EXISTS diversity_measures (
 -- input key hashes the generation snapshot, the verifiers' versions and settings, the dedup
 -- settings and the earlier verified records it was deduplicated against. A rerun with the same
 -- key reuses the snapshot and summary instead of re-reading and re-deduplicating every record.
+-- A preference set built from inputs that a rerun with the same input key (the set's settings,
+-- snapshots and detector fingerprint) reuses instead of rebuilding, while its export folder
+-- still has the digest stored here (stages/preference_stage.py). A cache: `synth forget` ends
+-- every row.
+CREATE TABLE IF NOT EXISTS preference_runs (
+    input_key            VARCHAR PRIMARY KEY,
+    preference_set       VARCHAR NOT NULL,
+    materialization_id   VARCHAR NOT NULL,
+    pairs_snapshot_id    VARCHAR NOT NULL,
+    counts               JSON NOT NULL,       -- pairs per source
+    rl_prompts           INTEGER NOT NULL,
+    export_digest        VARCHAR NOT NULL,    -- sha256 over the export folder's files
+    created_at           TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Pairs per source with a text the detectors hit, from the GE suite's scan of a pairs snapshot
+-- under a detector fingerprint: a rerun checking the same snapshot with the same detectors
+-- reads it instead of rescanning. A cache: `synth forget` ends every row.
+CREATE TABLE IF NOT EXISTS preference_pair_scans (
+    pairs_snapshot_id    VARCHAR NOT NULL,
+    scan_fingerprint     VARCHAR NOT NULL,
+    hits                 JSON NOT NULL,       -- source -> pairs with a hit
+    PRIMARY KEY (pairs_snapshot_id, scan_fingerprint)
+);
+
 CREATE TABLE IF NOT EXISTS verify_runs (
     input_key     VARCHAR PRIMARY KEY,
     snapshot_id   VARCHAR NOT NULL,

@@ -1,12 +1,22 @@
 """preference_sets: build each preference set of the spec from the judged generations and what
 contamination_reports cleared, store the pairs with their lineage, and export them for DPO/ORPO,
-KTO and RL with verifiable rewards."""
+KTO and RL with verifiable rewards.
 
+A set whose inputs are unchanged is not rebuilt (the pattern of stages/verify_reuse.py): a build
+stores its result under a key of everything it depends on (the set's settings: its spec with seed
+and sources, its recipes' verifier versions and thresholds, dedup and the detectors'
+fingerprint; the clean and judged snapshots), and a rerun with the same key reuses that result
+while the export folder still holds the files that build wrote (same digest). `synth forget`
+deletes every stored build, so the run after it rebuilds."""
+
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from synth_assets.decontam.index import build_detectors
+from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
 from synth_assets.mix.preference_export import (
@@ -26,9 +36,11 @@ from synth_assets.mix.preferences import (
     PhaseTime,
     contamination_scanner,
     pair_set,
+    preference_settings,
     timed,
 )
 from synth_assets.spec import LoadedSpec
+from synth_assets.verdict_ledger import current_verifiers
 
 EXPORT_BATCH_ROWS = 10_000
 
@@ -42,6 +54,7 @@ class PreferenceSetResult:
     rl_prompts: int
     export_dir: Path
     timings: dict[str, PhaseTime] = field(default_factory=dict)     # per phase
+    reused: bool = False            # the stored result of an earlier build with the same inputs
 
 
 def run_preference_stage(
@@ -56,9 +69,69 @@ def run_preference_stage(
     if not loaded.spec.preference_sets:
         return []
     scan = contamination_scanner(build_detectors(store, loaded))
-    return [build_preference_set(store, loaded, name, clean_snapshot_id, judged_snapshot_id,
-                                 export_root / name, run_id, scan, log)
+    return [build_preference_set_reusing(store, loaded, name, clean_snapshot_id,
+                                         judged_snapshot_id, export_root / name, run_id, scan,
+                                         log)
             for name in loaded.spec.preference_sets]
+
+
+def preference_input_key(loaded: LoadedSpec, name: str, clean_snapshot_id: str,
+                         judged_snapshot_id: str, scan: BenchmarkScan) -> str:
+    """The settings that decide the pairs, the snapshots they are paired from, and what else
+    reaches the export: the set's recipes (parser, revision) with their verifiers in full (an
+    RL prompt carries them) and the benchmark names its cards list."""
+    spec = loaded.spec
+    versions = {v: version for v, (_, version) in current_verifiers(loaded).items()}
+    recipes = spec.preference_sets[name].recipes
+    return content_id("prefrun", name, clean_snapshot_id, judged_snapshot_id,
+                      preference_settings(loaded, name, versions, scan.fingerprint),
+                      {r: spec.recipes[r].model_dump(mode="json") for r in recipes},
+                      {v: spec.verifiers[v].model_dump(mode="json")
+                       for r in recipes for v in spec.recipes[r].verifiers},
+                      sorted(spec.benchmarks))
+
+
+def build_preference_set_reusing(store: LineageStore, loaded: LoadedSpec, name: str,
+                                 clean_snapshot_id: str, judged_snapshot_id: str,
+                                 export_dir: Path, run_id: str, scan: BenchmarkScan,
+                                 log: Callable[[str], None]) -> PreferenceSetResult:
+    """build_preference_set, or the stored result of a build with the same inputs whose export
+    folder is intact."""
+    key = preference_input_key(loaded, name, clean_snapshot_id, judged_snapshot_id, scan)
+    with store.writer() as writer:
+        stored = writer.fetch(SQL, "preference_run", input_key=key)
+    if stored and stored[0]["export_digest"] == export_digest(export_dir):
+        log(f"preference set {name}: every input is unchanged and its export intact: "
+            "reusing its stored result")
+        row = stored[0]
+        return PreferenceSetResult(name, row["pairs_snapshot_id"], row["materialization_id"],
+                                   json.loads(row["counts"]), row["rl_prompts"], export_dir,
+                                   reused=True)
+    result = build_preference_set(store, loaded, name, clean_snapshot_id, judged_snapshot_id,
+                                  export_dir, run_id, scan, log)
+    with store.writer() as writer:
+        writer.insert_with(SQL, "store_preference_run", [{
+            "input_key": key, "preference_set": name,
+            "materialization_id": result.materialization_id,
+            "pairs_snapshot_id": result.snapshot_id,
+            "counts": json.dumps(result.counts, sort_keys=True),
+            "rl_prompts": result.rl_prompts, "export_digest": export_digest(export_dir)}])
+    return result
+
+
+def export_digest(export_dir: Path) -> str:
+    """sha256 over the relative path and bytes of every file under the folder ('' when it is
+    missing): any file changed, added or removed changes it."""
+    if not export_dir.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in export_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(export_dir).as_posix().encode() + b"\0")
+        with path.open("rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def build_preference_set(store: LineageStore, loaded: LoadedSpec, name: str,

@@ -35,6 +35,7 @@ def preference_sets(
         metadata[f"{result.name}/rl_prompts"] = result.rl_prompts
         metadata[f"{result.name}/snapshot_id"] = result.snapshot_id
         metadata[f"{result.name}/materialization_id"] = result.materialization_id
+        metadata[f"{result.name}/reused"] = result.reused
         metadata[f"{result.name}/export_dir"] = dg.MetadataValue.path(str(result.export_dir))
     return dg.Output({r.name: r.snapshot_id for r in results}, metadata={
         **metadata,

@@ -2,7 +2,10 @@
 empty sides; no side is contaminated, by the stored scans (a contaminated or quarantined
 generation or seed) nor by a fresh scan of every distinct pair text with the spec's detectors
 (the rejected answers were never scanned by contamination_reports); each source's requested
-count is met."""
+count is met. The fresh scan's result is stored under the snapshot and the detectors'
+fingerprint, so checking an unchanged set again reads it; other detectors scan again."""
+
+import json
 
 import pandas as pd
 
@@ -50,10 +53,7 @@ def _source_rows(writer: StoreWriter, loaded: LoadedSpec, name: str, snapshot_id
     spec = loaded.spec.preference_sets[name]
     summary = {row["source"]: row for row in writer.fetch(
         SQL, "preference_set_summary", snapshot_id=snapshot_id)}
-    hit = texts_that_hit(writer, "preference_pair_texts", scan, snapshot_id=snapshot_id)
-    register_texts(writer, "hit_texts", hit)
-    scanned_hits = {row["source"]: row["pairs"] for row in writer.fetch(
-        SQL, "preference_pairs_with_texts", snapshot_id=snapshot_id)}
+    scanned_hits = _scanned_hits(writer, snapshot_id, scan)
     rows = []
     for source, source_spec in spec.sources.items():
         if source_spec is None:
@@ -70,3 +70,20 @@ def _source_rows(writer: StoreWriter, loaded: LoadedSpec, name: str, snapshot_id
             + scanned_hits.get(source, 0),
         })
     return rows
+
+
+def _scanned_hits(writer: StoreWriter, snapshot_id: str, scan: BenchmarkScan) -> dict[str, int]:
+    """Pairs per source of the snapshot with a text the detectors hit: stored by an earlier
+    check of the same snapshot with the same detectors, else scanned now and stored."""
+    stored = writer.fetch(SQL, "preference_pair_scan", snapshot_id=snapshot_id,
+                          scan_fingerprint=scan.fingerprint)
+    if stored:
+        return json.loads(stored[0]["hits"])
+    hit = texts_that_hit(writer, "preference_pair_texts", scan, snapshot_id=snapshot_id)
+    register_texts(writer, "hit_texts", hit)
+    scanned_hits = {row["source"]: row["pairs"] for row in writer.fetch(
+        SQL, "preference_pairs_with_texts", snapshot_id=snapshot_id)}
+    writer.insert_new("preference_pair_scans", [{
+        "pairs_snapshot_id": snapshot_id, "scan_fingerprint": scan.fingerprint,
+        "hits": json.dumps(scanned_hits, sort_keys=True)}])
+    return scanned_hits
