@@ -369,3 +369,21 @@ CREATE TABLE IF NOT EXISTS teacher_batch_events (
     error_file_id   TEXT COLLATE "C",
     created_at      TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
+
+CREATE TABLE IF NOT EXISTS preference_runs (
+    input_key            TEXT COLLATE "C" PRIMARY KEY,
+    preference_set       TEXT COLLATE "C" NOT NULL,
+    materialization_id   TEXT COLLATE "C" NOT NULL,
+    pairs_snapshot_id    TEXT COLLATE "C" NOT NULL,
+    counts               json_text NOT NULL,       -- pairs per source
+    rl_prompts           INTEGER NOT NULL,
+    export_digest        TEXT COLLATE "C" NOT NULL,    -- sha256 over the export folder's files
+    created_at           TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS preference_pair_scans (
+    pairs_snapshot_id    TEXT COLLATE "C" NOT NULL,
+    scan_fingerprint     TEXT COLLATE "C" NOT NULL,
+    hits                 json_text NOT NULL,       -- source -> pairs with a hit
+    PRIMARY KEY (pairs_snapshot_id, scan_fingerprint)
+);
