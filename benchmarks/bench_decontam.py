@@ -68,10 +68,10 @@ def blas() -> str:
 
 
 def child_stage(db: str, spec_path: str, snapshot: str, batch: int) -> None:
-    from synth_assets.decontam.minilm import shared_encoder
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
     from synth_assets.stages.contamination_stage import run_contamination_stage
+    from synth_assets.text.minilm import shared_encoder
 
     store, loaded = LineageStore(db), load_spec(spec_path)
     runtime = shared_encoder().runtime
@@ -154,9 +154,9 @@ def main() -> None:
     snapshots = build_store(base, sizes)
 
     from synth_assets.decontam.index import build_detectors, load_benchmarks
-    from synth_assets.decontam.minilm import model_zip_path
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
+    from synth_assets.text.minilm import model_zip_path
 
     start = time.perf_counter()
     build_detectors(LineageStore(base), load_spec(spec_path))

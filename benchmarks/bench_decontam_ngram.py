@@ -173,8 +173,8 @@ def index_costs(spec_path: Path) -> tuple[float, float, float]:
     keys, µs per record for stable blake2b probe keys) on 20,000 records."""
     from synth_assets.decontam.index import load_benchmarks
     from synth_assets.decontam.ngram import NgramIndex, grams
-    from synth_assets.decontam.normalize import normalized_token_bytes
     from synth_assets.spec import load_spec
+    from synth_assets.text.normalize import normalized_token_bytes
 
     items = load_benchmarks(load_spec(spec_path))
     start = time.perf_counter()

@@ -15,7 +15,7 @@ from pathlib import Path
 from gsm8k_data import TRAIN, read_rows
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from synth_assets.decontam.minilm import shared_encoder
+from synth_assets.text.minilm import shared_encoder
 
 
 def main() -> None:

@@ -204,8 +204,8 @@ def run_one_size(size: int, detectors: str, gsm8k: Path) -> dict:
     import dagster as dg
     from bench_teacher_throughput import API_KEY, bench_server
 
-    from synth_assets.cli import INSTANCE_YAML
     from synth_assets.lineage.store import LineageStore
+    from synth_assets.runs.home import INSTANCE_YAML
     from synth_assets.spec import load_spec
 
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:

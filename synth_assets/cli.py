@@ -4,7 +4,6 @@ on your own candidate answers."""
 import argparse
 import contextlib
 import os
-import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,34 +12,19 @@ from typing import TYPE_CHECKING
 from synth_assets.cli_batches import add_batch_commands
 from synth_assets.cli_mixtures import add_mixture_commands
 from synth_assets.cli_store import STORE_HELP, add_store_commands
+from synth_assets.runs.home import dagster_log_path, ensure_dagster_home
 
 if TYPE_CHECKING:
     import dagster as dg
 
     from synth_assets.lineage.location import Store
 
-# Without DAGSTER_HOME: ./dagster_home in the working directory, where the lineage store and
-# exports default to as well; an installed package has no repository folder to fall back on.
-DEFAULT_DAGSTER_HOME = Path("dagster_home")
-# The local instance's settings (the DuckDB pool), shipped in the package for a new home.
-INSTANCE_YAML = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
-
-
-def _ensure_dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
-    os.environ["DAGSTER_HOME"] = str(home)
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the store: ours only
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(INSTANCE_YAML, home / "dagster.yaml")
-    return home
-
-
 def run_pipeline(args: argparse.Namespace) -> int:
     """Check the spec and every input it reads, then generate each day's partition of every
     recipe and publish the contamination reports and mixtures (synth_assets.runs.runner),
     recorded in DAGSTER_HOME's instance. Dagster's own log, tracebacks included, goes to a log
     file; stdout says what ran and, for a failure, its cause in a sentence."""
-    home = _ensure_dagster_home()
+    home = ensure_dagster_home()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import dagster as dg
 
@@ -83,13 +67,6 @@ def run_pipeline(args: argparse.Namespace) -> int:
     print(_failure_summary(name, result, len(days) * len(loaded.spec.recipes) + 1 - len(runs.runs),
                            kept, log_path))
     return 1
-
-
-def dagster_log_path(home: Path, command: str) -> Path:
-    """Where a `synth <command>` writes Dagster's own log (tracebacks included)."""
-    log_path = home / "logs" / f"synth-{command}-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    return log_path
 
 
 def _print_run(name: str, result: "dg.ExecuteInProcessResult") -> None:
@@ -137,7 +114,7 @@ def days_between(first: str, last: str) -> list[str]:
 
 
 def show_lineage(args: argparse.Namespace) -> int:
-    _ensure_dagster_home()
+    ensure_dagster_home()
     from synth_assets.lineage.history import UnknownRecordError, format_chain, lineage_chain
     from synth_assets.lineage.location import open_store
 

@@ -35,10 +35,10 @@ def add_mixture_commands(commands: Any, db_help: str) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from synth_assets.cli import _ensure_dagster_home
     from synth_assets.lineage.location import open_store
+    from synth_assets.runs.home import ensure_dagster_home
 
-    _ensure_dagster_home()
+    ensure_dagster_home()
     return open_store(args.db)
 
 
@@ -122,16 +122,16 @@ def forget_command(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from synth_assets.cli import _ensure_dagster_home, dagster_log_path
     from synth_assets.definitions import defs
     from synth_assets.defs.resources import SynthStore
     from synth_assets.lineage.forget import ForgetError
     from synth_assets.mix.explain import format_diff
     from synth_assets.mix.forget import forget_record, mixture_changes
+    from synth_assets.runs.home import dagster_log_path, ensure_dagster_home
     from synth_assets.runs.run_report import run_failure
     from synth_assets.runs.runner import publish
 
-    home = _ensure_dagster_home()
+    home = ensure_dagster_home()
     synth = SynthStore(db_path=args.db or "")
     store = synth.store()
     try:

@@ -5,7 +5,7 @@ keep the cores busy (the event loop, DuckDB, the sandbox's processes) and the ma
 shared, so a matrix product split over every core mostly waits for its slowest thread: on a
 2-core machine at load 4 the semantic contamination scan spent 3x the CPU for the same work.
 SYNTH_NUM_THREADS (default 1) sets the count, for onnxruntime's encoder session too
-(decontam/minilm_onnx.py); raise it on a machine of your own. The embedded
+(text/minilm_onnx.py); raise it on a machine of your own. The embedded
 teacher's llama.cpp keeps one thread per core: while it generates, nothing else of ours runs.
 
 `limit_numeric_threads` runs when synth_assets is imported: it sets the libraries' environment

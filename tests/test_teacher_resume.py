@@ -16,12 +16,12 @@ import yaml
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._daemon import execute_concurrency_slots_iteration
 
-from synth_assets.cli import INSTANCE_YAML
 from synth_assets.defs.partitions import partition_key, register_recipes
 from synth_assets.defs.resources import SynthStore
 from synth_assets.defs.seed_sets.asset import seed_sets
 from synth_assets.defs.teacher_generations.asset import teacher_generations
 from synth_assets.lineage.store import LineageStore
+from synth_assets.runs.home import INSTANCE_YAML
 from synth_assets.spec import load_spec
 from tests.openai_stub import OpenAIStub, StubReply
 from tests.pipeline_fixture import TEST_DAY

@@ -9,7 +9,7 @@ from synth_assets.decontam.loaders import (
     load_humaneval,
 )
 from synth_assets.decontam.ngram import NgramHit, NgramIndex
-from synth_assets.decontam.normalize import normalize_tokens
+from synth_assets.text.normalize import normalize_tokens
 
 __all__ = [
     "BenchmarkItem",

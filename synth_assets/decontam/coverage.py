@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from synth_assets.decontam.items import BenchmarkItem, Hit, sorted_unique
 from synth_assets.decontam.ngram import NgramIndex, grams
-from synth_assets.decontam.normalize import word_tokens
+from synth_assets.text.normalize import word_tokens
 
 DETECTOR = "coverage"
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from synth_assets.decontam.items import BenchmarkItem, Hit
-from synth_assets.decontam.normalize import word_tokens
+from synth_assets.text.normalize import word_tokens
 
 DETECTOR = "minhash"
 ALGORITHM = "minhash-v1"

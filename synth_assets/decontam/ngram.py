@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from synth_assets.decontam.items import BenchmarkItem, items_fingerprint, sorted_unique
-from synth_assets.decontam.normalize import normalized_token_bytes
+from synth_assets.text.normalize import normalized_token_bytes
 
 # Part of the fingerprint: change it whenever normalization or gram construction changes.
 ALGORITHM = "ngram-v1"

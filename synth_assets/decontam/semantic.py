@@ -22,9 +22,9 @@ from synth_assets.decontam.calibration import calibrate, thresholds
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.items import BenchmarkItem
 from synth_assets.decontam.literals import LiteralWeights
-from synth_assets.decontam.minilm import MODEL_NAME, shared_encoder
 from synth_assets.decontam.static_stage import StaticStage, Window
 from synth_assets.decontam.tfidf import TfidfIndex
+from synth_assets.text.minilm import MODEL_NAME, shared_encoder
 
 Backend = Literal["auto", "minilm", "tfidf"]
 REMEMBERED_WINDOWS = 20_000

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth_assets.decontam.minilm import MiniLMEncoder
+from synth_assets.text.minilm import MiniLMEncoder
 
 WHOLE_PIECES = 96
 MIN_WINDOW_PIECES = 12

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from synth_assets.decontam.items import BenchmarkItem
-from synth_assets.decontam.normalize import word_tokens
+from synth_assets.text.normalize import word_tokens
 
 
 def _terms(text: str) -> Counter[bytes]:

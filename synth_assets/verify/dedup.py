@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth_assets.decontam.normalize import normalize_tokens
+from synth_assets.text.normalize import normalize_tokens
 
 _MERSENNE_61 = np.uint64((1 << 61) - 1)
 _LOW_32 = np.uint64(0xFFFFFFFF)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synth_assets.decontam.minilm import model_zip_path, shared_encoder
+from synth_assets.text.minilm import model_zip_path, shared_encoder
 from synth_assets.verify.base import (
     Candidate,
     Decision,

@@ -69,7 +69,7 @@ class MiniLMEncoder:
         self._tokenizer.no_padding()
         self._session = None
         if runtime == "onnxruntime" or (runtime == "auto" and _has_onnxruntime()):
-            from synth_assets.decontam.minilm_onnx import build_session
+            from synth_assets.text.minilm_onnx import build_session
 
             self._session = build_session(self._weights)
         self.runtime = "onnxruntime" if self._session is not None else "numpy"
