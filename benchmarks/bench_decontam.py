@@ -14,9 +14,13 @@ shuffled words as responses, a GSM8K test question or HumanEval prompt planted i
 the hardest case for the semantic stage's gate, since every task is a GSM8K problem of the
 same kind as the benchmark's.
 
+The stage also runs with the n-gram detector alone, so the cost of the default detectors is
+seen beside it.
+
 Also measured in-process on the distinct texts of the first --detector-records records: the
-CPU seconds of the n-gram detector alone and of the semantic detector alone, and how many
-windows the semantic detector sent through the encoder. Each measurement runs in its own
+CPU seconds of the n-gram detector alone, of the semantic detector alone, and of MiniLM's
+tokenizer alone over the same texts (the least any detector reading word pieces pays), and how
+many windows the semantic detector sent through the encoder. Each measurement runs in its own
 process; the benchmark indexes (item embeddings, calibration) are built once before, as a
 user's second run finds them. Prints records/s, CPU s, peak RSS, the load average and the BLAS
 kernel.
@@ -30,34 +34,26 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench_decontam_ngram import (
-    CACHE,
     REPO,
     build_store,
     ensure_peer,
     run_child,
     write_spec,
 )
+from peer_venv import CACHE, peer_python
 from process_memory import peak_mb, rss_mb
 
-ST_VENV = CACHE / "st-venv"
 INDEXES = CACHE / "decontam-indexes"  # kept across runs, as beside a user's store
 
 
 def ensure_st_peer() -> Path:
-    python = ST_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(ST_VENV)], check=True)
-    probe = [str(python), "-c", "import duckdb, sentence_transformers, torch"]
-    if subprocess.run(probe, capture_output=True).returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "torch==2.13.0",
-                        "sentence-transformers", "duckdb"], check=True)
-    return python
+    return peer_python("st-venv", "import duckdb, sentence_transformers, torch",
+                       [["torch==2.13.0", "sentence-transformers", "duckdb"]])
 
 
 def blas() -> str:
@@ -97,6 +93,7 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records:
     from synth_assets.decontam.index_cache import ArrayCache
     from synth_assets.lineage.store import LineageStore
     from synth_assets.spec import load_spec
+    from synth_assets.text.minilm import shared_encoder
 
     loaded = load_spec(spec_path)
     rows = duckdb.connect(db, read_only=True).execute(
@@ -122,6 +119,11 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records:
         timings[name] = time.process_time() - cpu
         if suite.semantic is not None:
             timings["encoded_windows"] = suite.semantic.encoded
+    tokenizer = shared_encoder().untruncated_tokenizer()
+    cpu = time.process_time()
+    for start in range(0, len(texts), batch):
+        tokenizer.encode_batch(texts[start:start + batch])
+    timings["tokenize"] = time.process_time() - cpu
     print(json.dumps({"records": len(rows), "texts": len(texts), **timings}))
 
 
@@ -150,6 +152,8 @@ def main() -> None:
     os.environ["SYNTH_INDEX_DIR"] = str(INDEXES)
     janitor_python, st_python = ensure_peer(), ensure_st_peer()
     spec_path = write_spec(work, contamination={})  # the default detectors
+    (work / "ngram").mkdir()
+    ngram_spec_path = write_spec(work / "ngram")  # the n-gram detector alone
     base = work / "base.duckdb"
     snapshots = build_store(base, sizes)
 
@@ -174,6 +178,10 @@ def main() -> None:
         load = os.getloadavg()[0]
         s = run_child([sys.executable, __file__, "--child", "stage", str(db), str(spec_path),
                        snapshots[size], str(args.batch)], args.memory_limit)
+        shutil.copy(base, db)
+        n = run_child([sys.executable, __file__, "--child", "stage", str(db),
+                       str(ngram_spec_path), snapshots[size], str(args.batch)],
+                      args.memory_limit)
         j = run_child([str(janitor_python), str(REPO / "benchmarks" / "janitor_peer.py"),
                        str(base), snapshots[size], str(items_json), str(args.batch)],
                       args.memory_limit)
@@ -186,6 +194,9 @@ def main() -> None:
               f"{s['seconds']:>9.1f} {s['cpu']:>7.1f} {s['contaminated']:>13} "
               f"{s['peak_mb']:>8.0f} (+{s['peak_mb'] - s['baseline_mb']:.0f})"
               f"  {load:.1f}-{os.getloadavg()[0]:.1f}")
+        print(f"{'':10}ours, stage, n-gram alone     {n['records'] / n['seconds']:>10,.0f} "
+              f"{n['seconds']:>9.1f} {n['cpu']:>7.1f} {n['contaminated']:>13} "
+              f"{n['peak_mb']:>8.0f} (+{n['peak_mb'] - n['baseline_mb']:.0f})")
         print(f"{'':10}lm-eval janitor (13-grams)     {janitor:>9,.0f} "
               f"{j['seconds']:>9.1f} {'':>7} {j['contaminated']:>13} "
               f"{j['peak_mb']:>8.0f} (+{j['peak_mb'] - j['baseline_mb']:.0f})")
@@ -195,8 +206,9 @@ def main() -> None:
               f"{st['seconds']:.0f} s, torch {st['torch_threads']} threads; extrapolated)")
         print(f"{'':10}ratios: stage / janitor {ours / janitor:.2f}x, "
               f"stage / sentence-transformers {ours / st_rate:.0f}x; stage per CPU second "
-              f"{s['records'] / s['cpu']:,.0f} records (the wall figure depends on the load)",
-              flush=True)
+              f"{s['records'] / s['cpu']:,.0f} records (the wall figure depends on the load); "
+              f"CPU of the stage with the default detectors / with the n-gram detector alone "
+              f"{s['cpu'] / n['cpu']:.1f}x", flush=True)
         print(f"{'':10}detectors {s['detectors']}; encoder on {s['runtime']}; BLAS: "
               f"{s['blas']}", flush=True)
     detectors = run_child([sys.executable, __file__, "--detector-records",
@@ -206,7 +218,9 @@ def main() -> None:
     print(f"\ndetector CPU on the distinct texts of the first {detectors['records']:,} records "
           f"({detectors['texts']:,} texts): n-gram {detectors['ngram']:.1f} s, semantic "
           f"{detectors['semantic']:.1f} s ({detectors['semantic'] / detectors['ngram']:.1f}x), "
-          f"{detectors['encoded_windows']:,} windows through the encoder")
+          f"{detectors['encoded_windows']:,} windows through the encoder; MiniLM's tokenizer "
+          f"alone {detectors['tokenize']:.1f} s ({detectors['tokenize'] / detectors['ngram']:.1f}x "
+          f"the n-gram detector)")
 
 
 if __name__ == "__main__":

@@ -38,31 +38,22 @@ import subprocess
 import sys
 import time
 import tracemalloc
-import venv
 from pathlib import Path
 
 import yaml
 from gsm8k_data import TEST, read_rows, write_train_jsonl
+from peer_venv import CACHE, peer_python
 from process_memory import peak_mb, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
-CACHE = Path.home() / ".cache" / "synth-assets-bench"
-PEER_VENV = CACHE / "lm-eval-venv"
 PLANT_EVERY = 250
 
 
 
 
 def ensure_peer() -> Path:
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        venv.create(PEER_VENV, with_pip=True)
-    probe = [str(python), "-c", "import duckdb, lm_eval.decontamination.janitor"]
-    if subprocess.run(probe, capture_output=True).returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "lm-eval"],
-                       check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "duckdb"], check=True)
-    return python
+    return peer_python("lm-eval-venv", "import duckdb, lm_eval.decontamination.janitor",
+                       [["--no-deps", "lm-eval"], ["duckdb"]])
 
 
 NGRAM_ONLY = {"ngram_n": 13, "coverage": {"enabled": False}, "minhash": {"enabled": False},
@@ -214,7 +205,7 @@ def main() -> None:
     work = CACHE / "decontam"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    peer_python = ensure_peer()
+    janitor_python = ensure_peer()
     spec_path = write_spec(work)
     base = work / "base.duckdb"
     start = time.perf_counter()
@@ -237,7 +228,7 @@ def main() -> None:
             results[mode] = run_child([sys.executable, __file__, "--child", mode, str(db),
                                        str(spec_path), snapshots[size], str(args.batch)],
                                       args.memory_limit)
-        results["janitor"] = run_child([str(peer_python), str(REPO / "benchmarks" /
+        results["janitor"] = run_child([str(janitor_python), str(REPO / "benchmarks" /
                                         "janitor_peer.py"), str(base), snapshots[size],
                                         str(items_json), str(args.batch)], args.memory_limit)
         rows.append((size, results))

@@ -15,14 +15,14 @@ import argparse
 import json
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from peer_venv import peer_python
+
 from synth_assets.verify.dedup import DedupSettings, find_duplicates
 
-PEER_VENV = Path.home() / ".cache" / "synth-assets-bench" / "datasketch"
 PEER_SCRIPT = r"""
 import json, sys, time
 from datasketch import MinHash, MinHashLSH
@@ -79,11 +79,7 @@ def score(found: dict[str, str], planted: dict[str, str], texts: dict[str, str])
 
 
 def ensure_peer() -> Path:
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "datasketch"], check=True)
-    return python
+    return peer_python("datasketch", "import datasketch", [["datasketch"]])
 
 
 def main() -> None:

@@ -43,8 +43,9 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from peer_venv import CACHE
+
 REPO = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
 
 
 class Version(NamedTuple):

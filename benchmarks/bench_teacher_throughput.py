@@ -47,6 +47,7 @@ import litellm  # noqa: E402
 import litellm.main  # noqa: E402
 import yaml  # noqa: E402
 from litellm.llms.custom_httpx.aiohttp_handler import BaseLLMAIOHTTPHandler  # noqa: E402
+from peer_venv import peer_python  # noqa: E402
 
 from synth_assets.lineage.store import LineageStore  # noqa: E402
 from synth_assets.spec import load_spec  # noqa: E402
@@ -54,8 +55,6 @@ from synth_assets.stages.seed_stage import run_seed_stage  # noqa: E402
 from synth_assets.stages.teacher_stage import run_teacher_stage  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-BENCH_CACHE = Path.home() / ".cache" / "synth-assets-bench"
-CURATOR_VENV = BENCH_CACHE / "curator-venv"
 CURATOR_PACKAGE = "bespokelabs-curator"
 MODEL = "bench-model"
 MAX_TOKENS = 64
@@ -213,14 +212,7 @@ CURATOR_SCRIPT = textwrap.dedent("""
 
 
 def ensure_curator() -> Path:
-    python = CURATOR_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"creating {CURATOR_VENV} and installing {CURATOR_PACKAGE} (first run only)")
-        subprocess.run([sys.executable, "-m", "venv", str(CURATOR_VENV)], check=True)
-    if subprocess.run([str(python), "-c", "import bespokelabs.curator"],
-                      capture_output=True).returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", CURATOR_PACKAGE], check=True)
-    return python
+    return peer_python("curator-venv", "import bespokelabs.curator", [[CURATOR_PACKAGE]])
 
 
 def run_curator(python: Path, api_base: str, prompts: list[str], concurrency: int,

@@ -39,8 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("SYNTH_BENCH_CODE", str(REPO)))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
-PEER_VENV = CACHE / "datatrove-venv"
+from peer_venv import CACHE, peer_python  # noqa: E402
+
 REFERENCE_COMMIT = "3a5379a"          # main before issue 13: no default filters
 SNAPSHOT = "snap_bench_generations"
 BEFORE = ["length", "refusal"]
@@ -208,12 +208,8 @@ print(json.dumps(result))
 def ensure_peer() -> Path:
     """A venv of its own with datatrove, spaCy (its English word tokenizer) and regex (which
     datatrove imports without declaring it)."""
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "datatrove", "spacy", "regex"],
-                       check=True)
-    return python
+    return peer_python("datatrove-venv", "import datatrove, spacy, regex",
+                       [["datatrove", "spacy", "regex"]])
 
 
 def datatrove_side(sample: list[str]) -> None:
