@@ -85,10 +85,11 @@ def test_a_stage_that_replaces_nothing_sends_no_row_back(store: Store, tmp_path:
         writer.record_partition_snapshot(STAGE, TODAY, ["gen_1"])
     with analytic_store(store, tmp_path) as working:
         with working.writer() as writer:
-            writer.record_snapshot("contamination_reports", "*", ["scan_1"])
+            added = writer.record_snapshot("contamination_reports", "*", ["scan_1"])
         with store.writer() as writer:  # another run moves the head while the copy is open
             moved = writer.record_partition_snapshot(STAGE, TODAY, ["gen_1", "gen_2"])
     assert heads(store) == {TODAY: moved}  # the copy's stale head did not undo it
+    assert store.query("snapshot_size", snapshot_id=added)[0]["members"] == 1  # added: sent
 
 
 def test_a_deletion_in_the_copy_is_refused_and_the_store_keeps_the_row(
@@ -98,7 +99,8 @@ def test_a_deletion_in_the_copy_is_refused_and_the_store_keeps_the_row(
     store = open_store(postgres_url)
     with store.writer() as writer:
         writer.link([("gen_1", "prm_1", "answers"), ("gen_2", "prm_1", "answers")])
-    with pytest.raises(RuntimeError, match="deleted 1 rows of edges"), analytic_store(store, tmp_path) as working:
+    with (pytest.raises(RuntimeError, match="deleted 1 rows of edges"),
+          analytic_store(store, tmp_path) as working):
         with working.writer() as writer:
             writer.unlink(["gen_1"])
             writer.link([("gen_3", "prm_1", "answers")])  # as many rows as before
