@@ -98,6 +98,14 @@ class PostgresWriter(SnapshotWrites):
         require_table(table)
         return self._insert_staged(table, "insert_new_rows", "writes.sql", rows)
 
+    def upsert(self, table: str, rows: Sequence[dict[str, Any]] | pa.Table) -> int:
+        """Insert the rows, each replacing the stored row of its primary key; returns rows
+        written."""
+        require_table(table)
+        if table not in self.primary_keys:
+            raise ValueError(f"table {table!r} has no primary key: a row of it cannot be replaced")
+        return self._insert_staged(table, "upsert_rows", "writes.sql", rows)
+
     def insert_with(self, file_name: str, name: str,
                     rows: Sequence[dict[str, Any]] | pa.Table) -> int:
         """Run a named INSERT that reads the rows as `staged_rows`; returns rows inserted."""
@@ -115,9 +123,11 @@ class PostgresWriter(SnapshotWrites):
         _staging(self.connection, "drop_temp_table", name="staged_rows")
         _staging(self.connection, "stage_rows_like", name="staged_rows", table=table)
         self._copy("staged_rows", columns, values)
+        key = self.primary_keys.get(table, [])  # keyless tables: appends only
         sql = statement(file_name, name, "postgres").format(
-            table=table, columns=_quoted(columns),
-            key=_quoted(self.primary_keys.get(table, [])))  # keyless tables: appends only
+            table=table, columns=_quoted(columns), key=_quoted(key),
+            updates=", ".join(f'"{column}" = excluded."{column}"'
+                              for column in columns if column not in key))
         return self.connection.execute(sql, {}).rowcount
 
     def _copy(self, table: str, columns: Sequence[str], values: Sequence[tuple]) -> None:

@@ -97,3 +97,15 @@ SELECT * FROM {table};
 -- The rows appended to a table after its first `first_row` rows (DuckDB numbers a table's rows
 -- in insertion order): what a stage added to a working copy of a store.
 SELECT * EXCLUDE (rowid) FROM (SELECT rowid, * FROM {table}) WHERE rowid >= $first_row;
+
+-- name: rows_left_of_first
+-- How many of a table's first `first_row` rows are left. A row replaced or updated in place
+-- keeps its rowid; fewer means a stage deleted rows of a working copy, which no write-back
+-- carries to the store.
+SELECT count(*) AS rows_left FROM {table} WHERE rowid < $first_row;
+
+-- name: rows_not_copied
+-- The rows of a table that are not among `copied_rows` (its rows as copied into a working
+-- copy): those a stage added, and those it replaced or updated in place, which DuckDB keeps
+-- under their rowid (rows_appended_since misses them).
+SELECT * FROM {table} EXCEPT SELECT * FROM copied_rows;

@@ -28,6 +28,13 @@ ANALYZE pg_temp.{name};
 INSERT INTO {table} ({columns}) SELECT {columns} FROM staged_rows ORDER BY {key}
 ON CONFLICT DO NOTHING;
 
+-- name: upsert_rows
+-- Insert staged rows, each replacing the stored row of its primary key: the rows an analytic
+-- stage added or replaced in its DuckDB working copy (lineage/copy.py). In key order, as
+-- insert_new_rows; of two runs replacing the same row at once, the last to commit holds it.
+INSERT INTO {table} ({columns}) SELECT {columns} FROM staged_rows ORDER BY {key}
+ON CONFLICT ({key}) DO UPDATE SET {updates};
+
 -- name: stage_snapshot_ids
 CREATE TEMP TABLE staged_snapshot_ids ON COMMIT DROP AS {select};
 
