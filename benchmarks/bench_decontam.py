@@ -86,7 +86,7 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records:
     """CPU seconds of the n-gram detector alone and the semantic detector alone over the
     distinct texts of the first `records` records, scanned batch by batch."""
     import duckdb
-    from st_peer import QUERY
+    from records_query import RECORDS_QUERY
 
     from synth_assets.decontam.detectors import DetectorSuite
     from synth_assets.decontam.index import index_dir, load_benchmarks
@@ -97,7 +97,7 @@ def child_detectors(db: str, spec_path: str, snapshot: str, batch: int, records:
 
     loaded = load_spec(spec_path)
     rows = duckdb.connect(db, read_only=True).execute(
-        QUERY + " LIMIT ?",
+        RECORDS_QUERY + " LIMIT ?",
         [snapshot, records]).fetchall()
     texts = list(dict.fromkeys(text for row in rows for text in row))
     items = load_benchmarks(loaded)

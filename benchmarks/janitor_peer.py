@@ -16,19 +16,10 @@ import time
 
 import duckdb
 from process_memory import peak_mb, rss_mb
+from records_query import RECORDS_QUERY
 
 with contextlib.redirect_stdout(io.StringIO()):  # it prints a warning about its C++ helper
     from lm_eval.decontamination.janitor import Janitor
-
-QUERY = """
-SELECT json_extract_string(seeds.payload, '$.question') AS task, generations.text
-FROM snapshot_members
-JOIN generations ON generations.generation_id = snapshot_members.record_id
-JOIN seeds ON seeds.seed_id = generations.seed_id
-WHERE snapshot_members.snapshot_id = ?
-"""
-
-
 
 
 def main() -> None:
@@ -42,7 +33,7 @@ def main() -> None:
     limit = os.environ.get("SYNTH_DUCKDB_MEMORY_LIMIT")
     connection = duckdb.connect(db, read_only=True,
                                 config={"memory_limit": limit} if limit else {})
-    cursor = connection.execute(QUERY, [snapshot])
+    cursor = connection.execute(RECORDS_QUERY, [snapshot])
     records = contaminated = 0
     start = time.perf_counter()
     while rows := cursor.fetchmany(batch):

@@ -16,14 +16,7 @@ import zipfile
 
 import duckdb
 from process_memory import peak_mb, rss_mb
-
-QUERY = """
-SELECT json_extract_string(seeds.payload, '$.question') AS task, generations.text
-FROM snapshot_members
-JOIN generations ON generations.generation_id = snapshot_members.record_id
-JOIN seeds ON seeds.seed_id = generations.seed_id
-WHERE snapshot_members.snapshot_id = ?
-"""
+from records_query import RECORDS_QUERY
 
 
 def main() -> None:
@@ -31,7 +24,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     db, snapshot, limit, model_zip = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    rows = duckdb.connect(db, read_only=True).execute(QUERY, [snapshot]).fetchall()
+    rows = duckdb.connect(db, read_only=True).execute(RECORDS_QUERY, [snapshot]).fetchall()
     distinct = list(dict.fromkeys(text for row in rows for text in row))
     with tempfile.TemporaryDirectory() as folder:
         zipfile.ZipFile(model_zip).extractall(folder)
