@@ -43,7 +43,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from peer_venv import CACHE
+from peer_venv import CACHE, reference_tree
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -218,17 +218,6 @@ print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu_seconds,
     if done.returncode:
         raise RuntimeError(f"{code.name}: {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def reference_tree(commit: str) -> Path:
-    """This repository at `commit`, extracted once into the cache."""
-    target = CACHE / f"synth-assets-{commit}"
-    if not (target / "synth_assets").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
 
 
 def print_ratios(sizes: list[int], figures: dict[str, dict[int, dict]]) -> None:

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("SYNTH_BENCH_CODE", str(REPO)))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from peer_venv import CACHE, peer_python  # noqa: E402
+from peer_venv import peer_python, reference_tree  # noqa: E402
 
 REFERENCE_COMMIT = "3a5379a"          # main before issue 13: no default filters
 SNAPSHOT = "snap_bench_generations"
@@ -125,17 +125,6 @@ def write_spec(folder: Path, label: str) -> Path:
     path = folder / f"{label}.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
     return path
-
-
-def reference_tree() -> Path:
-    """The code of REFERENCE_COMMIT, extracted once into the cache folder."""
-    tree = CACHE / f"synth-assets-{REFERENCE_COMMIT}"
-    if not (tree / "synth_assets").is_dir():
-        tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", REFERENCE_COMMIT],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
 
 
 def build_store(path: Path, count: int) -> None:
@@ -249,7 +238,7 @@ def main() -> None:
         template = folder / "template.duckdb"
         build_store(template, args.records)
         specs = {label: write_spec(folder, label) for label in ("before", "after")}
-        code = {"before": str(reference_tree()), "after": str(REPO)}
+        code = {"before": str(reference_tree(REFERENCE_COMMIT)), "after": str(REPO)}
         runs: dict[str, list[dict]] = {"before": [], "after": []}
         for attempt in range(args.repeat):
             for label, spec in specs.items():

@@ -1,6 +1,7 @@
-"""Where benchmarks keep what they build once (stores, indexes), and the references they compare
-against, each installed on first use in a virtual environment of its own (their pins would clash
-with ours): CACHE, or SYNTH_BENCH_CACHE when set."""
+"""Where benchmarks keep what they build once (stores, indexes) and the references they compare
+against: CACHE, or SYNTH_BENCH_CACHE when set. Another project is installed on first use in a
+virtual environment of its own (its pins would clash with ours); an earlier commit of this
+repository is extracted there once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("SYNTH_BENCH_CACHE", Path.home() / ".cache" / "synth-assets-bench"))
 
 
@@ -26,3 +28,14 @@ def peer_python(name: str, probe: str, installs: Sequence[Sequence[str]]) -> Pat
             subprocess.run([str(python), "-m", "pip", "install", "--quiet", *arguments],
                            check=True)
     return python
+
+
+def reference_tree(commit: str) -> Path:
+    """This repository at `commit`, extracted once into CACHE."""
+    tree = CACHE / f"synth-assets-{commit}"
+    if not (tree / "synth_assets").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
