@@ -6,7 +6,11 @@ Why not one `@asset_check` step per check: a step costs its own events in the in
 log (start, inputs, success), a read of its inputs through the IO manager and a turn of the
 DuckDB pool, about as much as a stage whose work is all stored; a run of the pipeline that
 finds everything stored was mostly that. The price: the UI runs a check only with its asset's
-step, and a rerun of a stage whose inputs did not change reuses what it stored."""
+step, and a rerun of a stage whose inputs did not change reuses what it stored.
+
+teacher_generations is the exception: its output is optional (a batch teacher's run ends
+waiting for its batches, materializing nothing), so its checks keep steps of their own
+(`BlockingCheck.own_step`)."""
 
 import functools
 import inspect
@@ -35,6 +39,13 @@ class BlockingCheck:
     def spec(self) -> dg.AssetCheckSpec:
         return dg.AssetCheckSpec(self.name, asset=self.asset, description=self.description,
                                  blocking=True, partitions_def=self.partitions_def)
+
+    def own_step(self) -> dg.AssetChecksDefinition:
+        """The check as an `@asset_check` step of its own, for an asset whose output is
+        optional: Dagster requires a check declared on the asset to report whenever the
+        asset's step runs, materialized or not."""
+        return dg.asset_check(asset=self.asset, name=self.name, description=self.description,
+                              blocking=True, partitions_def=self.partitions_def)(self.evaluate)
 
     def result(self, available: Mapping[str, Any]) -> dg.AssetCheckResult:
         wanted = inspect.signature(self.evaluate).parameters

@@ -16,7 +16,6 @@ from synth_assets.defs.teacher_generations.batch_metadata import (
     with_batch_calls,
 )
 from synth_assets.defs.teacher_generations.batch_sensor import BATCH_INGEST_TAG
-from synth_assets.defs.teacher_generations.checks import TEACHER_GENERATIONS_CHECKS
 from synth_assets.defs.teacher_generations.metadata import teacher_generations_metadata
 from synth_assets.stages.seed_stage import seeds_of_snapshot
 from synth_assets.stages.teacher_batch_stage import batch_teacher, run_batch_stage
@@ -25,10 +24,8 @@ from synth_assets.stages.teacher_stage import run_teacher_stage
 
 @with_code_references(run_teacher_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
-          partitions_def=GENERATION_PARTITIONS, output_required=False,
-          check_specs=TEACHER_GENERATIONS_CHECKS.specs)
+          partitions_def=GENERATION_PARTITIONS, output_required=False)
 @input_errors_as_failure
-@TEACHER_GENERATIONS_CHECKS.after_output
 def teacher_generations(
     context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
 ) -> Iterator[dg.Output[str]]:
