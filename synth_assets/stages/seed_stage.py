@@ -1,7 +1,6 @@
 """seed_sets: read and validate every seed file of the spec, then store the seeds."""
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from synth_assets.lineage.stages import SEED_SETS
 from synth_assets.lineage.store import LineageStore, snapshot_id_of
 from synth_assets.recipes.seeds import SeedRecord, load_seed_set
 from synth_assets.spec import LoadedSpec
+from synth_assets.spec.files import file_digest
 
 STAGE = SEED_SETS
 
@@ -54,16 +54,13 @@ def run_seed_stage(store: LineageStore, loaded: LoadedSpec) -> SeedStageResult:
 def _seed_file(name: str, path: Path, kind: str) -> tuple[SeedRecord, ...]:
     """load_seed_set, parsed once per process for the same file bytes: each generation run of
     `synth run` materializes seed_sets again."""
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return tuple(load_seed_set(name, path, kind))  # which names the file in its error
-    return _parsed_seed_file(name, path, kind, digest)
+    return _parsed_seed_file(name, path, kind, file_digest(path))
 
 
 @functools.lru_cache(maxsize=8)
 def _parsed_seed_file(name: str, path: Path, kind: str, digest: str) -> tuple[SeedRecord, ...]:
-    """`digest`: of the file's bytes as read just before (an edited file is another key)."""
+    """`digest`: of the file's bytes as read just before (an edited file is another key; an
+    unreadable one raises InputFileError, which is not kept)."""
     return tuple(load_seed_set(name, path, kind))
 
 
