@@ -16,11 +16,18 @@ sandbox children it waited for; the stub server's own CPU is not counted) and pe
 sampled every SAMPLE_S; partitions of a stage are summed (peak: the largest). It names the
 dominant stage, and prints records/s of the fully cached rerun, the load average and the BLAS
 kernel numpy runs (in this parent, before synth_assets limits its threads: the stages run
-SYNTH_NUM_THREADS of them, printed beside it).
+SYNTH_NUM_THREADS of them, printed beside it). A stage's blocking checks run in its own step
+(defs/blocking_checks.py); a reference older than that shows them as `<stage> checks` rows.
+
+The cached rerun is measured side by side with a reference (--reference, default the commit
+before the rerun work of issue 21 item 3; `none` for none): each new process runs the same
+store again, ours and the reference's code taking turns (--turns each), and the fastest run of
+each counts, so a load that changes during the benchmark favours neither.
 
 GSM8K train is read from --gsm8k (default: the repository's tests/data/gsm8k/train.jsonl.gz).
 
 Usage: python benchmarks/bench_pipeline_scale.py [--sizes 5000 50000] [--detectors ngram]
+       [--reference 395f764 | none] [--turns 2]
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DAY = "2026-11-20"
+REFERENCE = "395f764"  # main before the cached-rerun work (check_specs, teacher reuse)
+CACHE = Path.home() / ".cache" / "synth-assets-bench"
 SAMPLE_S = 0.05
 SHARES = {"math": 0.5, "code": 0.3, "general": 0.2}
 STAGES = ["seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
@@ -198,9 +207,11 @@ def run_pass(instance, loaded, sampler: Sampler) -> PassFigures:
     return figures
 
 
-def run_one_size(size: int, detectors: str, gsm8k: Path) -> dict:
+def run_one_size(size: int, detectors: str, gsm8k: Path, reference: Path | None,
+                 turns: int) -> dict:
     """In this (fresh) process: the pipeline for `size` generations; then the cached rerun in a
-    new process, as a user's second `synth run` would (nothing imported or cached in memory)."""
+    new process, as a user's second `synth run` would (nothing imported or cached in memory),
+    with our code and the reference's taking turns; the fastest of each."""
     import dagster as dg
     from bench_teacher_throughput import API_KEY, bench_server
 
@@ -226,10 +237,16 @@ def run_one_size(size: int, detectors: str, gsm8k: Path) -> dict:
             loaded = load_spec(spec_path)
             with Sampler() as sampler, dg.DagsterInstance.get() as instance:
                 fresh = run_pass(instance, loaded, sampler)
-            cached = _child_result(["--rerun"], os.environ)
+            reruns: dict[str, list[dict]] = {"ours": [], "reference": []}
+            for _ in range(turns):
+                reruns["ours"].append(_child_result(["--rerun"], os.environ))
+                if reference is not None:
+                    reruns["reference"].append(_child_result(["--rerun"], os.environ, reference))
         counts = LineageStore(home / "synth.duckdb").query_frame("table_row_counts")
+    fastest = {name: min(runs, key=lambda run: run["wall_s"])
+               for name, runs in reruns.items() if runs}
     return {"size": size, "detectors": detectors, "fresh": _as_dict(fresh),
-            "cached": cached,
+            "cached": fastest["ours"], "reference": fastest.get("reference"),
             "store_rows": dict(zip(counts.iloc[:, 0], counts.iloc[:, 1], strict=True)),
             "load_after": os.getloadavg()}
 
@@ -245,11 +262,12 @@ def rerun() -> dict:
         return _as_dict(run_pass(instance, load_spec(os.environ["SYNTH_SPEC"]), sampler))
 
 
-def _child_result(arguments: list[str], env: os._Environ | dict) -> dict:
-    """Run this script with `arguments` in a new process; the JSON it prints after RESULT."""
+def _child_result(arguments: list[str], env: os._Environ | dict, code: Path = REPO) -> dict:
+    """Run this script with `arguments` in a new process, on the synth_assets of `code` (this
+    repository, or a reference's tree); the JSON it prints after RESULT."""
     completed = subprocess.run(
         [sys.executable, __file__, *arguments], capture_output=True, text=True,
-        env={**env, "PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)])})
+        env={**env, "PYTHONPATH": os.pathsep.join([str(code), str(HERE)])})
     line = next((x for x in completed.stdout.splitlines() if x.startswith("RESULT ")), None)
     if completed.returncode != 0 or line is None:
         raise RuntimeError(f"{arguments}: {completed.stdout[-3000:]}\n{completed.stderr[-6000:]}")
@@ -259,6 +277,17 @@ def _child_result(arguments: list[str], env: os._Environ | dict) -> dict:
 def _as_dict(figures: PassFigures) -> dict:
     return {"wall_s": figures.wall_s, "cpu_s": figures.cpu_s,
             "steps": {name: vars(step) for name, step in figures.steps.items()}}
+
+
+def reference_tree(commit: str) -> Path:
+    """This repository at `commit`, extracted once into the cache."""
+    target = CACHE / f"synth-assets-{commit}"
+    if not (target / "synth_assets").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
 def blas_kernel() -> str:
@@ -271,26 +300,36 @@ def blas_kernel() -> str:
 
 def print_size(result: dict) -> None:
     size, fresh, cached = result["size"], result["fresh"], result["cached"]
+    reference = result["reference"] or {"steps": {}}
     print(f"\n{size:,} generations, detectors: {result['detectors']}; load average after: "
           + " ".join(f"{x:.1f}" for x in result["load_after"]))
     print(f"{'step':<32}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'cached wall s':>15}"
-          f"{'cached CPU s':>14}")
-    names = [n for stage in STAGES for n in (stage, f"{stage} checks") if n in fresh["steps"]]
+          f"{'cached CPU s':>14}{'reference wall s':>18}{'reference CPU s':>17}")
+    names = [n for stage in STAGES for n in (stage, f"{stage} checks")
+             if n in fresh["steps"] or n in reference["steps"]]
     for name in names:
-        step, again = fresh["steps"][name], cached["steps"].get(name, {})
-        print(f"{name:<32}{step['wall_s']:>9.1f}{step['cpu_s']:>9.1f}{step['peak_mb']:>9.0f}"
-              f"{again.get('wall_s', 0):>15.1f}{again.get('cpu_s', 0):>14.1f}")
-    stage_wall = {stage: sum(fresh["steps"][n]["wall_s"] for n in names if n.startswith(stage))
-                  for stage in STAGES}
+        step, again = fresh["steps"].get(name, {}), cached["steps"].get(name, {})
+        before = reference["steps"].get(name, {})
+        print(f"{name:<32}{step.get('wall_s', 0):>9.1f}{step.get('cpu_s', 0):>9.1f}"
+              f"{step.get('peak_mb', 0):>9.0f}{again.get('wall_s', 0):>15.1f}"
+              f"{again.get('cpu_s', 0):>14.1f}{before.get('wall_s', 0):>18.1f}"
+              f"{before.get('cpu_s', 0):>17.1f}")
+    stage_wall = {stage: sum(step["wall_s"] for n, step in fresh["steps"].items()
+                             if n.startswith(stage)) for stage in STAGES}
     dominant = max(stage_wall, key=stage_wall.get)
     print(f"{'whole run (Dagster included)':<32}{fresh['wall_s']:>9.1f}{fresh['cpu_s']:>9.1f}"
-          f"{'':>9}{cached['wall_s']:>15.1f}{cached['cpu_s']:>14.1f}")
+          f"{'':>9}{cached['wall_s']:>15.1f}{cached['cpu_s']:>14.1f}"
+          f"{reference.get('wall_s', 0):>18.1f}{reference.get('cpu_s', 0):>17.1f}")
     print(f"dominant stage: {dominant} ({stage_wall[dominant]:.1f} s, "
           f"{stage_wall[dominant] / fresh['wall_s']:.0%} of the run, checks included)")
     generations = result["store_rows"].get("generations", size)
-    print(f"fully cached rerun (a new process): {generations / cached['wall_s']:,.0f} records/s "
-          f"wall, {generations / cached['cpu_s']:,.0f} per CPU-second ({generations:,} "
-          f"generations in {cached['wall_s']:.1f} s, {cached['cpu_s']:.1f} s CPU)")
+    for name, rerun in (("ours", cached), ("reference", result["reference"])):
+        if rerun is not None:
+            print(f"fully cached rerun (a new process), {name}: "
+                  f"{generations / rerun['wall_s']:,.0f} records/s wall, "
+                  f"{generations / rerun['cpu_s']:,.0f} per CPU-second ({generations:,} "
+                  f"generations in {rerun['wall_s']:.1f} s, {rerun['cpu_s']:.1f} s CPU, "
+                  f"{sum(step['runs'] for step in rerun['steps'].values())} Dagster steps)")
 
 
 def main() -> None:
@@ -298,6 +337,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--detectors", choices=["default", "ngram"], default="ngram")
     parser.add_argument("--gsm8k", type=Path, default=TRAIN)
+    parser.add_argument("--reference", default=REFERENCE,
+                        help="commit whose code reruns the same store beside ours, or none")
+    parser.add_argument("--turns", type=int, default=2)
+    parser.add_argument("--reference-tree", type=Path, help=argparse.SUPPRESS)  # a child's
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child's size
     parser.add_argument("--rerun", action="store_true", help=argparse.SUPPRESS)  # its rerun
     args = parser.parse_args()
@@ -305,15 +348,20 @@ def main() -> None:
         print("RESULT " + json.dumps(rerun()))
         return
     if args.one:
-        print("RESULT " + json.dumps(run_one_size(args.one, args.detectors, args.gsm8k)))
+        print("RESULT " + json.dumps(run_one_size(args.one, args.detectors, args.gsm8k,
+                                                  args.reference_tree, args.turns)))
         return
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
           f"CPUs; numpy BLAS: {blas_kernel()}; OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}; SYNTH_NUM_THREADS="
           f"{os.environ.get('SYNTH_NUM_THREADS', 'unset (1)')}")
+    reference = [] if args.reference == "none" else [
+        "--reference-tree", str(reference_tree(args.reference))]
+    print(f"cached rerun beside: {args.reference}, {args.turns} turns each")
     for size in args.sizes:
         print_size(_child_result(["--one", str(size), "--detectors", args.detectors,
-                                  "--gsm8k", str(args.gsm8k)], os.environ))
+                                  "--gsm8k", str(args.gsm8k), "--turns", str(args.turns),
+                                  *reference], os.environ))
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,8 @@
 """The generation plan is computed once per run: the budget check on seed_sets plans the run's
 partition and stores the plan, the budget gate and the teacher step of the same run read it back
 (the same generations, requests and prompts as planning anew), and the plan is gone once the
-teacher step has answered it. A later run, a changed spec or a data-removal request never
-reads a stale plan."""
+teacher step has answered it. A changed spec or a data-removal request never reads a stale
+plan; a later run with unchanged inputs plans nothing (tests/test_teacher_reuse.py)."""
 
 from pathlib import Path
 
@@ -55,10 +55,10 @@ def test_a_run_plans_its_partition_once(
         store = LineageStore(dagster_home / "synth.duckdb")
         assert set(plan_rows(store).values()) == {0}
 
-        # The next run plans again (the store may have changed since), once, and finds every
-        # generation stored.
+        # The next run with the same inputs plans nothing (stages.teacher_reuse): every
+        # generation is stored.
         again = run(["seed_sets", "teacher_generations"])
-        assert again.success and len(planning_counted) == 2
+        assert again.success and len(planning_counted) == 1
         assert len(stub.requests) == MATH_CALLS
         [teacher] = [e for e in again.get_asset_materialization_events()
                      if e.asset_key.path[-1] == "teacher_generations"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -37,7 +38,14 @@ class SynthStore(dg.ConfigurableResource):
         return Path(self.spec_path or os.environ.get("SYNTH_SPEC") or DEFAULT_SPEC_PATH)
 
     def load_spec(self) -> LoadedSpec:
-        return load_spec(self.spec_file())
+        """The spec, parsed and validated once per process for the same file text: a run's
+        stages and checks each read it (tens of ms of YAML and validation a time)."""
+        path = self.spec_file().resolve()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return load_spec(path)  # which names the file in its error
+        return _spec_of_text(path, text)
 
     def store(self) -> Store:
         return open_store(self.db_path or None)
@@ -54,6 +62,13 @@ class SynthStore(dg.ConfigurableResource):
         if self.export_dir or os.environ.get("SYNTH_EXPORT_DIR"):
             return Path(self.export_dir or os.environ["SYNTH_EXPORT_DIR"])
         return self.dagster_home() / "exports"
+
+
+@functools.lru_cache(maxsize=4)
+def _spec_of_text(path: Path, text: str) -> LoadedSpec:
+    """`text` is the file's text as read just before: a file edited since is read again the
+    next time (its text is another key)."""
+    return load_spec(path)
 
 
 @dg.definitions

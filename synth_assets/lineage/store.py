@@ -67,6 +67,11 @@ def require_table(table: str) -> None:
         raise ValueError(f"unknown table {table!r}; tables: {sorted(schema_tables())}")
 
 
+def snapshot_id_of(stage: str, label: str, member_ids: Sequence[str]) -> str:
+    """The id record_snapshot gives these members: a snapshot stored under it holds them."""
+    return content_id("snap", stage, label, sorted(set(member_ids)))
+
+
 class SnapshotWrites(ABC):
     """What a write transaction does in terms of each engine's primitives (insert_new, the
     named statements): the same for DuckDB (StoreWriter) and PostgreSQL (PostgresWriter)."""
@@ -92,7 +97,7 @@ class SnapshotWrites(ABC):
     def record_snapshot(self, stage: str, label: str, member_ids: Sequence[str]) -> str:
         """Store the membership of one materialization; the id is derived from the members."""
         members = sorted(set(member_ids))
-        snapshot_id = content_id("snap", stage, label, members)
+        snapshot_id = snapshot_id_of(stage, label, members)
         self.insert_new(
             "snapshots",
             [{"snapshot_id": snapshot_id, "stage": stage, "label": label,

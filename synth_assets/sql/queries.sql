@@ -546,6 +546,16 @@ FROM earlier;
 -- name: verify_run
 SELECT snapshot_id, summary FROM verify_runs WHERE input_key = $input_key;
 
+-- name: teacher_run
+SELECT snapshot_id, planned FROM teacher_runs WHERE input_key = $input_key;
+
+-- name: snapshot_missing_generations
+-- Members of a snapshot of generations that are no longer stored (`synth forget`).
+SELECT count(*) AS missing
+FROM snapshot_members
+WHERE snapshot_id = $snapshot_id
+  AND record_id NOT IN (SELECT generation_id FROM generations);
+
 -- name: table_columns
 -- A table's columns as the store declares them: the column schema the catalog shows.
 SELECT column_name, data_type FROM information_schema.columns

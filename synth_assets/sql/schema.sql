@@ -376,6 +376,16 @@ CREATE TABLE IF NOT EXISTS verify_runs (
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
+-- A partition's teacher_generations run whose every planned generation was stored, under a key of
+-- what its plan depends on (stages/teacher_reuse.py): a later run with the same key takes the
+-- snapshot instead of planning again.
+CREATE TABLE IF NOT EXISTS teacher_runs (
+    input_key     VARCHAR PRIMARY KEY,   -- partition, spec hash, seeds, attribute files, code
+    snapshot_id   VARCHAR NOT NULL,
+    planned       BIGINT NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
 -- A partition's generation plan, planned once per run (stages/generation_plan.py) and read by
 -- the run's budget check, budget gate and teacher step; deleted once the teacher step has
 -- answered it, and a partition keeps at most one. `generations` stays NULL until every

@@ -9,6 +9,7 @@ from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
 from synth_assets.stages.generation_plan import plan_of_run
 from synth_assets.stages.partitions import GenerationPartition
+from synth_assets.stages.teacher_reuse import stored_teacher_run, teacher_input_key
 from synth_assets.teacher.estimate import (
     TeacherEstimate,
     add_estimates,
@@ -56,12 +57,18 @@ def check_generation_budget(
 ) -> BudgetVerdict:
     """The estimate for the given partitions together (none given: every recipe, no day), read
     a window at a time from the run's plan of each (stages.generation_plan: planned once per
-    run), as the stage answers them (memory flat in the number of calls; a call planned twice
+    run; none for a partition stored whole with the same inputs, stages.teacher_reuse), as
+    the stage answers them (memory flat in the number of calls; a call planned twice
     in different windows is counted twice)."""
     spec = loaded.spec
     planned = cached = 0
     by_teacher: dict[str, TeacherEstimate] = {}
     for partition in partitions or [None]:
+        stored = stored_teacher_run(store, teacher_input_key(loaded, seeds, partition))
+        if stored is not None:  # planned and answered whole before: every call is cached
+            planned += stored.planned
+            cached += stored.planned
+            continue
         plan = plan_of_run(store, loaded, seeds, partition, run_id)
         for first in plan.window_starts():
             window_planned, window_cached, uncached = plan.calls_at(first)

@@ -2,7 +2,8 @@
 round, for a partition. It is planned once per run and kept in the store (generation_plans,
 planned_generations): the budget check on seed_sets, the budget gate of teacher_generations and
 the teacher step of the same run read the stored plan a window at a time instead of planning
-again, and a rerun whose generations are all stored decodes nothing but their ids."""
+again, and a rerun whose generations are all stored decodes nothing but their ids. A partition
+stored whole with unchanged inputs is not planned at all (stages.teacher_reuse)."""
 
 import json
 from collections.abc import Callable, Iterable, Iterator

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synth_assets.decontam.index import build_detectors
+from synth_assets.decontam.index import build_detectors, index_dir, load_benchmarks
+from synth_assets.decontam.items import items_fingerprint, sorted_unique
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
@@ -68,11 +69,26 @@ def run_preference_stage(
 ) -> list[PreferenceSetResult]:
     if not loaded.spec.preference_sets:
         return []
-    scan = contamination_scanner(build_detectors(store, loaded))
+    scan = benchmark_scan(store, loaded)
     return [build_preference_set_reusing(store, loaded, name, clean_snapshot_id,
                                          judged_snapshot_id, export_root / name, run_id, scan,
                                          log)
             for name in loaded.spec.preference_sets]
+
+
+_SCANS: dict[tuple[str, str, str], BenchmarkScan] = {}  # the last one built in this process
+
+
+def benchmark_scan(store: LineageStore, loaded: LoadedSpec) -> BenchmarkScan:
+    """The scanner of the spec's contamination detectors (mix.preferences), built once per
+    process for the same benchmark items, detector settings and index folder: the stage and its
+    check run in one step, and building the detectors costs seconds (the semantic index)."""
+    key = (str(index_dir(store)), items_fingerprint(sorted_unique(load_benchmarks(loaded))),
+           loaded.spec.contamination.model_dump_json())
+    if key not in _SCANS:
+        _SCANS.clear()
+        _SCANS[key] = contamination_scanner(build_detectors(store, loaded))
+    return _SCANS[key]
 
 
 def preference_input_key(loaded: LoadedSpec, name: str, clean_snapshot_id: str,

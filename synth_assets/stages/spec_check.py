@@ -11,6 +11,8 @@ the renders do not grow with its length. Hub datasets (real sources and benchmar
 one) are not fetched here; they are read when the stage that needs them runs.
 """
 
+import copy
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Iterable
@@ -32,6 +34,7 @@ from synth_assets.recipes.records import example_record, record_fields
 from synth_assets.recipes.render import TemplateError, compile_template, render_messages
 from synth_assets.recipes.seeds import SeedRecord, missing_required_fields, seed_rows
 from synth_assets.spec import LoadedSpec, SpecError, read_spec
+from synth_assets.spec.files import file_digest
 
 # Bad lines reported per file; the rest are counted. A file in the wrong encoding has every
 # line wrong, and the first few say what the matter is.
@@ -143,17 +146,29 @@ def _scan_seed_set(loaded: LoadedSpec, name: str, problems: list[str]) -> SeedSh
     """Validates the whole file; shapes of the seeds the recipes will see (`limit` first)."""
     seed_set = loaded.spec.seed_sets[name]
     path = loaded.resolve(seed_set.path)
-    file_problems = _FileProblems(
-        problems, f"seed set {name!r}, {loaded.where(f'seed_sets.{name}.path')}")
+    shapes, found = _scanned_seed_file(
+        name, path, seed_set.kind, seed_set.limit,
+        f"seed set {name!r}, {loaded.where(f'seed_sets.{name}.path')}", file_digest(path))
+    problems.extend(found)
+    return copy.deepcopy(shapes)
+
+
+@functools.lru_cache(maxsize=8)
+def _scanned_seed_file(name: str, path: Path, kind: str, limit: int | None, context: str,
+                       digest: str) -> tuple[SeedShapes, tuple[str, ...]]:
+    """Scanned once per process for the same bytes (`digest`, read just before): seed_sets
+    checks every input again in each generation run of `synth run`."""
+    found: list[str] = []
+    file_problems = _FileProblems(found, context)
     shapes = SeedShapes(origin=f"seed set {name!r}")
     used = 0
-    for line, payload in seed_rows(path, seed_set.kind, file_problems):
-        if seed_set.limit is None or used < seed_set.limit:
+    for line, payload in seed_rows(path, kind, file_problems):
+        if limit is None or used < limit:
             used += 1
-            shapes.add(SeedRecord(seed_id="", seed_set=name, kind=seed_set.kind, payload=payload,
+            shapes.add(SeedRecord(seed_id="", seed_set=name, kind=kind, payload=payload,
                                   source_file=str(path), source_line=line))
     file_problems.close(path)
-    return shapes
+    return shapes, tuple(found)
 
 
 def _check_attribute_files(loaded: LoadedSpec, problems: list[str]) -> set[Path]:

@@ -14,6 +14,12 @@ from synth_assets.spec import LoadedSpec
 from synth_assets.stages.generation_plan import PlannedGeneration, plan_of_run
 from synth_assets.stages.partitions import GenerationPartition, partition_label
 from synth_assets.stages.seed_stage import seed_row
+from synth_assets.stages.teacher_reuse import (
+    StoredTeacherRun,
+    store_teacher_run,
+    stored_teacher_run,
+    teacher_input_key,
+)
 from synth_assets.teacher.cached import (
     DEFAULT_PROGRESS_INTERVAL_S,
     CachedRunResult,
@@ -51,6 +57,10 @@ def run_teacher_stage(
     stored (a rerun) is neither looked up in the teacher cache nor stored again.
     `send_calls=False` stores only what the cache answers (a batch teacher's partition, after
     its batches ended: stages.teacher_batch_stage)."""
+    reuse_key = teacher_input_key(loaded, seeds, partition)
+    reused = stored_teacher_run(store, reuse_key)
+    if reused is not None:
+        return _reused(store, reused, partition, log)
     plan = plan_of_run(store, loaded, seeds, partition, run_id)
     for name, derived in plan.derived_seeds.items():
         log(f"recipe {name}: {len(derived)} seeds from verified records of "
@@ -91,6 +101,8 @@ def run_teacher_stage(
         snapshot_id = writer.record_partition_snapshot(STAGE, partition_label(partition),
                                                        generation_ids)
     plan.discard()
+    if len(generation_ids) == plan.planned:  # every planned generation is stored
+        store_teacher_run(store, reuse_key, snapshot_id, plan.planned)
     return TeacherStageResult(
         snapshot_id=snapshot_id,
         planned=plan.planned,
@@ -98,6 +110,22 @@ def run_teacher_stage(
         new_generations=new_generations,
         failed_by_recipe=dict(failed_by_recipe),
     )
+
+
+def _reused(store: LineageStore, reused: StoredTeacherRun,
+            partition: GenerationPartition | None, log: Callable[[str], None]
+            ) -> TeacherStageResult:
+    """What the run that stored the partition whole would report on a rerun: every
+    generation found stored, no call made."""
+    log(f"every input of this partition's plan is unchanged: reusing its stored snapshot "
+        f"({reused.planned} generations planned, {reused.planned} answered)")
+    with store.writer() as writer:
+        writer.execute("writes.sql", "set_partition_head", stage=STAGE,
+                       partition_key=partition_label(partition), snapshot_id=reused.snapshot_id)
+    calls = CachedRunResult(texts={}, cached=reused.planned, answered=0, failures=[],
+                            not_attempted=[], retries=0, rate_limited=0)
+    return TeacherStageResult(snapshot_id=reused.snapshot_id, planned=reused.planned,
+                              calls=calls)
 
 
 def _log_failures(failures: list[TeacherFailure], log: Callable[[str], None]) -> None:

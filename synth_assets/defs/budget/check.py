@@ -3,6 +3,7 @@ whose estimated teacher calls exceed the spec's budget stops before it spends an
 
 import dagster as dg
 
+from synth_assets.defs.blocking_checks import BlockingCheck
 from synth_assets.defs.budget.gate import budget_metadata
 from synth_assets.defs.partitions import run_partition, today
 from synth_assets.defs.resources import SynthStore
@@ -12,14 +13,7 @@ from synth_assets.stages.partitions import GenerationPartition
 from synth_assets.stages.seed_stage import seeds_of_snapshot
 
 
-@dg.asset_check(asset=SEED_SETS, blocking=True,
-                description="Budget gate, before any teacher call: the tokens and cost of the "
-                            "teacher calls this run would make for its partition (day and "
-                            "recipe; for a run without one, today's partition of every recipe): "
-                            "uncached prompts x samples x expected answer length, at spec or "
-                            "litellm prices, within the spec's budget.max_tokens and "
-                            "budget.max_cost_usd (a warning only with budget.allow_partial).")
-def teacher_budget(context: dg.AssetCheckExecutionContext, synth: SynthStore, seed_sets: str
+def teacher_budget(context: dg.AssetExecutionContext, synth: SynthStore, seed_sets: str
                    ) -> dg.AssetCheckResult:
     store, loaded = synth.store(), synth.load_spec()
     partition = run_partition(context.run)
@@ -36,3 +30,12 @@ def teacher_budget(context: dg.AssetCheckExecutionContext, synth: SynthStore, se
         description=verdict.summary(),
         metadata=budget_metadata(verdict, loaded),
     )
+
+
+TEACHER_BUDGET = BlockingCheck(
+    SEED_SETS, "teacher_budget",
+    "Budget gate, before any teacher call: the tokens and cost of the teacher calls this run "
+    "would make for its partition (day and recipe; for a run without one, today's partition of "
+    "every recipe): uncached prompts x samples x expected answer length, at spec or litellm "
+    "prices, within the spec's budget.max_tokens and budget.max_cost_usd (a warning only with "
+    "budget.allow_partial).", teacher_budget)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from synth_assets.defs.automation import STAGE_AUTOMATION
+from synth_assets.defs.contamination_reports.checks import CONTAMINATION_REPORTS_CHECKS
 from synth_assets.defs.contamination_reports.metadata import worst_hits_markdown
 from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
@@ -25,8 +26,10 @@ class ContaminationSnapshots:
 
 @with_code_references(run_contamination_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"}, deps=["verified_subsets"],
-          automation_condition=STAGE_AUTOMATION["contamination_reports"])
+          automation_condition=STAGE_AUTOMATION["contamination_reports"],
+          check_specs=CONTAMINATION_REPORTS_CHECKS.specs)
 @input_errors_as_failure
+@CONTAMINATION_REPORTS_CHECKS.after_output
 def contamination_reports(
     context: dg.AssetExecutionContext, synth: SynthStore
 ) -> dg.Output[ContaminationSnapshots]:

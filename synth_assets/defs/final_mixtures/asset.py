@@ -8,6 +8,7 @@ import pandas as pd
 from synth_assets.defs.automation import STAGE_AUTOMATION
 from synth_assets.defs.contamination_reports.asset import ContaminationSnapshots
 from synth_assets.defs.failures import input_errors_as_failure
+from synth_assets.defs.final_mixtures.checks import FINAL_MIXTURES_CHECKS
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
@@ -19,8 +20,10 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 @with_code_references(run_mixture_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
-          automation_condition=STAGE_AUTOMATION["final_mixtures"])
+          automation_condition=STAGE_AUTOMATION["final_mixtures"],
+          check_specs=FINAL_MIXTURES_CHECKS.specs)
 @input_errors_as_failure
+@FINAL_MIXTURES_CHECKS.after_output
 def final_mixtures(
     context: dg.AssetExecutionContext, synth: SynthStore,
     contamination_reports: ContaminationSnapshots,

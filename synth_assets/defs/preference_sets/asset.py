@@ -5,6 +5,7 @@ import dagster as dg
 from synth_assets.defs.automation import STAGE_AUTOMATION
 from synth_assets.defs.contamination_reports.asset import ContaminationSnapshots
 from synth_assets.defs.final_mixtures.asset import export_root_metadata
+from synth_assets.defs.preference_sets.checks import PREFERENCE_SETS_CHECKS
 from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.partitions import all_partitions_snapshot
@@ -15,7 +16,9 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 @with_code_references(run_preference_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
-          automation_condition=STAGE_AUTOMATION["preference_sets"])
+          automation_condition=STAGE_AUTOMATION["preference_sets"],
+          check_specs=PREFERENCE_SETS_CHECKS.specs)
+@PREFERENCE_SETS_CHECKS.after_output
 def preference_sets(
     context: dg.AssetExecutionContext, synth: SynthStore,
     contamination_reports: ContaminationSnapshots,

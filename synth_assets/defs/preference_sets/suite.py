@@ -9,17 +9,16 @@ import json
 
 import pandas as pd
 
-from synth_assets.decontam.index import build_detectors
 from synth_assets.defs.ge_adapter import Expectation
 from synth_assets.lineage.store import LineageStore, StoreWriter
 from synth_assets.mix.preferences import (
     SQL,
     BenchmarkScan,
-    contamination_scanner,
     register_texts,
     texts_that_hit,
 )
 from synth_assets.spec import LoadedSpec
+from synth_assets.stages.preference_stage import benchmark_scan
 
 COLUMNS = ["preference_set", "source", "requested", "pairs", "short_of_request",
            "identical_sides", "empty_sides", "contaminated_sides"]
@@ -29,7 +28,7 @@ def preference_sets_suite(store: LineageStore, loaded: LoadedSpec, snapshots: di
                           ) -> tuple[pd.DataFrame, list[Expectation]]:
     rows = []
     if snapshots:
-        scan = contamination_scanner(build_detectors(store, loaded))
+        scan = benchmark_scan(store, loaded)
         with store.writer() as writer:
             writer.execute(SQL, "create_preference_macros")
             rows = [row for name, snapshot_id in snapshots.items()

@@ -7,14 +7,17 @@ from synth_assets.defs.failures import input_errors_as_failure
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import register_recipes
 from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
+from synth_assets.defs.seed_sets.checks import SEED_SETS_CHECKS
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
 from synth_assets.stages.seed_stage import run_seed_stage
 from synth_assets.stages.spec_check import require_valid_inputs
 
 
 @with_code_references(run_seed_stage)
-@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"})
+@dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
+          check_specs=SEED_SETS_CHECKS.specs)
 @input_errors_as_failure
+@SEED_SETS_CHECKS.after_output
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:
     """Seed records read from the spec's seed files, validated, stored with content ids. The
     spec's recipes become the recipe partitions of the generation stages. Every input the run

@@ -9,6 +9,7 @@ from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import GENERATION_PARTITIONS, generation_partition
 from synth_assets.defs.resources import STORE_WRITERS_POOL, SynthStore
 from synth_assets.defs.stage import GROUP, table_metadata, with_code_references
+from synth_assets.defs.verified_subsets.checks import VERIFIED_SUBSETS_CHECKS
 from synth_assets.defs.verified_subsets.metadata import rejections_metadata
 from synth_assets.stages.verify_reuse import run_verify_stage_reusing
 from synth_assets.stages.verify_stage import run_verify_stage
@@ -17,8 +18,10 @@ from synth_assets.stages.verify_stage import run_verify_stage
 @with_code_references(run_verify_stage_reusing, run_verify_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS,
-          automation_condition=STAGE_AUTOMATION["verified_subsets"])
+          automation_condition=STAGE_AUTOMATION["verified_subsets"],
+          check_specs=VERIFIED_SUBSETS_CHECKS.specs)
 @input_errors_as_failure
+@VERIFIED_SUBSETS_CHECKS.after_output
 def verified_subsets(
     context: dg.AssetExecutionContext, synth: SynthStore, teacher_generations: str
 ) -> dg.Output[str]:

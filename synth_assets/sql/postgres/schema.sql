@@ -288,6 +288,15 @@ CREATE TABLE IF NOT EXISTS verify_runs (
     created_at    TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
 );
 
+-- A partition's teacher_generations run whose every planned generation was stored
+-- (stages/teacher_reuse.py): a later run with the same key takes the snapshot.
+CREATE TABLE IF NOT EXISTS teacher_runs (
+    input_key     TEXT COLLATE "C" PRIMARY KEY,
+    snapshot_id   TEXT COLLATE "C" NOT NULL,
+    planned       BIGINT NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS generation_plans (
     plan_id        TEXT COLLATE "C" PRIMARY KEY,   -- run, partition, spec hash and seeds
     partition_key  TEXT COLLATE "C" NOT NULL,
