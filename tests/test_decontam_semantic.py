@@ -18,7 +18,12 @@ from synth_assets.decontam import BenchmarkItem, load_benchmark_file, load_human
 from synth_assets.decontam.detectors import DetectorSuite
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.literals import LiteralWeights, literals
-from synth_assets.decontam.static_stage import WHOLE_PIECES, StaticStage, Window
+from synth_assets.decontam.static_stage import (
+    WHOLE_PIECES,
+    StaticStage,
+    Window,
+    vocabulary_directions,
+)
 from synth_assets.spec.model import ContaminationSpec
 from synth_assets.text.minilm import MiniLMEncoder, model_zip_path, shared_encoder
 from tests.conftest import GSM8K_TEST, gsm8k_rows
@@ -115,7 +120,8 @@ def test_a_question_buried_in_a_response_is_compared_as_its_own_window():
     filler = " ".join(f"Step {i}: we keep the units straight and write each product down."
                       for i in range(12))
     response = f"{filler}\nHere is one to practise.\n{question}\n{filler}"
-    stage = StaticStage(encoder, [question, "Write a haiku about rain in April."], [0])
+    stage = StaticStage(encoder, [question, "Write a haiku about rain in April."], [0],
+                        vocabulary_directions(encoder))
     assert len(encoder.untruncated_tokenizer().encode(response).ids) > WHOLE_PIECES
     (window,) = stage.best_windows([response])[0]
     assert question in window.text

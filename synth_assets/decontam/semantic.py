@@ -22,7 +22,12 @@ from synth_assets.decontam.calibration import calibrate, thresholds
 from synth_assets.decontam.index_cache import ArrayCache
 from synth_assets.decontam.items import BenchmarkItem
 from synth_assets.decontam.literals import LiteralWeights
-from synth_assets.decontam.static_stage import StaticStage, Window
+from synth_assets.decontam.static_stage import (
+    STATIC_DIMENSIONS,
+    StaticStage,
+    Window,
+    vocabulary_directions,
+)
 from synth_assets.decontam.tfidf import TfidfIndex
 from synth_assets.text.minilm import MODEL_NAME, shared_encoder
 
@@ -68,7 +73,9 @@ class SemanticIndex:
         texts = [item.text for item in items]
         self._embeddings = cache.get(f"{fingerprint[:24]}-embeddings-{MODEL_NAME}",
                                      lambda: encoder.encode(texts))
-        self._static = StaticStage(encoder, texts, self._starts)
+        directions = cache.get(f"{MODEL_NAME}-static-directions-{STATIC_DIMENSIONS}",
+                               lambda: vocabulary_directions(encoder))
+        self._static = StaticStage(encoder, texts, self._starts, directions)
         ends = [*self._starts[1:], len(items)]
         self._literals = [LiteralWeights(texts[start:end])
                           for start, end in zip(self._starts, ends, strict=True)]

@@ -41,11 +41,21 @@ class Window:
     nearest: tuple[int, ...]
 
 
+def vocabulary_directions(encoder: MiniLMEncoder) -> np.ndarray:
+    """The STATIC_DIMENSIONS principal directions of the model's centred word-piece table: they
+    keep what tells texts apart at a fraction of the arithmetic per window. Depends on the
+    model alone (an SVD of 30,522 x 384: seconds), so the index cache keeps it."""
+    table = encoder.word_embeddings
+    centred = table - table.mean(axis=0)
+    return np.linalg.svd(centred, full_matrices=False)[2][:STATIC_DIMENSIONS]
+
+
 class StaticStage:
     def __init__(self, encoder: MiniLMEncoder, item_texts: Sequence[str],
-                 benchmark_starts: Sequence[int], nearest: int = 8) -> None:
+                 benchmark_starts: Sequence[int], directions: np.ndarray,
+                 nearest: int = 8) -> None:
         """benchmark_starts: the position of each benchmark's first item (items are grouped by
-        benchmark)."""
+        benchmark); directions: vocabulary_directions(encoder)."""
         self._tokenizer = encoder.untruncated_tokenizer()
         table = encoder.word_embeddings
         self._starts = np.asarray(benchmark_starts)
@@ -60,9 +70,6 @@ class StaticStage:
         for piece, count in frequency.items():
             idf[piece] = math.log((1 + total) / (1 + count)) + 1
         centred = table - table.mean(axis=0)
-        # The STATIC_DIMENSIONS principal directions of the vocabulary keep what tells texts
-        # apart at a fraction of the arithmetic per window.
-        directions = np.linalg.svd(centred, full_matrices=False)[2][:STATIC_DIMENSIONS]
         self._table = ((centred @ directions.T) * idf[:, None]).astype(np.float32)
         self.item_vectors = _unit(np.stack([self._table[e.ids[1:-1]].sum(axis=0)
                                             for e in encodings]))
