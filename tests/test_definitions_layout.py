@@ -49,6 +49,19 @@ def test_each_stage_is_loaded_from_its_own_folder_with_code_references() -> None
         assert source_line(core[0]).startswith(f"def {STAGE_FUNCTION[stage]}(")
 
 
+def test_the_catalog_names_each_stage_output_type() -> None:
+    """What the UI shows as each stage's output type: the stages whose checks run in their step
+    are generator functions, whose return annotation Dagster does not read."""
+    graph = defs.resolve_asset_graph()
+    shown = {stage: graph.get(dg.AssetKey(stage)).assets_def.op.outs["result"]
+             .dagster_type.display_name for stage in STAGES}
+    assert shown == {"seed_sets": "String", "teacher_generations": "Any",
+                     "verified_subsets": "String",
+                     "contamination_reports": "ContaminationSnapshots",
+                     "final_mixtures": "Dict[String,String]",
+                     "preference_sets": "Dict[String,String]"}
+
+
 def test_dg_check_defs_loads_the_project(dagster_home: Path) -> None:
     result = subprocess.run([str(DG), "check", "defs"], cwd=REPO, capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600)

@@ -57,7 +57,8 @@ class BlockingCheck:
 class BlockingChecks:
     """The checks of one asset: `specs` for `@dg.asset(check_specs=...)`, and `after_output`
     to decorate the asset's function (under `@dg.asset`, which reads the signature through
-    it)."""
+    it). The decorated function is a generator, whose return annotation Dagster does not read:
+    the asset names its output's type with `dagster_type=`, for the UI's catalog."""
 
     checks: tuple[BlockingCheck, ...]
 

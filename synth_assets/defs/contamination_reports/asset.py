@@ -27,7 +27,7 @@ class ContaminationSnapshots:
 @with_code_references(run_contamination_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"}, deps=["verified_subsets"],
           automation_condition=STAGE_AUTOMATION["contamination_reports"],
-          check_specs=CONTAMINATION_REPORTS_CHECKS.specs)
+          check_specs=CONTAMINATION_REPORTS_CHECKS.specs, dagster_type=ContaminationSnapshots)
 @input_errors_as_failure
 @CONTAMINATION_REPORTS_CHECKS.after_output
 def contamination_reports(

@@ -21,7 +21,7 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
           automation_condition=STAGE_AUTOMATION["final_mixtures"],
-          check_specs=FINAL_MIXTURES_CHECKS.specs)
+          check_specs=FINAL_MIXTURES_CHECKS.specs, dagster_type=dict[str, str])
 @input_errors_as_failure
 @FINAL_MIXTURES_CHECKS.after_output
 def final_mixtures(

@@ -17,7 +17,7 @@ from synth_assets.stages.teacher_stage import STAGE as TEACHER_STAGE
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb", "parquet"},
           deps=["teacher_generations"],
           automation_condition=STAGE_AUTOMATION["preference_sets"],
-          check_specs=PREFERENCE_SETS_CHECKS.specs)
+          check_specs=PREFERENCE_SETS_CHECKS.specs, dagster_type=dict[str, str])
 @PREFERENCE_SETS_CHECKS.after_output
 def preference_sets(
     context: dg.AssetExecutionContext, synth: SynthStore,

@@ -15,7 +15,7 @@ from synth_assets.stages.spec_check import require_valid_inputs
 
 @with_code_references(run_seed_stage)
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
-          check_specs=SEED_SETS_CHECKS.specs)
+          check_specs=SEED_SETS_CHECKS.specs, dagster_type=str)
 @input_errors_as_failure
 @SEED_SETS_CHECKS.after_output
 def seed_sets(context: dg.AssetExecutionContext, synth: SynthStore) -> dg.Output[str]:

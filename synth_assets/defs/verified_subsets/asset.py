@@ -19,7 +19,7 @@ from synth_assets.stages.verify_stage import run_verify_stage
 @dg.asset(group_name=GROUP, pool=STORE_WRITERS_POOL, kinds={"duckdb"},
           partitions_def=GENERATION_PARTITIONS,
           automation_condition=STAGE_AUTOMATION["verified_subsets"],
-          check_specs=VERIFIED_SUBSETS_CHECKS.specs)
+          check_specs=VERIFIED_SUBSETS_CHECKS.specs, dagster_type=str)
 @input_errors_as_failure
 @VERIFIED_SUBSETS_CHECKS.after_output
 def verified_subsets(
