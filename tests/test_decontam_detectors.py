@@ -81,7 +81,8 @@ def test_index_is_built_once_and_reused_until_the_benchmark_changes(tmp_path):
     first = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
     assert first.cache.reused and not any(first.cache.reused.values())
     files = sorted(path.name for path in tmp_path.iterdir())
-    assert len(files) == 3  # MinHash signatures, MiniLM embeddings, semantic calibration
+    # MinHash signatures, MiniLM embeddings, semantic calibration, the static stage's directions
+    assert len(files) == 4
 
     again = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
     assert all(again.cache.reused.values())
@@ -91,9 +92,11 @@ def test_index_is_built_once_and_reused_until_the_benchmark_changes(tmp_path):
 
     edited = [ITEMS[0], BenchmarkItem("toy", "toy:1", ITEMS[1].text + "# edited\n")]
     changed = DetectorSuite(edited, config, ArrayCache(tmp_path))
-    assert not any(changed.cache.reused.values())
+    # Every array of the items is built again; only the model's own directions are reused.
+    assert [key for key, reused in changed.cache.reused.items() if reused] == [
+        "all-MiniLM-L6-v2-static-directions-128"]
     assert changed.fingerprint != first.fingerprint
-    assert len(list(tmp_path.iterdir())) == 6
+    assert len(list(tmp_path.iterdir())) == 7
 
 
 def test_fingerprint_follows_thresholds_but_not_the_rate_ceiling(tmp_path):
