@@ -76,27 +76,50 @@ def test_huggingface_spec_needs_exactly_one_source():
     assert BenchmarkSpec(type="huggingface", dataset="openai/gsm8k", config="main").split == "test"
 
 
+def _used(suite: DetectorSuite) -> DetectorSuite:
+    """The suite after a scan: its detectors are built on first use."""
+    suite.scan([suite.items[0].text])
+    return suite
+
+
 def test_index_is_built_once_and_reused_until_the_benchmark_changes(tmp_path):
     config = ContaminationSpec(semantic={"backend": "minilm"})
-    first = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
+    first = _used(DetectorSuite(ITEMS, config, ArrayCache(tmp_path)))
     assert first.cache.reused and not any(first.cache.reused.values())
     files = sorted(path.name for path in tmp_path.iterdir())
     # MinHash signatures, MiniLM embeddings, semantic calibration, the static stage's directions
     assert len(files) == 4
 
-    again = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
+    again = _used(DetectorSuite(ITEMS, config, ArrayCache(tmp_path)))
     assert all(again.cache.reused.values())
     assert again.fingerprint == first.fingerprint
     assert np.array_equal(again.minhash.signatures, first.minhash.signatures)
     assert np.array_equal(again.semantic._embeddings, first.semantic._embeddings)
 
     edited = [ITEMS[0], BenchmarkItem("toy", "toy:1", ITEMS[1].text + "# edited\n")]
-    changed = DetectorSuite(edited, config, ArrayCache(tmp_path))
+    changed = _used(DetectorSuite(edited, config, ArrayCache(tmp_path)))
     # Every array of the items is built again; only the model's own directions are reused.
     assert [key for key, reused in changed.cache.reused.items() if reused] == [
         "all-MiniLM-L6-v2-static-directions-128"]
     assert changed.fingerprint != first.fingerprint
     assert len(list(tmp_path.iterdir())) == 7
+
+
+def test_detectors_are_built_on_first_use_only(tmp_path):
+    """A run with nothing new to scan needs the fingerprint alone: no detector is built, no
+    model read, no cached array touched."""
+    config = ContaminationSpec(semantic={"backend": "minilm"})
+    idle = DetectorSuite(ITEMS, config, ArrayCache(tmp_path))
+    assert idle.scan([]) == []
+    assert idle.cache.reused == {} and not list(tmp_path.iterdir())
+    assert not {"ngram", "coverage", "minhash", "semantic"} & set(vars(idle))
+    assert idle.detector_names == ["ngram", "coverage", "minhash", "semantic-minilm"]
+
+    used = _used(DetectorSuite(ITEMS, config, ArrayCache(tmp_path)))
+    assert used.fingerprint == idle.fingerprint
+    assert used.detector_names == idle.detector_names == [
+        *(name for name in ("ngram", "coverage", "minhash") if getattr(used, name)),
+        used.semantic.detector]
 
 
 def test_fingerprint_follows_thresholds_but_not_the_rate_ceiling(tmp_path):

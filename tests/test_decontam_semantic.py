@@ -95,12 +95,12 @@ def test_calibration_is_per_benchmark_and_cached_with_the_index(suite, tmp_path)
     assert gsm8k.borderline < gsm8k.confirmed <= 0.88
     items = suite.items
     config = ContaminationSpec(semantic={"backend": "minilm"})
-    DetectorSuite(items, config, ArrayCache(tmp_path))
+    assert DetectorSuite(items, config, ArrayCache(tmp_path)).semantic is not None
     calibration = [path.name for path in tmp_path.iterdir() if "-calibration-" in path.name]
     assert len(calibration) == 1
     again = DetectorSuite(items, config, ArrayCache(tmp_path))
-    assert all(again.cache.reused.values())
     assert again.semantic.thresholds == suite.semantic.thresholds
+    assert again.cache.reused and all(again.cache.reused.values())
 
 
 def test_small_benchmark_falls_back_to_the_fixed_threshold(tmp_path):

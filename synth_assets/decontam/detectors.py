@@ -4,6 +4,7 @@ an LLM judge may be asked to confirm)."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from synth_assets.decontam.coverage import CoverageIndex
 from synth_assets.decontam.index_cache import ArrayCache
@@ -13,7 +14,7 @@ from synth_assets.decontam.minhash import MinHasher, MinHashIndex
 from synth_assets.decontam.ngram import ALGORITHM as NGRAM_ALGORITHM
 from synth_assets.decontam.ngram import NgramIndex
 from synth_assets.decontam.semantic import ALGORITHM as SEMANTIC_ALGORITHM
-from synth_assets.decontam.semantic import SemanticIndex
+from synth_assets.decontam.semantic import SemanticIndex, semantic_backend
 from synth_assets.spec.model import ContaminationSpec
 
 
@@ -38,43 +39,66 @@ NO_FINDINGS = TextScan((), None)
 
 
 class DetectorSuite:
+    """The detectors are built on first use: a run with nothing new to scan needs only the
+    fingerprint, and building them (the model's weights read, the items embedded or read back
+    from the index cache) costs seconds."""
+
     def __init__(self, items: Iterable[BenchmarkItem], config: ContaminationSpec,
                  cache: ArrayCache) -> None:
         self.items = sorted_unique(items)
         self.config = config
         self.cache = cache
-        benchmark_fingerprint = items_fingerprint(self.items)
-        self.ngram = NgramIndex.build(self.items, config.ngram_n) if config.ngram.enabled else None
-        self.coverage = (CoverageIndex(self.items, config.coverage.n)
-                         if config.coverage.enabled else None)
-        self.minhash = self._minhash(benchmark_fingerprint) if config.minhash.enabled else None
-        self.semantic = (SemanticIndex(self.items, config.semantic.backend, cache,
-                                       benchmark_fingerprint, config.semantic.threshold,
-                                       config.semantic.tfidf_threshold)
-                         if config.semantic.enabled else None)
+        self._benchmark_fingerprint = items_fingerprint(self.items)
+        self.semantic_backend = (semantic_backend(config.semantic.backend)
+                                 if config.semantic.enabled else None)
         # Everything a verdict depends on: items, algorithms, parameters and thresholds, and the
         # semantic backend actually used (installing the model extra changes verdicts).
         self.fingerprint = items_fingerprint(
             self.items, NGRAM_ALGORITHM, MINHASH_ALGORITHM, SEMANTIC_ALGORITHM,
             config.model_dump(mode="json", exclude={"max_contaminated_rate", "llm_judge"}),
-            self.semantic.backend if self.semantic else None,
+            self.semantic_backend,
         )
 
-    @property
-    def detector_names(self) -> list[str]:
-        names = [name for name, on in (("ngram", self.ngram), ("coverage", self.coverage),
-                                       ("minhash", self.minhash)) if on is not None]
-        return names + ([self.semantic.detector] if self.semantic else [])
+    @cached_property
+    def ngram(self) -> NgramIndex | None:
+        config = self.config
+        return NgramIndex.build(self.items, config.ngram_n) if config.ngram.enabled else None
 
-    def _minhash(self, benchmark_fingerprint: str) -> MinHashIndex:
+    @cached_property
+    def coverage(self) -> CoverageIndex | None:
+        config = self.config.coverage
+        return CoverageIndex(self.items, config.n) if config.enabled else None
+
+    @cached_property
+    def minhash(self) -> MinHashIndex | None:
         spec = self.config.minhash
+        if not spec.enabled:
+            return None
         hasher = MinHasher(spec.permutations, spec.shingle_words)
-        key = (f"{benchmark_fingerprint[:24]}-minhash-{MINHASH_ALGORITHM}-"
+        key = (f"{self._benchmark_fingerprint[:24]}-minhash-{MINHASH_ALGORITHM}-"
                f"{spec.permutations}x{spec.shingle_words}")
         signatures = self.cache.get(key, lambda: hasher.signatures([i.text for i in self.items]))
         return MinHashIndex(self.items, signatures, hasher)
 
+    @cached_property
+    def semantic(self) -> SemanticIndex | None:
+        config = self.config.semantic
+        if not config.enabled:
+            return None
+        return SemanticIndex(self.items, config.backend, self.cache, self._benchmark_fingerprint,
+                             config.threshold, config.tfidf_threshold)
+
+    @property
+    def detector_names(self) -> list[str]:
+        config = self.config
+        names = [name for name, detector in (("ngram", config.ngram),
+                                             ("coverage", config.coverage),
+                                             ("minhash", config.minhash)) if detector.enabled]
+        return names + ([f"semantic-{self.semantic_backend}"] if self.semantic_backend else [])
+
     def scan(self, texts: Sequence[str]) -> list[TextScan]:
+        if not texts:
+            return []
         hits: dict[int, list[Hit]] = {}  # row -> its hits, for the rows that have any
         if self.ngram is not None:
             minimum = self.config.ngram.min_matches

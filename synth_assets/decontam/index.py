@@ -43,5 +43,6 @@ def index_fingerprint(suite: DetectorSuite, loaded: LoadedSpec) -> str:
 
 
 def index_reused(suite: DetectorSuite) -> bool:
-    """Whether every cached item-side array was read from disk rather than built."""
-    return bool(suite.cache.reused) and all(suite.cache.reused.values())
+    """Whether no item-side array had to be built: each was read from the cache, or the suite
+    was never needed (nothing new to scan)."""
+    return all(suite.cache.reused.values())

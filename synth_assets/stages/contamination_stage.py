@@ -55,11 +55,10 @@ def run_contamination_stage(
     batch_rows: int = BATCH_ROWS,
 ) -> ContaminationStageResult:
     judge = loaded.spec.contamination.llm_judge
-    suite = build_detectors(store, loaded)
+    suite = build_detectors(store, loaded)  # built on first use: nothing new, nothing built
     fingerprint = index_fingerprint(suite, loaded)
-    reused = index_reused(suite)
     log(f"{len(suite.items)} benchmark items, detectors {suite.detector_names}, index "
-        f"{fingerprint[:12]} ({'reused' if reused else 'built'})")
+        f"{fingerprint[:12]}")
     items = {(item.benchmark, item.item_id): item for item in suite.items}
     with objects_so_far_left_out_of_gc(), CleanScans() as clean:
         records = SnapshotScan(store, suite, fingerprint, _admitted_by(store, loaded), clean)
@@ -81,7 +80,9 @@ def run_contamination_stage(
                                    verified_snapshot_id, fingerprint)
             worst = worst_hits(store, verified_snapshot_id, fingerprint)
     contaminated = records.scanned - clean.count
-    log(f"scanned {records.scanned} records ({records.newly_scanned} new): {contaminated} "
+    reused = index_reused(suite)
+    log(f"scanned {records.scanned} records ({records.newly_scanned} new; index "
+        f"{'reused' if reused else 'built'}): {contaminated} "
         f"contaminated, {len(quarantined)} quarantined through their seed, "
         f"{clean.count - len(quarantined)} clean")
     return ContaminationStageResult(
