@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gsm8k_data import TRAIN, read_rows
+from peer_venv import reference_tree
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -52,7 +53,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DAY = "2026-11-20"
 REFERENCE = "395f764"  # main before the cached-rerun work (check_specs, teacher reuse)
-CACHE = Path.home() / ".cache" / "synth-assets-bench"
 SAMPLE_S = 0.05
 SHARES = {"math": 0.5, "code": 0.3, "general": 0.2}
 STAGES = ["seed_sets", "teacher_generations", "verified_subsets", "contamination_reports",
@@ -277,17 +277,6 @@ def _child_result(arguments: list[str], env: os._Environ | dict, code: Path = RE
 def _as_dict(figures: PassFigures) -> dict:
     return {"wall_s": figures.wall_s, "cpu_s": figures.cpu_s,
             "steps": {name: vars(step) for name, step in figures.steps.items()}}
-
-
-def reference_tree(commit: str) -> Path:
-    """This repository at `commit`, extracted once into the cache."""
-    target = CACHE / f"synth-assets-{commit}"
-    if not (target / "synth_assets").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
 
 
 def blas_kernel() -> str:
