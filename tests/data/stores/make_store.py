@@ -5,8 +5,10 @@ migration tests (tests/test_migrations.py): the commit's own stub-teacher pipeli
     python tests/data/stores/make_store.py COMMIT OUTPUT.duckdb
 
 The commit is extracted with `git archive` into a temporary folder and run there with this
-environment's packages. Commits before the GSM8K slices moved into tests/data read them from
-../shared/data/gsm8k beside the repository: that folder is made to point at tests/data/gsm8k.
+environment's packages. It reads nothing outside this repository: commits older than the GSM8K
+slices in tests/data looked for them in a `shared/data/gsm8k` folder beside their tree, so the
+temporary folder holds one, a link to this repository's tests/data/gsm8k. Run from a clone of
+the repository alone.
 """
 
 import os
@@ -47,6 +49,7 @@ def make_store(commit: str, output: Path) -> None:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", commit], check=True,
                                  capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        # Where older commits look for the GSM8K slices: this repository's own copy.
         (work / "shared" / "data").mkdir(parents=True)
         (work / "shared" / "data" / "gsm8k").symlink_to(REPO / "tests" / "data" / "gsm8k")
         home = work / "dagster_home"
