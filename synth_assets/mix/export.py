@@ -4,7 +4,6 @@ fine-tuning JSONL, a dataset card (README.md, which makes the folder loadable wi
 swapped in by `publish`, so a failed export leaves the previous one intact. Same rows give the
 same bytes: row groups have a fixed size and nothing depends on time or thread count."""
 
-import hashlib
 import json
 import shutil
 from collections.abc import Iterable
@@ -14,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from synth_assets.file_hashes import file_sha256
 
 PARQUET_ROW_GROUP_ROWS = 50_000
 LINE_COLUMNS = {"jsonl": "json_line", "openai_chat": "chat_line"}
@@ -111,9 +112,3 @@ class _RowGroupWriter:
         self.writer.close()
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,7 +9,6 @@ fingerprint; the clean and judged snapshots), and a rerun with the same key reus
 while the export folder still holds the files that build wrote (same digest). `synth forget`
 deletes every stored build, so the run after it rebuilds."""
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from synth_assets.decontam.index import build_detectors, index_dir, load_benchmarks
 from synth_assets.decontam.items import items_fingerprint, sorted_unique
+from synth_assets.file_hashes import tree_sha256
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.mix.export import StagedExport
@@ -140,14 +140,7 @@ def export_digest(export_dir: Path) -> str:
     missing): any file changed, added or removed changes it."""
     if not export_dir.is_dir():
         return ""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in export_dir.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(export_dir).as_posix().encode() + b"\0")
-        with path.open("rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return tree_sha256(export_dir, (path for path in export_dir.rglob("*") if path.is_file()))
 
 
 def build_preference_set(store: LineageStore, loaded: LoadedSpec, name: str,

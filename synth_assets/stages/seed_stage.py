@@ -5,11 +5,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth_assets.file_hashes import file_digest
 from synth_assets.lineage.stages import SEED_SETS
 from synth_assets.lineage.store import LineageStore, snapshot_id_of
 from synth_assets.recipes.seeds import SeedRecord, load_seed_set
 from synth_assets.spec import LoadedSpec
-from synth_assets.spec.files import file_digest
 
 STAGE = SEED_SETS
 

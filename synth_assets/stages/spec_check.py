@@ -22,6 +22,7 @@ from typing import Any
 
 from synth_assets.decontam.loaders import BenchmarkSourceError
 from synth_assets.decontam.registry import load_benchmark
+from synth_assets.file_hashes import file_digest
 from synth_assets.jsonl import InputFileError
 from synth_assets.mix.real_sources import load_real_source
 from synth_assets.recipes.attributes import (
@@ -34,7 +35,6 @@ from synth_assets.recipes.records import example_record, record_fields
 from synth_assets.recipes.render import TemplateError, compile_template, render_messages
 from synth_assets.recipes.seeds import SeedRecord, missing_required_fields, seed_rows
 from synth_assets.spec import LoadedSpec, SpecError, read_spec
-from synth_assets.spec.files import file_digest
 
 # Bad lines reported per file; the rest are counted. A file in the wrong encoding has every
 # line wrong, and the first few say what the matter is.

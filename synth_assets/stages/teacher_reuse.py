@@ -13,16 +13,15 @@ store and is planned every run. A stored snapshot is taken only while every gene
 is still stored (`synth forget` removes some)."""
 
 import functools
-import hashlib
 import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth_assets.file_hashes import file_digest, tree_sha256
 from synth_assets.lineage.ids import content_id
 from synth_assets.lineage.store import LineageStore
 from synth_assets.recipes.seeds import SeedRecord
 from synth_assets.spec import LoadedSpec
-from synth_assets.spec.files import file_digest
 from synth_assets.stages.partitions import GenerationPartition
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -74,8 +73,5 @@ def store_teacher_run(store: LineageStore, key: str | None, snapshot_id: str,
 @functools.cache
 def code_fingerprint() -> str:
     """Of every .py file of the package (path and bytes) and the Jinja version."""
-    digest = hashlib.sha256(importlib.metadata.version("jinja2").encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return tree_sha256(PACKAGE, PACKAGE.rglob("*.py"),
+                       prefix=importlib.metadata.version("jinja2").encode())
